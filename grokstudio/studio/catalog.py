@@ -1,0 +1,68 @@
+"""The one table of Grok Imagine models and their limits.
+
+Forms, server-side validation and templates read these values; nothing else
+hard-codes a model name, an aspect ratio or a count. Values follow
+shared/XAI-API.md (xai-sdk 1.21 and xAI's docs).
+"""
+
+from dataclasses import dataclass, field
+
+IMAGE_ASPECT_RATIOS = (
+    "1:1", "3:4", "4:3", "9:16", "16:9", "2:3", "3:2",
+    "9:19.5", "19.5:9", "9:20", "20:9", "1:2", "2:1",
+)  # fmt: skip
+VIDEO_ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3")
+
+
+@dataclass(frozen=True)
+class ImageModel:
+    name: str
+    label: str
+    aspect_ratios: tuple[str, ...] = IMAGE_ASPECT_RATIOS
+    resolutions: tuple[str, ...] = ("1k", "2k")
+    max_images: int = 10
+    max_references: int = 3
+    qualities: tuple[str, ...] = ()
+    usd_per_image: float = 0.02
+
+
+@dataclass(frozen=True)
+class VideoModel:
+    name: str
+    label: str
+    aspect_ratios: tuple[str, ...] = VIDEO_ASPECT_RATIOS
+    resolutions: tuple[str, ...] = ("480p", "720p")
+    durations: range = field(default_factory=lambda: range(1, 16))
+    max_reference_images: int = 7
+    usd_per_second: float = 0.05
+
+
+IMAGE_MODELS: dict[str, ImageModel] = {
+    m.name: m
+    for m in (
+        ImageModel("grok-imagine-image", "Grok Imagine"),
+        ImageModel("grok-imagine-image-2.0", "Grok Imagine 2.0", qualities=("low", "medium")),
+        ImageModel("grok-imagine-image-quality", "Grok Imagine Quality"),
+    )
+}
+VIDEO_MODELS: dict[str, VideoModel] = {
+    m.name: m
+    for m in (
+        VideoModel("grok-imagine-video", "Grok Imagine Video"),
+        VideoModel("grok-imagine-video-1.5", "Grok Imagine Video 1.5", resolutions=("480p", "720p", "1080p")),
+    )
+}
+
+DEFAULT_IMAGE_MODEL = "grok-imagine-image"
+DEFAULT_IMAGE_ASPECT_RATIO = "1:1"
+DEFAULT_IMAGE_RESOLUTION = "1k"
+
+PROMPT_MAX_CHARS = 1000
+# Reference uploads: xAI takes PNG, JPEG or WebP up to 10 MiB each.
+REFERENCE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+REFERENCE_MAX_BYTES = 10 * 1024 * 1024
+
+
+def max_references() -> int:
+    """The most reference images any image model takes: the form's upper bound."""
+    return max(m.max_references for m in IMAGE_MODELS.values())

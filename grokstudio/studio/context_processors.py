@@ -1,0 +1,11 @@
+"""Values every page needs: whether we talk to the emulator, and the poll interval."""
+
+from django.conf import settings
+
+
+def studio(request) -> dict:
+    return {
+        "xai_emulator": settings.XAI_EMULATOR,
+        "poll_interval_s": settings.STUDIO_POLL_INTERVAL_S,
+        "allow_signup": settings.STUDIO_ALLOW_SIGNUP,
+    }

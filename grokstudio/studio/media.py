@@ -1,0 +1,115 @@
+"""Pillow at the edges: check uploads, clean them, decode results, make thumbnails.
+
+Every image that enters the studio, from a person or from xAI, is decoded in
+full before it is stored, so a renamed, truncated or hostile file never lands.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from grokstudio.studio.catalog import REFERENCE_FORMATS
+
+THUMBNAIL_MAX_SIDE = 512
+_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
+
+
+class ImageRejected(ValueError):
+    """An image we will not take, with a sentence that says why."""
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    data: bytes
+    format: str  # Pillow's name: PNG, JPEG, WEBP
+    width: int
+    height: int
+
+    @property
+    def content_type(self) -> str:
+        return Image.MIME[self.format]
+
+    @property
+    def extension(self) -> str:
+        return _EXTENSIONS.get(self.format, self.format.lower())
+
+    def data_uri(self) -> str:
+        return data_uri(self.data, self.content_type)
+
+
+def data_uri(data: bytes, content_type: str) -> str:
+    return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _open_fully(data: bytes, allowed_formats: dict[str, str] | None) -> Image.Image:
+    """Decode every pixel, after checking the format and the pixel count from the header."""
+    limit = settings.STUDIO_MAX_IMAGE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if allowed_formats is not None and image.format not in allowed_formats:
+                names = ", ".join(fmt if fmt != "WEBP" else "WebP" for fmt in allowed_formats)
+                raise ImageRejected(f"{image.format} images are not supported; use {names}.")
+            if image.width * image.height > limit:
+                raise ImageRejected(
+                    f"The image is {image.width}x{image.height} pixels; the limit is {limit:,} pixels."
+                )
+            image.load()
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected("The image has too many pixels to be processed safely.") from exc
+    except UnidentifiedImageError as exc:
+        raise ImageRejected("This file is not an image the studio can read (PNG, JPEG or WebP).") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageRejected("The image is damaged or incomplete and could not be read.") from exc
+    return image
+
+
+def check_reference(data: bytes, name: str = "") -> CheckedImage:
+    """Accept an uploaded reference image, re-encoded without EXIF, GPS or other metadata."""
+    max_bytes = settings.STUDIO_MAX_UPLOAD_MB * 1024 * 1024
+    label = f"“{name}”: " if name else ""
+    if len(data) > max_bytes:
+        raise ImageRejected(f"{label}the file is larger than {settings.STUDIO_MAX_UPLOAD_MB} MB.")
+    if not data:
+        raise ImageRejected(f"{label}the file is empty.")
+    try:
+        image = _open_fully(data, REFERENCE_FORMATS)
+    except ImageRejected as exc:
+        raise ImageRejected(f"{label}{exc}") from exc
+    fmt = image.format
+    # Apply the EXIF orientation to the pixels, then write a file that carries no metadata at all.
+    image = ImageOps.exif_transpose(image)
+    clean = io.BytesIO()
+    if fmt == "JPEG":
+        image.convert("RGB").save(clean, "JPEG", quality=95)
+    elif fmt == "WEBP":
+        image.save(clean, "WEBP", quality=95)
+    else:
+        image.save(clean, "PNG", optimize=False)
+    return CheckedImage(clean.getvalue(), fmt, image.width, image.height)
+
+
+def check_result(data: bytes) -> CheckedImage:
+    """Accept an image xAI produced, after decoding it in full."""
+    image = _open_fully(data, None)
+    return CheckedImage(data, image.format or "PNG", image.width, image.height)
+
+
+def thumbnail_webp(data: bytes, max_side: int = THUMBNAIL_MAX_SIDE) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        image = ImageOps.exif_transpose(image)
+        image.thumbnail((max_side, max_side))
+        if image.mode not in ("RGB", "RGBA"):
+            image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+        out = io.BytesIO()
+        image.save(out, "WEBP", quality=80, method=4)
+        return out.getvalue()

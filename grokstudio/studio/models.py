@@ -1,0 +1,221 @@
+"""Generations and the files they take and make.
+
+A `Generation` is one request to xAI and the source of truth for its state; a
+queue task only nudges it. State moves through methods that do a conditional
+UPDATE, so two workers can never both win the same step.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUBMITTING = "submitting", "Submitting"
+    PROCESSING = "processing", "Processing"
+    DOWNLOADING = "downloading", "Downloading"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    TIMEOUT = "timeout", "Timed out"
+
+
+ACTIVE_STATUSES = (Status.PENDING, Status.SUBMITTING, Status.PROCESSING, Status.DOWNLOADING)
+FINAL_STATUSES = (Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.TIMEOUT)
+
+
+class Kind(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+
+
+class GenerationQuerySet(models.QuerySet["Generation"]):
+    def active(self) -> GenerationQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+
+class Generation(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IMAGE)
+    prompt = models.TextField()
+    model = models.CharField(max_length=64)
+    # The options the user chose (aspect_ratio, resolution, n, ...), as sent.
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # A human sentence for the card, and xAI's code (or ours) for machines.
+    message = models.CharField(max_length=500, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0)
+    request_id = models.CharField(max_length=64, blank=True)
+    # Result URLs xAI answered with, kept so a download can resume after a crash.
+    result_urls = models.JSONField(default=list, blank=True)
+    cost_usd_ticks = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GenerationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="gen_user_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("studio:generation", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def cost_usd(self) -> float | None:
+        return None if self.cost_usd_ticks is None else self.cost_usd_ticks / 1e10
+
+    @property
+    def grid_columns(self) -> int:
+        n = self.params.get("n", 1)
+        return 1 if n == 1 else 2 if n <= 4 else 3 if n <= 9 else 4
+
+    @property
+    def grid_css(self) -> str:
+        """The card's final shape as CSS `aspect-ratio`, known before any result, so no card jumps."""
+        ratio = self.params.get("aspect_ratio") or "1:1"
+        width, _, height = ratio.partition(":")
+        columns = self.grid_columns
+        rows = -(-self.params.get("n", 1) // columns)
+        try:
+            return f"{float(width) * columns:g} / {float(height) * rows:g}"
+        except ValueError:
+            return "1 / 1"
+
+    # --- state changes: each is one conditional UPDATE ---------------------
+
+    def _move(self, from_statuses: tuple[str, ...], **changes: Any) -> bool:
+        changes.setdefault("updated_at", timezone.now())
+        won = Generation.objects.filter(pk=self.pk, status__in=from_statuses).update(**changes) == 1
+        if won:
+            self.refresh_from_db()
+        return won
+
+    def claim(self) -> bool:
+        """Take a pending generation for submission; False if another worker has it."""
+        return self._move(
+            (Status.PENDING,),
+            status=Status.SUBMITTING,
+            attempts=F("attempts") + 1,
+            started_at=timezone.now(),
+            message="",
+        )
+
+    def back_to_pending(self, message: str, error_code: str) -> bool:
+        """xAI refused before doing anything (rate limit, outage): safe to try again."""
+        return self._move((Status.SUBMITTING,), status=Status.PENDING, message=message, error_code=error_code)
+
+    def start_download(self, urls: list[str], cost_usd_ticks: int | None) -> bool:
+        return self._move(
+            (Status.SUBMITTING, Status.PROCESSING),
+            status=Status.DOWNLOADING,
+            result_urls=urls,
+            cost_usd_ticks=cost_usd_ticks,
+            progress=100,
+            error_code="",
+            message="",
+        )
+
+    def complete(self) -> bool:
+        return self._move(
+            (Status.DOWNLOADING,), status=Status.COMPLETED, finished_at=timezone.now(), message=""
+        )
+
+    def fail(self, message: str, error_code: str, status: str = Status.FAILED) -> bool:
+        return self._move(
+            ACTIVE_STATUSES, status=status, message=message[:500], error_code=error_code,
+            finished_at=timezone.now(),
+        )  # fmt: skip
+
+    def download_name(self, index: int, extension: str) -> str:
+        """A file name a person recognises: the prompt's first words, the id, the index."""
+        words = re.sub(r"[^a-z0-9]+", "-", self.prompt.lower()).strip("-")[:48].rstrip("-") or "generation"
+        suffix = f"-{index + 1}" if self.params.get("n", 1) > 1 else ""
+        return f"grok-{words}-{self.pk}{suffix}.{extension}"
+
+
+def _asset_path(asset: Asset, filename: str) -> str:
+    return f"{asset.role}/{asset.user_id}/{timezone.now():%Y/%m}/{filename}"
+
+
+class Asset(models.Model):
+    """A stored file: a generated result or an uploaded reference."""
+
+    class Role(models.TextChoices):
+        OUTPUT = "output", "Output"
+        UPLOAD = "upload", "Upload"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assets")
+    generation = models.ForeignKey(
+        Generation, null=True, blank=True, on_delete=models.CASCADE, related_name="outputs"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IMAGE)
+    index = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=_asset_path, max_length=300)
+    thumbnail = models.FileField(upload_to=_asset_path, max_length=300, blank=True)
+    content_type = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    original_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["generation_id", "index", "id"]
+        constraints = [
+            # One stored file per result slot, even if a download runs twice.
+            models.UniqueConstraint(
+                fields=["generation", "index"],
+                condition=models.Q(role="output"),
+                name="one_output_per_slot",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.kind} #{self.pk}"
+
+    @property
+    def extension(self) -> str:
+        return self.file.name.rsplit(".", 1)[-1] if "." in self.file.name else "bin"
+
+    def download_name(self) -> str:
+        if self.generation_id:
+            return self.generation.download_name(self.index, self.extension)
+        return self.original_name or f"upload-{self.pk}.{self.extension}"
+
+
+class Reference(models.Model):
+    """An input image of a generation, in the order it was given."""
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="references")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="used_by")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "position"], name="one_reference_per_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"reference {self.position} of generation #{self.generation_id}"

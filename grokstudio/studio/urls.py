@@ -1,0 +1,15 @@
+from django.urls import path
+
+from grokstudio.studio import views
+
+app_name = "studio"
+urlpatterns = [
+    path("", views.gallery, name="gallery"),
+    path("generate/", views.generate, name="generate"),
+    path("poll/", views.poll, name="poll"),
+    path("g/<int:generation_id>/", views.generation_detail, name="generation"),
+    path("a/<int:asset_id>/", views.asset_detail, name="asset"),
+    path("a/<int:asset_id>/file", views.asset_file, name="asset-file"),
+    path("a/<int:asset_id>/thumb", views.asset_thumbnail, name="asset-thumb"),
+    path("a/<int:asset_id>/download", views.asset_download, name="asset-download"),
+]

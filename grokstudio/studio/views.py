@@ -1,0 +1,131 @@
+"""Studio pages: the gallery with its create form, live updates, and private files."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from grokstudio.studio import selectors, services
+from grokstudio.studio.forms import ImageGenerationForm
+
+# Rows whose update committed a moment after the poll's clock read are caught
+# by the next poll; a card sent twice is harmless, a card missed is not.
+POLL_OVERLAP_S = 1.0
+
+
+def _poll_since() -> str:
+    return (timezone.now() - timezone.timedelta(seconds=POLL_OVERLAP_S)).isoformat()
+
+
+@login_required
+@require_GET
+def gallery(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "studio/gallery.html",
+        {
+            "form": ImageGenerationForm(),
+            "generations": selectors.gallery(request.user),
+            "polling": selectors.has_active(request.user),
+            "since": _poll_since(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def generate(request: HttpRequest) -> HttpResponse:
+    form = ImageGenerationForm(request.POST, request.FILES)
+    if not form.is_valid():
+        template = "studio/gallery.html#create-form" if request.htmx else "studio/gallery.html"
+        context = {"form": form}
+        if not request.htmx:
+            context.update(generations=selectors.gallery(request.user), polling=False, since=_poll_since())
+        return render(request, template, context, status=200 if request.htmx else 400)
+    generation = services.submit_image_generation(request.user, form.cleaned_data)
+    if not request.htmx:
+        return redirect("studio:gallery")
+    return render(
+        request,
+        "studio/generate_response.html",
+        {"form": ImageGenerationForm(initial=_sticky_options(form)), "generation": generation,
+         "polling": True, "since": _poll_since()},
+    )  # fmt: skip
+
+
+def _sticky_options(form: ImageGenerationForm) -> dict:
+    """After a submit the prompt clears but the chosen options stay, as people expect."""
+    return {k: form.cleaned_data[k] for k in ("model", "aspect_ratio", "resolution", "n")}
+
+
+@login_required
+@require_GET
+def poll(request: HttpRequest) -> HttpResponse:
+    """One request per open gallery per interval: the cards that changed, and whether to go on."""
+    since = parse_datetime(request.GET.get("since", "")) if request.GET.get("since") else None
+    next_since = _poll_since()
+    changed = list(selectors.changed_since(request.user, since))
+    polling = any(g.is_active for g in changed) or selectors.has_active(request.user)
+    response = render(
+        request,
+        "studio/poll_response.html",
+        {"changed": changed, "polling": polling, "since": next_since},
+    )
+    if not polling:
+        stop = HttpResponseStopPolling(response.content)
+        return stop
+    return response
+
+
+@login_required
+@require_GET
+def generation_detail(request: HttpRequest, generation_id: int) -> HttpResponse:
+    generation = selectors.get_generation_for_user(request.user, generation_id)
+    return render(request, "studio/generation.html", {"generation": generation})
+
+
+@login_required
+@require_GET
+def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
+    asset = selectors.get_asset_for_user(request.user, asset_id)
+    return render(request, "studio/asset.html", {"asset": asset, "generation": asset.generation})
+
+
+def _file_response(field, *, content_type: str, filename: str | None = None) -> FileResponse:
+    response = FileResponse(
+        field.open("rb"),
+        content_type=content_type,
+        as_attachment=filename is not None,
+        filename=filename or "",
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def asset_file(request: HttpRequest, asset_id: int) -> FileResponse:
+    asset = selectors.get_asset_for_user(request.user, asset_id)
+    return _file_response(asset.file, content_type=asset.content_type)
+
+
+@login_required
+@require_GET
+def asset_thumbnail(request: HttpRequest, asset_id: int) -> FileResponse:
+    asset = selectors.get_asset_for_user(request.user, asset_id)
+    if not asset.thumbnail:
+        return _file_response(asset.file, content_type=asset.content_type)
+    return _file_response(asset.thumbnail, content_type="image/webp")
+
+
+@login_required
+@require_GET
+def asset_download(request: HttpRequest, asset_id: int) -> FileResponse:
+    asset = selectors.get_asset_for_user(request.user, asset_id)
+    return _file_response(asset.file, content_type=asset.content_type, filename=asset.download_name())

@@ -1,0 +1,11 @@
+"""The studio's only door to xAI: nothing outside this package imports xai_sdk or grpc.
+
+The rest of the code calls the functions re-exported here and sees our own small
+types and one `ProviderError` family, never an SDK object.
+"""
+
+from grokstudio.xai.errors import ProviderError
+from grokstudio.xai.images import GeneratedBatch, generate_images
+from grokstudio.xai.results import fetch_result
+
+__all__ = ["GeneratedBatch", "ProviderError", "fetch_result", "generate_images"]

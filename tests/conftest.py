@@ -1,0 +1,59 @@
+"""Fixtures shared by the whole suite: users, a private media root, the emulator."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def owner(db):
+    return get_user_model().objects.create_user("owner", password="a-long-test-password")
+
+
+@pytest.fixture
+def stranger(db):
+    return get_user_model().objects.create_user("stranger", password="a-long-test-password")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def stranger_client(db, stranger):
+    from django.test import Client
+
+    other = Client()
+    other.force_login(stranger)
+    return other
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    """One emulator process for the session; tests reset its faults and call record."""
+    from grokstudio.emulator.testing import EmulatorProcess
+
+    with EmulatorProcess(api_key="test-key", extra_args=["--latency", "0.5", "--url-ttl", "120"]) as process:
+        yield process
+
+
+@pytest.fixture
+def xai(settings, emulator):
+    """Point the studio at the emulator, with short retry delays, and clean its state after."""
+    settings.XAI_API_KEY = emulator.api_key
+    settings.XAI_API_HOST = emulator.grpc_target
+    settings.XAI_EMULATOR = True
+    settings.STUDIO_RETRY_BASE_DELAY_S = 0.05
+    emulator.clear_faults()
+    emulator.clear_calls()
+    yield emulator
+    emulator.clear_faults()
