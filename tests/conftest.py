@@ -7,6 +7,12 @@ from django.contrib.auth import get_user_model
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # The default PBKDF2 costs ~0.7 s per user here; tests make users by the dozen.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

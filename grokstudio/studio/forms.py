@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from grokstudio.studio import catalog
 from grokstudio.studio.media import CheckedImage, ImageRejected, check_reference
 
 
-class MultipleImageInput(forms.ClearableFileInput):
+class MultipleImageInput(forms.FileInput):
     allow_multiple_selected = True
 
 
@@ -22,6 +23,8 @@ class MultipleImageField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None) -> list[CheckedImage]:
+        if data is forms.fields.FILE_INPUT_CONTRADICTION:
+            raise forms.ValidationError("Send reference images as files only.")
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         limit = catalog.max_references()
         if len(files) > limit:
@@ -29,7 +32,11 @@ class MultipleImageField(forms.FileField):
                 f"Attach at most {limit} reference images; you attached {len(files)}."
             )
         checked, errors = [], []
+        max_bytes = settings.STUDIO_MAX_UPLOAD_MB * 1024 * 1024
         for upload in files:
+            if upload.size > max_bytes:
+                errors.append(f"“{upload.name}”: the file is larger than {settings.STUDIO_MAX_UPLOAD_MB} MB.")
+                continue
             try:
                 checked.append(check_reference(upload.read(), upload.name))
             except ImageRejected as exc:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import io
-import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -30,6 +29,7 @@ class CheckedImage:
     format: str  # Pillow's name: PNG, JPEG, WEBP
     width: int
     height: int
+    name: str = ""
 
     @property
     def content_type(self) -> str:
@@ -51,20 +51,24 @@ def _open_fully(data: bytes, allowed_formats: dict[str, str] | None) -> Image.Im
     """Decode every pixel, after checking the format and the pixel count from the header."""
     limit = settings.STUDIO_MAX_IMAGE_PIXELS
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if allowed_formats is not None and image.format not in allowed_formats:
-                names = ", ".join(fmt if fmt != "WEBP" else "WebP" for fmt in allowed_formats)
-                raise ImageRejected(f"{image.format} images are not supported; use {names}.")
-            if image.width * image.height > limit:
-                raise ImageRejected(
-                    f"The image is {image.width}x{image.height} pixels; the limit is {limit:,} pixels."
-                )
-            image.load()
+        # The pixel count is read from the header and checked before a single
+        # pixel is decoded; Pillow's own bomb check is a second fence.
+        image = Image.open(io.BytesIO(data))
+        if allowed_formats is not None and image.format not in allowed_formats:
+            names = ", ".join(fmt if fmt != "WEBP" else "WebP" for fmt in allowed_formats)
+            raise ImageRejected(f"{image.format} images are not supported; use {names}.")
+        if image.width * image.height > limit:
+            raise ImageRejected(
+                f"The image is {image.width}x{image.height} pixels; the limit is {limit:,} pixels."
+            )
+        image.load()
+        if image.format == "PNG":
+            # load() stops once it has the pixels; verify() also checks the
+            # chunks' checksums and the end marker, so a cut-short file fails.
+            Image.open(io.BytesIO(data)).verify()
     except ImageRejected:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except Image.DecompressionBombError as exc:
         raise ImageRejected("The image has too many pixels to be processed safely.") from exc
     except UnidentifiedImageError as exc:
         raise ImageRejected("This file is not an image the studio can read (PNG, JPEG or WebP).") from exc
@@ -86,16 +90,21 @@ def check_reference(data: bytes, name: str = "") -> CheckedImage:
     except ImageRejected as exc:
         raise ImageRejected(f"{label}{exc}") from exc
     fmt = image.format
-    # Apply the EXIF orientation to the pixels, then write a file that carries no metadata at all.
+    # Apply the EXIF orientation to the pixels, then write a file that carries
+    # no metadata at all: EXIF, GPS, XMP, ICC notes and JPEG comments all live
+    # in `info`, which the encoders copy unless it is emptied.
     image = ImageOps.exif_transpose(image)
+    if fmt == "JPEG":
+        image = image.convert("RGB")
+    image.info = {k: v for k, v in image.info.items() if k == "transparency"}
     clean = io.BytesIO()
     if fmt == "JPEG":
-        image.convert("RGB").save(clean, "JPEG", quality=95)
+        image.save(clean, "JPEG", quality=95)
     elif fmt == "WEBP":
         image.save(clean, "WEBP", quality=95)
     else:
         image.save(clean, "PNG", optimize=False)
-    return CheckedImage(clean.getvalue(), fmt, image.width, image.height)
+    return CheckedImage(clean.getvalue(), fmt, image.width, image.height, name=name)
 
 
 def check_result(data: bytes) -> CheckedImage:

@@ -136,9 +136,7 @@ class Generation(models.Model):
         )
 
     def complete(self) -> bool:
-        return self._move(
-            (Status.DOWNLOADING,), status=Status.COMPLETED, finished_at=timezone.now(), message=""
-        )
+        return self._move((Status.DOWNLOADING,), status=Status.COMPLETED, finished_at=timezone.now())
 
     def fail(self, message: str, error_code: str, status: str = Status.FAILED) -> bool:
         return self._move(
@@ -208,7 +206,9 @@ class Reference(models.Model):
     """An input image of a generation, in the order it was given."""
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="references")
-    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="used_by")
+    # RESTRICT, not PROTECT: an upload in use cannot be deleted on its own,
+    # but deleting its owner (and so the generation) still cascades.
+    asset = models.ForeignKey(Asset, on_delete=models.RESTRICT, related_name="used_by")
     position = models.PositiveSmallIntegerField()
 
     class Meta:

@@ -24,11 +24,8 @@ def gallery(user) -> QuerySet[Generation]:
     return _with_assets(Generation.objects.filter(user=user))[:GALLERY_PAGE_SIZE]
 
 
-def changed_since(user, since: datetime | None) -> QuerySet[Generation]:
-    queryset = Generation.objects.filter(user=user)
-    if since is not None:
-        queryset = queryset.filter(updated_at__gt=since)
-    return _with_assets(queryset)
+def changed_since(user, since: datetime) -> QuerySet[Generation]:
+    return _with_assets(Generation.objects.filter(user=user, updated_at__gt=since))
 
 
 def has_active(user) -> bool:

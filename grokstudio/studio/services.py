@@ -59,7 +59,7 @@ def submit_image_generation(user: AbstractBaseUser, data: dict) -> Generation:
         },
     )
     for position, image in enumerate(references):
-        asset = store_image(user=user, role=Asset.Role.UPLOAD, image=image)
+        asset = store_image(user=user, role=Asset.Role.UPLOAD, image=image, original_name=image.name)
         Reference.objects.create(generation=generation, asset=asset, position=position)
     enqueue(generation)
     return generation

@@ -63,13 +63,20 @@ def _sticky_options(form: ImageGenerationForm) -> dict:
     return {k: form.cleaned_data[k] for k in ("model", "aspect_ratio", "resolution", "n")}
 
 
+def _parse_since(value: str):
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
+
+
 @login_required
 @require_GET
 def poll(request: HttpRequest) -> HttpResponse:
     """One request per open gallery per interval: the cards that changed, and whether to go on."""
-    since = parse_datetime(request.GET.get("since", "")) if request.GET.get("since") else None
+    since = _parse_since(request.GET.get("since", ""))
     next_since = _poll_since()
-    changed = list(selectors.changed_since(request.user, since))
+    changed = list(selectors.changed_since(request.user, since)) if since else []
     polling = any(g.is_active for g in changed) or selectors.has_active(request.user)
     response = render(
         request,

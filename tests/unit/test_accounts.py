@@ -1,0 +1,227 @@
+"""Sign up, sign in, sign out, change password; and no studio page without signing in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern
+
+from grokstudio.studio import urls as studio_urls
+
+PASSWORD = "a-long-test-password"
+NEW_PASSWORD = "another-long-secret-42"
+
+
+def label(response, field: str) -> str:
+    return re.search(rf'<label for="id_{field}">([^<]*)</label>', response.text).group(1)
+
+
+# --- sign up ----------------------------------------------------------------------------------
+
+
+def test_signup_page_has_labelled_username_and_password_fields(client, db):
+    response = client.get("/accounts/signup/")
+
+    assert response.status_code == 200
+    assert label(response, "username") == "Username"
+    assert label(response, "password1") == "Password"
+    assert label(response, "password2") == "Password confirmation"
+
+
+def test_signup_creates_a_user_and_signs_them_in(client, db):
+    response = client.post(
+        "/accounts/signup/", {"username": "newcomer", "password1": PASSWORD, "password2": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response.url == "/"
+    user = get_user_model().objects.get(username="newcomer")
+    assert user.check_password(PASSWORD)
+    assert client.get("/").context["user"] == user
+
+
+def test_signup_refuses_mismatched_passwords(client, db):
+    response = client.post(
+        "/accounts/signup/", {"username": "newcomer", "password1": PASSWORD, "password2": "something-else-1"}
+    )
+
+    assert response.status_code == 400
+    assert 'id="id_password2-error"' in response.text
+    assert not get_user_model().objects.filter(username="newcomer").exists()
+
+
+def test_signup_refuses_a_taken_username(client, owner):
+    response = client.post(
+        "/accounts/signup/", {"username": "owner", "password1": PASSWORD, "password2": PASSWORD}
+    )
+
+    assert response.status_code == 400
+    assert "already exists" in response.text
+    assert get_user_model().objects.count() == 1
+
+
+def test_signup_refuses_a_weak_password(client, db):
+    response = client.post(
+        "/accounts/signup/", {"username": "newcomer", "password1": "1234", "password2": "1234"}
+    )
+
+    assert response.status_code == 400
+    assert not get_user_model().objects.filter(username="newcomer").exists()
+
+
+def test_signup_sends_a_signed_in_user_to_the_gallery(owner_client):
+    response = owner_client.get("/accounts/signup/")
+
+    assert response.status_code == 302
+    assert response.url == "/"
+
+
+def test_signup_is_404_when_closed(client, db, settings):
+    settings.STUDIO_ALLOW_SIGNUP = False
+
+    assert client.get("/accounts/signup/").status_code == 404
+    response = client.post(
+        "/accounts/signup/", {"username": "x", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert response.status_code == 404
+    assert not get_user_model().objects.exists()
+
+
+def test_login_page_links_to_signup_when_open(client, db):
+    response = client.get("/accounts/login/")
+
+    assert 'href="/accounts/signup/"' in response.text
+    assert "Sign up" in response.text
+
+
+def test_login_page_has_no_signup_link_when_closed(client, db, settings):
+    settings.STUDIO_ALLOW_SIGNUP = False
+
+    response = client.get("/accounts/login/")
+
+    assert response.status_code == 200
+    assert "/accounts/signup/" not in response.text
+    assert "Sign up" not in response.text
+
+
+# --- sign in and out -------------------------------------------------------------------------
+
+
+def test_sign_in_opens_the_gallery(client, owner):
+    response = client.post("/accounts/login/", {"username": "owner", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_sign_in_goes_back_to_the_page_asked_for(client, owner):
+    response = client.post("/accounts/login/", {"username": "owner", "password": PASSWORD, "next": "/poll/"})
+
+    assert response.url == "/poll/"
+
+
+def test_sign_in_refuses_a_wrong_password(client, owner):
+    response = client.post("/accounts/login/", {"username": "owner", "password": "wrong-password"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.text
+    assert client.get("/").status_code == 302
+
+
+def test_sign_in_page_has_labelled_fields(client, db):
+    response = client.get("/accounts/login/")
+
+    assert label(response, "username") == "Username"
+    assert label(response, "password") == "Password"
+
+
+def test_sign_out_by_post_ends_the_session(owner_client):
+    response = owner_client.post("/accounts/logout/")
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/"
+    assert owner_client.get("/").status_code == 302
+
+
+def test_sign_out_is_not_done_by_get(owner_client):
+    assert owner_client.get("/accounts/logout/").status_code == 405
+    assert owner_client.get("/").status_code == 200
+
+
+def test_every_page_offers_sign_out_as_a_form(owner_client):
+    response = owner_client.get("/")
+
+    assert '<form method="post" action="/accounts/logout/"' in response.text
+
+
+# --- password change ---------------------------------------------------------------------------
+
+
+def test_password_change_requires_login(client, db):
+    response = client.get("/accounts/password/")
+
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_password_change_works_and_keeps_the_user_signed_in(owner_client, owner):
+    response = owner_client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/password/done/"
+    owner.refresh_from_db()
+    assert owner.check_password(NEW_PASSWORD)
+    assert owner_client.get("/accounts/password/done/").status_code == 200
+    assert owner_client.get("/").status_code == 200
+
+
+def test_password_change_refuses_a_wrong_old_password(owner_client, owner):
+    response = owner_client.post(
+        "/accounts/password/",
+        {"old_password": "not-it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 200
+    assert 'id="id_old_password-error"' in response.text
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+
+
+def test_the_new_password_signs_in(client, owner):
+    client.force_login(owner)
+    client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    client.post("/accounts/logout/")
+
+    response = client.post("/accounts/login/", {"username": "owner", "password": NEW_PASSWORD})
+
+    assert response.url == "/"
+
+
+# --- no studio page without signing in -----------------------------------------------------------
+
+
+def studio_paths() -> list[str]:
+    paths = []
+    for pattern in studio_urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        route = str(pattern.pattern)
+        paths.append("/" + re.sub(r"<int:\w+>", "1", route))
+    return paths
+
+
+@pytest.mark.parametrize("path", studio_paths())
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_studio_route_asks_for_sign_in(client, db, path, method):
+    response = getattr(client, method)(path)
+
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/?next=")

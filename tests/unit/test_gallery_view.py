@@ -1,0 +1,146 @@
+"""GET /: the person's own generations, newest first, with the create form and a poller."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from grokstudio.studio import services
+from grokstudio.studio.media import check_result
+from grokstudio.studio.models import Asset, Generation, Status
+from tests.factories import make_image
+
+URL = "/"
+
+
+def make_generation(
+    user, status: str = Status.COMPLETED, *, prompt: str = "A red fox", **fields
+) -> Generation:
+    return Generation.objects.create(
+        user=user, prompt=prompt, model="grok-imagine-image", status=status,
+        params={"aspect_ratio": "1:1", "resolution": "1k", "n": 1}, **fields,
+    )  # fmt: skip
+
+
+def card_ids(response) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<article id="gen-(\d+)"', response.text)]
+
+
+def poller(response) -> str:
+    return re.search(r'<div id="poller"[^>]*>', response.text).group(0)
+
+
+def test_it_requires_login(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/?next=/"
+
+
+def test_it_refuses_post(owner_client):
+    assert owner_client.post(URL).status_code == 405
+
+
+def test_it_shows_the_create_form(owner_client):
+    response = owner_client.get(URL)
+
+    assert response.status_code == 200
+    assert '<form id="create"' in response.text
+    assert 'hx-post="/generate/"' in response.text
+    assert 'enctype="multipart/form-data"' in response.text
+    assert '<textarea name="prompt"' in response.text
+
+
+def test_it_shows_only_the_users_own_generations_newest_first(owner_client, owner, stranger):
+    now = timezone.now()
+    oldest = make_generation(owner, prompt="First light", created_at=now - timedelta(hours=2))
+    newest = make_generation(owner, prompt="Last light", created_at=now)
+    middle = make_generation(owner, prompt="Noon", created_at=now - timedelta(hours=1))
+    theirs = make_generation(stranger, prompt="Someone else's secret", created_at=now)
+
+    response = owner_client.get(URL)
+
+    assert card_ids(response) == [newest.pk, middle.pk, oldest.pk]
+    assert f"gen-{theirs.pk}" not in response.text
+    assert "secret" not in response.text
+
+
+def test_it_shows_results_as_thumbnails_with_a_download_link(owner_client, owner):
+    generation = make_generation(owner)
+    asset = services.store_image(user=owner, role=Asset.Role.OUTPUT, image=check_result(make_image()),
+                                 generation=generation)  # fmt: skip
+
+    response = owner_client.get(URL)
+
+    assert f'src="/a/{asset.pk}/thumb"' in response.text
+    assert f'href="/a/{asset.pk}/download"' in response.text
+    assert f'href="/a/{asset.pk}/"' in response.text
+
+
+def test_it_shows_a_failed_cards_message_and_code(owner_client, owner):
+    make_generation(
+        owner, Status.FAILED, message="xAI refused the prompt under its content policy.",
+        error_code="content_moderated",
+    )  # fmt: skip
+
+    response = owner_client.get(URL)
+
+    assert 'data-status="failed"' in response.text
+    assert "xAI refused the prompt under its content policy." in response.text
+    assert "<code>content_moderated</code>" in response.text
+
+
+def test_it_escapes_the_prompt(owner_client, owner):
+    make_generation(owner, prompt="<script>alert('fox')</script>")
+
+    response = owner_client.get(URL)
+
+    assert "<script>alert(" not in response.text
+    assert "&lt;script&gt;" in response.text
+
+
+def test_it_polls_while_something_is_active(owner_client, owner):
+    make_generation(owner, Status.PENDING)
+
+    response = owner_client.get(URL)
+
+    assert 'hx-get="/poll/?since=' in poller(response)
+
+
+def test_it_does_not_poll_when_nothing_is_active(owner_client, owner):
+    make_generation(owner, Status.COMPLETED)
+
+    response = owner_client.get(URL)
+
+    assert "hx-get" not in poller(response)
+
+
+def test_another_users_active_work_does_not_start_our_poller(owner_client, stranger):
+    make_generation(stranger, Status.PENDING)
+
+    assert "hx-get" not in poller(owner_client.get(URL))
+
+
+@pytest.mark.parametrize("emulator", [True, False])
+def test_it_shows_the_emulator_banner_only_in_offline_mode(owner_client, settings, emulator):
+    settings.XAI_EMULATOR = emulator
+
+    response = owner_client.get(URL)
+
+    assert ('class="banner"' in response.text) is emulator
+    assert ("built-in xAI emulator" in response.text) is emulator
+
+
+def test_it_makes_few_queries_for_a_full_gallery(owner_client, owner, django_assert_max_num_queries):
+    for _ in range(30):
+        generation = make_generation(owner)
+        services.store_image(user=owner, role=Asset.Role.OUTPUT, image=check_result(make_image()),
+                             generation=generation)  # fmt: skip
+
+    with django_assert_max_num_queries(8):
+        response = owner_client.get(URL)
+
+    assert len(card_ids(response)) == 30

@@ -1,0 +1,348 @@
+"""Generation's state machine, its presentation helpers, and the one-file-per-slot rule."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from grokstudio.studio import services
+from grokstudio.studio.media import check_result
+from grokstudio.studio.models import Asset, Generation, Reference, Status
+from tests.factories import make_image
+
+
+@pytest.fixture
+def generation(owner):
+    return Generation.objects.create(
+        user=owner, prompt="A red fox at dawn", model="grok-imagine-image",
+        params={"aspect_ratio": "1:1", "resolution": "1k", "n": 1},
+    )  # fmt: skip
+
+
+def same_row(generation: Generation) -> Generation:
+    """The row as a second worker would see it: a separate instance."""
+    return Generation.objects.get(pk=generation.pk)
+
+
+def set_status(generation: Generation, status: str) -> Generation:
+    Generation.objects.filter(pk=generation.pk).update(status=status)
+    generation.refresh_from_db()
+    return generation
+
+
+# --- claim ----------------------------------------------------------------------
+
+
+def test_claim_moves_a_pending_generation_to_submitting(generation):
+    assert generation.claim() is True
+
+    generation.refresh_from_db()
+    assert generation.status == Status.SUBMITTING
+    assert generation.attempts == 1
+    assert generation.started_at is not None
+
+
+def test_claim_is_won_by_one_worker_only(generation):
+    first, second = same_row(generation), same_row(generation)
+
+    assert first.claim() is True
+    assert second.claim() is False
+
+    assert same_row(generation).attempts == 1
+    assert second.status == Status.PENDING  # the loser's instance is left untouched
+
+
+def test_claim_clears_the_previous_attempts_message(generation):
+    generation.claim()
+    generation.back_to_pending("xAI is busy (attempt 1)", "rate_limited")
+
+    assert generation.claim() is True
+    assert generation.message == ""
+    assert generation.attempts == 2
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s != Status.PENDING])
+def test_claim_refuses_anything_but_pending(generation, status):
+    set_status(generation, status)
+
+    assert generation.claim() is False
+    assert same_row(generation).status == status
+
+
+# --- back_to_pending ----------------------------------------------------------------
+
+
+def test_back_to_pending_returns_a_submitting_generation_with_the_reason(generation):
+    generation.claim()
+
+    assert generation.back_to_pending("xAI is busy (attempt 1)", "rate_limited") is True
+
+    row = same_row(generation)
+    assert row.status == Status.PENDING
+    assert row.message == "xAI is busy (attempt 1)"
+    assert row.error_code == "rate_limited"
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s != Status.SUBMITTING])
+def test_back_to_pending_only_moves_from_submitting(generation, status):
+    set_status(generation, status)
+
+    assert generation.back_to_pending("busy", "rate_limited") is False
+    assert same_row(generation).status == status
+
+
+# --- start_download and complete ------------------------------------------------------
+
+
+def test_start_download_records_urls_and_cost(generation):
+    generation.claim()
+
+    assert generation.start_download(["https://x.test/1.png"], 200_000_000) is True
+
+    row = same_row(generation)
+    assert row.status == Status.DOWNLOADING
+    assert row.result_urls == ["https://x.test/1.png"]
+    assert row.cost_usd == pytest.approx(0.02)
+    assert row.progress == 100
+
+
+def test_complete_moves_a_downloading_generation_to_completed(generation):
+    generation.claim()
+    generation.start_download(["https://x.test/1.png"], None)
+
+    assert generation.complete() is True
+
+    row = same_row(generation)
+    assert row.status == Status.COMPLETED
+    assert row.finished_at is not None
+    assert not row.is_active
+
+
+def test_complete_keeps_a_note_about_moderated_images(generation):
+    generation.claim()
+    generation.start_download(["https://x.test/1.png", None], None)
+    Generation.objects.filter(pk=generation.pk).update(message="1 of 2 images were blocked by moderation.")
+
+    generation.complete()
+
+    assert same_row(generation).message == "1 of 2 images were blocked by moderation."
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s != Status.DOWNLOADING])
+def test_complete_only_moves_from_downloading(generation, status):
+    set_status(generation, status)
+
+    assert generation.complete() is False
+    assert same_row(generation).status == status
+
+
+# --- fail -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.SUBMITTING, Status.PROCESSING, Status.DOWNLOADING])
+def test_fail_ends_an_active_generation_with_message_and_code(generation, status):
+    set_status(generation, status)
+
+    assert generation.fail("The prompt was refused by moderation.", "content_moderated") is True
+
+    row = same_row(generation)
+    assert row.status == Status.FAILED
+    assert row.message == "The prompt was refused by moderation."
+    assert row.error_code == "content_moderated"
+    assert row.finished_at is not None
+
+
+def test_fail_can_end_in_another_final_status(generation):
+    assert generation.fail("Took too long.", "deadline", status=Status.TIMEOUT) is True
+
+    assert same_row(generation).status == Status.TIMEOUT
+
+
+@pytest.mark.parametrize("status", [Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.TIMEOUT])
+def test_fail_refuses_a_final_state(generation, status):
+    set_status(generation, status)
+
+    assert generation.fail("late failure", "late") is False
+
+    row = same_row(generation)
+    assert row.status == status
+    assert row.message == ""
+
+
+def test_fail_keeps_the_message_within_its_column(generation):
+    generation.fail("x" * 900, "long")
+
+    assert len(same_row(generation).message) == 500
+
+
+# --- presentation --------------------------------------------------------------------------
+
+
+def test_download_name_uses_the_prompts_words_and_the_id(generation):
+    generation.prompt = "A Red Fox, at dawn!  (photo)"
+
+    assert generation.download_name(0, "png") == f"grok-a-red-fox-at-dawn-photo-{generation.pk}.png"
+
+
+def test_download_name_numbers_the_images_of_a_batch(generation):
+    generation.params["n"] = 4
+
+    assert generation.download_name(0, "jpg") == f"grok-a-red-fox-at-dawn-{generation.pk}-1.jpg"
+    assert generation.download_name(3, "jpg") == f"grok-a-red-fox-at-dawn-{generation.pk}-4.jpg"
+
+
+def test_download_name_shortens_a_long_prompt_without_a_trailing_dash(generation):
+    generation.prompt = "word " * 40
+
+    name = generation.download_name(0, "png")
+
+    stem = name.removeprefix("grok-").removesuffix(f"-{generation.pk}.png")
+    assert len(stem) <= 48
+    assert not stem.endswith("-")
+    assert stem.startswith("word-word")
+
+
+def test_download_name_falls_back_when_the_prompt_has_no_latin_words(generation):
+    generation.prompt = "日本の狐 🦊"
+
+    assert generation.download_name(0, "png") == f"grok-generation-{generation.pk}.png"
+
+
+@pytest.mark.parametrize(("n", "columns"), [(1, 1), (2, 2), (3, 2), (4, 2), (5, 3), (6, 3), (9, 3), (10, 4)])
+def test_grid_columns_follow_the_image_count(generation, n, columns):
+    generation.params["n"] = n
+
+    assert generation.grid_columns == columns
+
+
+@pytest.mark.parametrize(
+    ("n", "aspect_ratio", "css"),
+    [
+        (1, "1:1", "1 / 1"),
+        (1, "16:9", "16 / 9"),
+        (1, "9:19.5", "9 / 19.5"),
+        (4, "1:1", "2 / 2"),
+        (2, "16:9", "32 / 9"),
+        (5, "3:4", "9 / 8"),
+        (10, "2:1", "8 / 3"),
+        (1, "", "1 / 1"),
+        (3, "", "2 / 2"),
+        (1, "nonsense", "1 / 1"),
+    ],
+)
+def test_grid_css_is_the_final_shape_of_the_card(generation, n, aspect_ratio, css):
+    generation.params.update(n=n, aspect_ratio=aspect_ratio)
+
+    assert generation.grid_css == css
+
+
+def test_grid_helpers_work_without_params(owner):
+    generation = Generation(user=owner, prompt="p", model="grok-imagine-image")
+
+    assert generation.grid_columns == 1
+    assert generation.grid_css == "1 / 1"
+
+
+# --- Asset ------------------------------------------------------------------------------------
+
+
+def output(generation: Generation, index: int = 0) -> Asset:
+    return services.store_image(
+        user=generation.user, role=Asset.Role.OUTPUT, image=check_result(make_image()),
+        generation=generation, index=index,
+    )  # fmt: skip
+
+
+def stored_files(media_root) -> list:
+    return sorted(p for p in media_root.rglob("*") if p.is_file())
+
+
+def test_an_output_slot_holds_one_asset(generation):
+    output(generation, 0)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Asset.objects.create(
+            user=generation.user, generation=generation, role=Asset.Role.OUTPUT, index=0,
+            file="output/x.png", content_type="image/png",
+        )  # fmt: skip
+
+
+def test_other_output_slots_of_the_same_generation_are_free(generation):
+    output(generation, 0)
+    output(generation, 1)
+
+    assert list(generation.outputs.values_list("index", flat=True)) == [0, 1]
+
+
+def test_the_slot_rule_does_not_apply_to_uploads(owner):
+    for _ in range(2):
+        Asset.objects.create(user=owner, role=Asset.Role.UPLOAD, index=0, file="upload/x.png",
+                             content_type="image/png")  # fmt: skip
+
+    assert Asset.objects.filter(role=Asset.Role.UPLOAD).count() == 2
+
+
+def test_storing_a_filled_slot_again_leaves_no_stray_files(generation, media_root):
+    output(generation, 0)
+    files_before = stored_files(media_root)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        output(generation, 0)
+
+    assert stored_files(media_root) == files_before
+    assert generation.outputs.count() == 1
+
+
+def test_an_output_is_downloaded_under_its_generations_name(generation):
+    asset = output(generation)
+
+    assert asset.extension == "png"
+    assert asset.download_name() == f"grok-a-red-fox-at-dawn-{generation.pk}.png"
+
+
+def test_an_upload_is_downloaded_under_its_original_name(owner):
+    asset = services.store_image(
+        user=owner, role=Asset.Role.UPLOAD, image=check_result(make_image("JPEG")), original_name="cat.jpeg"
+    )
+
+    assert asset.download_name() == "cat.jpeg"
+    assert asset.file.name.startswith(f"upload/{owner.pk}/")
+
+
+def test_deleting_a_user_removes_their_generations_references_and_assets(generation):
+    upload = services.store_image(
+        user=generation.user, role=Asset.Role.UPLOAD, image=check_result(make_image())
+    )
+    Reference.objects.create(generation=generation, asset=upload, position=0)
+    output(generation)
+
+    generation.user.delete()
+
+    assert not Generation.objects.exists()
+    assert not Reference.objects.exists()
+    assert not Asset.objects.exists()
+
+
+def test_deleting_a_generation_keeps_the_uploads_it_used(generation):
+    upload = services.store_image(
+        user=generation.user, role=Asset.Role.UPLOAD, image=check_result(make_image())
+    )
+    Reference.objects.create(generation=generation, asset=upload, position=0)
+    output(generation)
+
+    generation.delete()
+
+    assert not Reference.objects.exists()
+    assert list(Asset.objects.all()) == [upload]
+
+
+def test_an_upload_in_use_cannot_be_deleted_on_its_own(generation):
+    upload = services.store_image(
+        user=generation.user, role=Asset.Role.UPLOAD, image=check_result(make_image())
+    )
+    Reference.objects.create(generation=generation, asset=upload, position=0)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        upload.delete()
+
+    assert Asset.objects.filter(pk=upload.pk).exists()

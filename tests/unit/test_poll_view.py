@@ -1,0 +1,176 @@
+"""GET /poll/: the cards that changed since the last poll, and whether to poll again."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from grokstudio.studio import services
+from grokstudio.studio.media import check_result
+from grokstudio.studio.models import Asset, Generation, Reference, Status
+from tests.factories import make_image
+
+URL = "/poll/"
+HTMX = {"HX-Request": "true"}
+
+
+def make_generation(user, status: str = Status.COMPLETED, *, age_s: float = 0, **fields) -> Generation:
+    generation = Generation.objects.create(
+        user=user, prompt=fields.pop("prompt", "A red fox"), model="grok-imagine-image", status=status,
+        params={"aspect_ratio": "1:1", "resolution": "1k", "n": 1}, **fields,
+    )  # fmt: skip
+    if age_s:
+        # updated_at is auto_now: only an UPDATE can set it in the past.
+        Generation.objects.filter(pk=generation.pk).update(
+            updated_at=timezone.now() - timedelta(seconds=age_s)
+        )
+        generation.refresh_from_db()
+    return generation
+
+
+def poller(response) -> str:
+    return re.search(r'<div id="poller"[^>]*>', response.text).group(0)
+
+
+def since(seconds_ago: float) -> str:
+    return (timezone.now() - timedelta(seconds=seconds_ago)).isoformat()
+
+
+def test_it_requires_login(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_it_refuses_post(owner_client):
+    assert owner_client.post(URL).status_code == 405
+
+
+def test_it_stops_polling_with_286_when_nothing_is_active(owner_client, owner):
+    make_generation(owner, Status.COMPLETED, age_s=60)
+
+    response = owner_client.get(URL, {"since": since(5)}, headers=HTMX)
+
+    assert response.status_code == 286
+    assert "hx-get" not in poller(response)
+    assert "hx-trigger" not in poller(response)
+
+
+def test_it_stops_polling_for_a_user_with_no_generations(owner_client):
+    response = owner_client.get(URL, headers=HTMX)
+
+    assert response.status_code == 286
+    assert "hx-get" not in poller(response)
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.SUBMITTING, Status.PROCESSING, Status.DOWNLOADING])
+def test_it_keeps_polling_while_a_generation_is_active(owner_client, owner, status):
+    make_generation(owner, status, age_s=60)
+
+    response = owner_client.get(URL, {"since": since(5)}, headers=HTMX)
+
+    assert response.status_code == 200
+    assert 'hx-get="/poll/?since=' in poller(response)
+    assert 'hx-trigger="every 2.0s"' in poller(response)
+
+
+def test_its_next_poll_asks_from_about_now(owner_client, owner):
+    make_generation(owner, Status.PENDING)
+    before = timezone.now()
+
+    response = owner_client.get(URL, {"since": since(60)}, headers=HTMX)
+
+    next_since = re.search(r'hx-get="/poll/\?since=([^"]+)"', response.text).group(1)
+    from urllib.parse import unquote
+
+    from django.utils.dateparse import parse_datetime
+
+    parsed = parse_datetime(unquote(next_since))
+    # A little overlap with the past, so that a row committed during this poll is not missed.
+    assert before - timedelta(seconds=5) < parsed <= timezone.now()
+
+
+def test_it_sends_the_cards_changed_since_the_last_poll_out_of_band(owner_client, owner):
+    old = make_generation(owner, Status.COMPLETED, age_s=600, prompt="An old lighthouse")
+    changed = make_generation(owner, Status.PENDING, prompt="A new fox")
+
+    response = owner_client.get(URL, {"since": since(60)}, headers=HTMX)
+
+    card = re.search(rf'<article id="gen-{changed.pk}"[^>]*>', response.text).group(0)
+    assert 'hx-swap-oob="true"' in card
+    assert 'data-status="pending"' in card
+    assert f'id="gen-{old.pk}"' not in response.text
+    assert "An old lighthouse" not in response.text
+
+
+def test_it_sends_a_card_that_just_finished_with_its_stop(owner_client, owner):
+    finished = make_generation(
+        owner, Status.FAILED, message="The prompt was refused.", error_code="moderated"
+    )
+
+    response = owner_client.get(URL, {"since": since(60)}, headers=HTMX)
+
+    assert response.status_code == 286
+    assert f'<article id="gen-{finished.pk}"' in response.text
+    assert "The prompt was refused." in response.text
+    assert "<code>moderated</code>" in response.text
+
+
+def test_it_sends_no_cards_without_since(owner_client, owner):
+    # Without a starting point the answer would be the whole gallery: a poll stays small.
+    generations = [make_generation(owner, age_s=3600) for _ in range(3)]
+
+    response = owner_client.get(URL, headers=HTMX)
+
+    for generation in generations:
+        assert f'<article id="gen-{generation.pk}"' not in response.text
+
+
+def test_it_never_sends_another_users_cards(owner_client, stranger):
+    theirs = make_generation(stranger, Status.PENDING, prompt="Someone else's secret")
+
+    response = owner_client.get(URL, {"since": since(60)}, headers=HTMX)
+
+    assert response.status_code == 286  # their active work does not keep our poller going
+    assert f"gen-{theirs.pk}" not in response.text
+    assert "secret" not in response.text
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2025-13-45T99:99:99", "2025-02-30T10:00:00+00:00"])
+def test_it_survives_a_malformed_since(owner_client, owner, value):
+    make_generation(owner, Status.PENDING)
+
+    response = owner_client.get(URL, {"since": value}, headers=HTMX)
+
+    assert response.status_code in (200, 286, 400)
+
+
+def test_it_makes_few_queries_for_a_user_with_30_generations(
+    owner_client, owner, django_assert_max_num_queries
+):
+    for i in range(30):
+        make_generation(owner, Status.PENDING if i % 10 == 0 else Status.COMPLETED, age_s=5 + i)
+
+    with django_assert_max_num_queries(5):
+        response = owner_client.get(URL, {"since": since(1)}, headers=HTMX)
+
+    assert response.status_code == 200
+
+
+def test_its_query_count_does_not_grow_with_changed_cards(owner_client, owner, django_assert_max_num_queries):
+    # The worst case: every card changed, each with results and a reference to show.
+    for i in range(30):
+        generation = make_generation(owner, Status.PENDING if i % 2 else Status.COMPLETED)
+        services.store_image(user=owner, role=Asset.Role.OUTPUT, image=check_result(make_image()),
+                             generation=generation)  # fmt: skip
+        reference = services.store_image(user=owner, role=Asset.Role.UPLOAD, image=check_result(make_image()))
+        Reference.objects.create(generation=generation, asset=reference, position=0)
+
+    with django_assert_max_num_queries(6):
+        response = owner_client.get(URL, {"since": since(60)}, headers=HTMX)
+
+    assert response.text.count("<article ") == 30
