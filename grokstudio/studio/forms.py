@@ -79,7 +79,7 @@ class ImageGenerationForm(forms.Form):
         initial=catalog.DEFAULT_IMAGE_RESOLUTION,
     )
     n = forms.IntegerField(
-        label="Images",
+        label="Number of images",
         min_value=1,
         max_value=max(m.max_images for m in catalog.IMAGE_MODELS.values()),
         initial=1,

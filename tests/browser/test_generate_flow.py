@@ -1,0 +1,75 @@
+"""A new person signs up, generates an image, watches it arrive, and downloads it."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def sign_up(page, username="ada"):
+    page.goto("/")
+    page.get_by_role("link", name="Sign up").click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill("correct-horse-battery-staple")
+    page.get_by_label("Password confirmation").fill("correct-horse-battery-staple")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_label("Prompt")).to_be_visible()
+
+
+def test_sign_up_generate_see_it_live_and_download(page, worker, screenshot):
+    sign_up(page)
+    expect(page.get_by_role("status")).to_contain_text("emulator")
+    # A marker that a page reload would wipe out.
+    page.evaluate("window.__noReload = true")
+
+    page.get_by_label("Prompt").fill("A lighthouse on a cliff at dusk")
+    page.get_by_label("Number of images").fill("2")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("article.card").first
+    expect(card).to_contain_text("A lighthouse on a cliff at dusk")
+    expect(card.get_by_role("link", name="Download")).to_have_count(2)
+    expect(card).to_have_attribute("data-status", "completed")
+    assert page.evaluate("window.__noReload") is True
+    expect(page.get_by_label("Prompt")).to_have_value("")
+    screenshot("gallery-completed")
+
+    with page.expect_download() as download_info:
+        card.get_by_role("link", name="Download").first.click()
+    download = download_info.value
+    assert re.fullmatch(r"grok-a-lighthouse-on-a-cliff-at-dusk-\d+-1\.jpe?g", download.suggested_filename)
+    with open(download.path(), "rb") as f:
+        image = Image.open(io.BytesIO(f.read()))
+        image.load()
+    assert image.width == image.height == 1024
+
+    card.locator("a.open").first.click()
+    expect(page.get_by_role("link", name="Download")).to_be_visible()
+    screenshot("asset-detail")
+
+
+def test_a_moderated_prompt_says_why_without_a_reload(page, worker, screenshot):
+    sign_up(page, "grace")
+    page.evaluate("window.__noReload = true")
+    page.get_by_label("Prompt").fill("[fault:moderation] something not allowed")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("article.card").first
+    expect(card).to_have_attribute("data-status", "failed")
+    expect(card).to_contain_text("moderation")
+    assert page.evaluate("window.__noReload") is True
+    screenshot("gallery-failed")
+
+
+def test_bad_input_is_refused_beside_the_field(page, live_server):
+    sign_up(page, "linus")
+    page.get_by_label("Prompt").fill("x" * 1000)
+    page.get_by_label("Number of images").fill("11")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator(".field.invalid")).to_contain_text("10")
