@@ -28,24 +28,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, **options) -> None:
         self.children: list[subprocess.Popen] = []
+        self.stopping = False
+        # Ctrl-C reaches every process of the terminal's group at once; the
+        # children stop themselves, and the watch loop must not take that for a crash.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._ask_to_stop)
         env = os.environ.copy()
-        signal.signal(signal.SIGTERM, lambda *_: self._stop_and_exit(0))
-        try:
-            if not settings.XAI_API_KEY:
-                env.update(self._start_emulator())
-            manage = [sys.executable, "manage.py"]
-            self.children.append(subprocess.Popen([*manage, "qcluster"], env=env))
-            self.children.append(
-                subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=env)
-            )
-            url = f"http://{host}:{port}/"
-            self.stdout.write(
-                self.style.SUCCESS(f"\nGrok Studio is running: open {url}  (Ctrl-C stops it)\n")
-            )
-            self._watch()
-        except KeyboardInterrupt:
-            self.stdout.write("\nStopping…")
-            self._stop_and_exit(0)
+        if not settings.XAI_API_KEY:
+            env.update(self._start_emulator())
+        manage = [sys.executable, "manage.py"]
+        self.children.append(subprocess.Popen([*manage, "qcluster"], env=env))
+        self.children.append(
+            subprocess.Popen([*manage, "runserver", f"{host}:{port}", "--noreload"], env=env)
+        )
+        url = f"http://{host}:{port}/"
+        self.stdout.write(self.style.SUCCESS(f"\nGrok Studio is running: open {url}  (Ctrl-C stops it)\n"))
+        self._watch()
+
+    def _ask_to_stop(self, *_: object) -> None:
+        self.stopping = True
 
     def _start_emulator(self) -> dict[str, str]:
         key = "emulator-" + secrets.token_hex(8)
@@ -80,13 +81,16 @@ class Command(BaseCommand):
 
     def _watch(self) -> None:
         while True:
+            if self.stopping:
+                self.stdout.write("Stopping…")
+                self._stop_and_exit(0)
             for child in self.children:
                 if child.poll() is not None:
                     self.stderr.write(
                         f"{child.args[2] if len(child.args) > 2 else child.args} exited; stopping."
                     )
                     self._stop_and_exit(child.returncode or 1)
-            time.sleep(0.5)
+            time.sleep(0.2)
 
     def _stop_all(self) -> None:
         for child in self.children:
