@@ -103,8 +103,8 @@ Q_CLUSTER = {
     # A task that has not finished in `timeout` seconds is killed; an
     # unacknowledged one is delivered again after `retry`, which must be larger.
     # The Generation row, not the queue, decides whether work is still to do.
-    "timeout": 600,
-    "retry": 660,
+    "timeout": 1800,
+    "retry": 1900,
     "max_attempts": 3,
     "poll": 0.2,
     "catch_up": False,

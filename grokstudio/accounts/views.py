@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+
+from grokstudio.accounts.forms import SignUpForm
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -12,7 +13,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         raise Http404("Sign-up is closed on this studio; ask an administrator for an account.")
     if request.user.is_authenticated:
         return redirect("studio:gallery")
-    form = UserCreationForm(request.POST or None)
+    form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -2,7 +2,7 @@
 
 Forms, server-side validation and templates read these values; nothing else
 hard-codes a model name, an aspect ratio or a count. Values follow
-shared/XAI-API.md (xai-sdk 1.21 and xAI's docs).
+docs/xai-api.md (xai-sdk 1.21 and xAI's docs).
 """
 
 from dataclasses import dataclass, field

@@ -55,7 +55,7 @@ def _open_fully(data: bytes, allowed_formats: dict[str, str] | None) -> Image.Im
         # pixel is decoded; Pillow's own bomb check is a second fence.
         image = Image.open(io.BytesIO(data))
         if allowed_formats is not None and image.format not in allowed_formats:
-            names = ", ".join(fmt if fmt != "WEBP" else "WebP" for fmt in allowed_formats)
+            names = ", ".join(fmt if fmt != "WEBP" else "WebP" for fmt in allowed_formats if fmt != "MPO")
             raise ImageRejected(f"{image.format} images are not supported; use {names}.")
         if image.width * image.height > limit:
             raise ImageRejected(
@@ -86,10 +86,19 @@ def check_reference(data: bytes, name: str = "") -> CheckedImage:
     if not data:
         raise ImageRejected(f"{label}the file is empty.")
     try:
-        image = _open_fully(data, REFERENCE_FORMATS)
+        image = _open_fully(data, {**REFERENCE_FORMATS, "MPO": "image/jpeg"})
     except ImageRejected as exc:
         raise ImageRejected(f"{label}{exc}") from exc
-    fmt = image.format
+    try:
+        return _strip_metadata(image, name)
+    except (OSError, SyntaxError, ValueError, EOFError, TypeError, KeyError) as exc:
+        # A malformed EXIF block fails only when the orientation is applied.
+        raise ImageRejected(f"{label}the image's metadata is damaged and it could not be cleaned.") from exc
+
+
+def _strip_metadata(image: Image.Image, name: str) -> CheckedImage:
+    # Phone cameras write JPEGs as MPO (a JPEG with extra frames); the first frame is the photo.
+    fmt = "JPEG" if image.format == "MPO" else image.format
     # Apply the EXIF orientation to the pixels, then write a file that carries
     # no metadata at all: EXIF, GPS, XMP, ICC notes and JPEG comments all live
     # in `info`, which the encoders copy unless it is emptied.

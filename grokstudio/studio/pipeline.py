@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from grokstudio import xai
 from grokstudio.studio.media import CheckedImage, ImageRejected, check_result, data_uri
@@ -30,21 +31,54 @@ DOWNLOAD_ATTEMPTS = 3
 RESULT_MAX_BYTES = 64 * 1024 * 1024
 
 
+LOST_TRACK = (
+    "The studio lost track of this request while xAI was working on it. It was not sent "
+    "again, so that you are not charged twice; submit it again if you want it."
+)
+# A row that has not moved for this long has lost its task (a worker died, a
+# queue message was dropped); the sweep nudges it again.
+STALE_AFTER = timedelta(minutes=5)
+
+
 def run_generation(generation_id: int) -> None:
     generation = Generation.objects.filter(pk=generation_id).first()
     if generation is None:
         return
+    try:
+        _advance(generation)
+    except Exception:
+        # Whatever went wrong, the row must not stay in flight for ever; the
+        # exception still reaches django-q2, which lists the task as failed.
+        log.exception("generation %s: unexpected error", generation_id)
+        generation.refresh_from_db()
+        if generation.status == Status.SUBMITTING:
+            generation.fail(LOST_TRACK, "outcome_unknown")
+        else:
+            generation.fail(
+                "The studio hit an unexpected error; an administrator can see it.", "internal_error"
+            )
+        raise
+
+
+def _advance(generation: Generation) -> None:
     if generation.status == Status.SUBMITTING and _submission_is_stale(generation):
-        generation.fail(
-            "The studio lost track of this request while xAI was working on it. It was not sent "
-            "again, so that you are not charged twice; submit it again if you want it.",
-            "outcome_unknown",
-        )
+        generation.fail(LOST_TRACK, "outcome_unknown")
         return
     if generation.status == Status.PENDING:
         _submit_with_retries(generation)
     if generation.status == Status.DOWNLOADING:
         _download_results(generation)
+
+
+def sweep() -> int:
+    """Nudge every generation that stopped moving; each run is safe however often it comes."""
+    stale = Generation.objects.active().filter(updated_at__lt=timezone.now() - STALE_AFTER)
+    ids = list(stale.values_list("pk", flat=True)[:1000])
+    for generation_id in ids:
+        async_task(
+            "grokstudio.studio.tasks.run_generation", generation_id, task_name=f"sweep-{generation_id}"
+        )
+    return len(ids)
 
 
 def _submission_is_stale(generation: Generation) -> bool:
@@ -54,6 +88,8 @@ def _submission_is_stale(generation: Generation) -> bool:
 
 
 def _submit_with_retries(generation: Generation) -> None:
+    # Inputs are read before the claim: a failure here happens before any call.
+    references = [_reference_uri(ref.asset) for ref in generation.references.select_related("asset")]
     while generation.claim():
         try:
             batch = xai.generate_images(
@@ -62,9 +98,7 @@ def _submit_with_retries(generation: Generation) -> None:
                 n=generation.params.get("n", 1),
                 aspect_ratio=generation.params.get("aspect_ratio") or None,
                 resolution=generation.params.get("resolution") or None,
-                references=[
-                    _reference_uri(ref.asset) for ref in generation.references.select_related("asset")
-                ],
+                references=references,
             )
         except xai.ProviderError as error:
             if error.retryable and generation.attempts < settings.STUDIO_RETRY_ATTEMPTS:

@@ -5,3 +5,8 @@ from grokstudio.studio import pipeline
 
 def run_generation(generation_id: int) -> None:
     pipeline.run_generation(generation_id)
+
+
+def sweep_generations() -> int:
+    """Scheduled every minute: re-nudge generations whose task was lost."""
+    return pipeline.sweep()

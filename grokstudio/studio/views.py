@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,10 +18,11 @@ from grokstudio.studio.forms import ImageGenerationForm
 # Rows whose update committed a moment after the poll's clock read are caught
 # by the next poll; a card sent twice is harmless, a card missed is not.
 POLL_OVERLAP_S = 1.0
+MAX_POLL_LOOKBACK = timedelta(days=1)
 
 
 def _poll_since() -> str:
-    return (timezone.now() - timezone.timedelta(seconds=POLL_OVERLAP_S)).isoformat()
+    return (timezone.now() - timedelta(seconds=POLL_OVERLAP_S)).isoformat()
 
 
 @login_required
@@ -63,11 +66,18 @@ def _sticky_options(form: ImageGenerationForm) -> dict:
     return {k: form.cleaned_data[k] for k in ("model", "aspect_ratio", "resolution", "n")}
 
 
-def _parse_since(value: str):
+def _parse_since(value: str) -> datetime | None:
+    """The client's cursor, or None for anything that is not a sensible recent time."""
     try:
-        return parse_datetime(value)
-    except ValueError:
+        since = parse_datetime(value)
+        if since is None or timezone.is_naive(since):
+            return None
+        since = since.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
+    now = timezone.now()
+    # A cursor from the future or from long ago is clamped: the answer stays small and valid.
+    return min(max(since, now - MAX_POLL_LOOKBACK), now)
 
 
 @login_required

@@ -1,31 +1,34 @@
-"""Download a result from xAI's temporary URL, refusing short or oversized bodies."""
+"""Download a result from xAI's temporary URL, refusing short, slow or oversized bodies."""
 
 from __future__ import annotations
 
 import time
 
 import requests
+import urllib3
 
 from grokstudio.xai.errors import ProviderError
 
-_CHUNK = 256 * 1024
+_READ = 64 * 1024
 
 
 def fetch_result(url: str, *, timeout: float, max_bytes: int) -> bytes:
-    """The whole body, or a retryable ProviderError if the download broke.
+    """The whole body, or a ProviderError (retryable where another try may help).
 
-    `timeout` bounds the whole download, not only each read: a server that
-    drips a few bytes a second would otherwise hold a worker for hours.
+    `timeout` bounds the whole download, not each read: a server that drips a
+    few bytes a second would otherwise hold a worker for hours. `read1` returns
+    whatever has arrived, so the deadline is checked at least once per read
+    timeout however slowly the bytes come.
     """
     deadline = time.monotonic() + timeout
     try:
-        with requests.get(url, stream=True, timeout=timeout) as response:
+        with requests.get(url, stream=True, timeout=min(timeout, 10.0)) as response:
             if response.status_code == 404:
                 raise ProviderError("result_gone", "xAI's result URL no longer exists.", retryable=True)
             response.raise_for_status()
             expected = response.headers.get("Content-Length")
             chunks, size = [], 0
-            for chunk in response.iter_content(_CHUNK):
+            while chunk := response.raw.read1(_READ):
                 size += len(chunk)
                 if size > max_bytes:
                     raise ProviderError("result_too_large", "xAI's result is larger than the studio accepts.")
@@ -36,7 +39,9 @@ def fetch_result(url: str, *, timeout: float, max_bytes: int) -> bytes:
                     )
     except ProviderError:
         raise
-    except requests.RequestException as exc:
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        # Reading `raw` directly surfaces urllib3's errors (a body cut short,
+        # a read timeout) without requests' wrapping.
         raise ProviderError(
             "download_failed", f"Downloading the result from xAI failed ({exc.__class__.__name__}).",
             retryable=True,

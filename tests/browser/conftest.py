@@ -21,7 +21,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
+SCREENSHOTS = Path(django_settings.VAR_DIR) / "screenshots"
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made
 # by fixtures here are still plain synchronous ones.

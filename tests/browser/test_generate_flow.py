@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import pytest
 from PIL import Image
@@ -17,7 +18,7 @@ def sign_up(page, username="ada"):
     page.get_by_role("link", name="Sign up").click()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill("correct-horse-battery-staple")
-    page.get_by_label("Password confirmation").fill("correct-horse-battery-staple")
+    page.get_by_label("Confirmation").fill("correct-horse-battery-staple")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_label("Prompt")).to_be_visible()
 
@@ -73,3 +74,26 @@ def test_bad_input_is_refused_beside_the_field(page, live_server):
     page.get_by_label("Number of images").fill("11")
     page.get_by_role("button", name="Generate").click()
     expect(page.locator(".field.invalid")).to_contain_text("10")
+
+
+def test_one_poll_per_interval_for_the_page_and_none_once_all_are_done(page, worker, settings):
+    settings.STUDIO_POLL_INTERVAL_S = 0.5
+    sign_up(page, "barbara")
+    polls: list[float] = []
+    page.on("request", lambda request: "/poll/" in request.url and polls.append(time.monotonic()))
+
+    started = time.monotonic()
+    for prompt in ("a red kite", "a green kite", "a blue kite"):
+        page.get_by_label("Prompt").fill(prompt)
+        page.get_by_role("button", name="Generate").click()
+        expect(page.locator("article.card", has_text=prompt)).to_be_visible()
+    for card in page.locator("article.card").all():
+        expect(card).to_have_attribute("data-status", "completed")
+    elapsed = time.monotonic() - started
+
+    # Three cards were pending at once, yet the page asked once per interval.
+    assert 1 <= len(polls) <= elapsed / 0.5 + 2
+    seen = len(polls)
+    page.wait_for_timeout(2000)
+    assert len(polls) == seen  # nothing pending: no polling at all
+    assert page.locator("#poller[hx-get]").count() == 0

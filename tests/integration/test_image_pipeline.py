@@ -11,6 +11,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from grokstudio.studio import services, tasks
@@ -194,3 +195,62 @@ def test_a_worker_that_died_mid_call_leaves_an_outcome_unknown_state(owner, xai,
     assert generation.status == Status.FAILED
     assert generation.error_code == "outcome_unknown"
     assert xai.calls("GenerateImage") == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "words"),
+    [
+        ("permission_denied", "permission_denied", "not allowed"),
+        ("not_found", "not_found", "does not know"),
+        ("internal", "internal", "internal error"),
+    ],
+)
+def test_other_provider_errors_end_failed_with_their_code(owner, xai, fault, code, words):
+    xai.add_fault("GenerateImage", fault, times=1)
+    generation = run(submit(owner))
+
+    assert generation.status == Status.FAILED
+    assert generation.error_code == code
+    assert words in generation.message
+    assert len(xai.calls("GenerateImage")) == 1
+
+
+def test_a_result_that_drips_slowly_is_abandoned_at_the_download_deadline(owner, xai, settings):
+    settings.STUDIO_DOWNLOAD_TIMEOUT_S = 1.0
+    started = time.monotonic()
+    generation = run(submit(owner, "[fault:url_slow:200] a snail"))
+
+    assert generation.status == Status.FAILED
+    assert generation.error_code == "download_slow"
+    # Three tries of one second each, plus short pauses: nowhere near the hours a drip could take.
+    assert time.monotonic() - started < 15
+
+
+def test_an_unexpected_error_before_the_call_fails_the_row_without_calling_xai(owner, xai):
+    generation = submit(owner, references=[make_image("PNG")])
+    reference = generation.references.get().asset
+    reference.file.storage.delete(reference.file.name)
+
+    with pytest.raises(FileNotFoundError):
+        tasks.run_generation(generation.pk)
+
+    generation.refresh_from_db()
+    assert generation.status == Status.FAILED
+    assert generation.error_code == "internal_error"
+    assert xai.calls("GenerateImage") == []
+
+
+def test_the_sweep_nudges_stalled_rows_and_leaves_moving_ones(owner, xai, settings):
+    from django_q.models import OrmQ
+
+    from grokstudio.studio import pipeline
+
+    stalled, moving = submit(owner, "stalled"), submit(owner, "moving")
+    Generation.objects.filter(pk=stalled.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
+
+    assert pipeline.sweep() == 1
+    assert OrmQ.objects.count() == 1
+    assert Generation.objects.get(pk=moving.pk).status == Status.PENDING
+
+    stalled = run(stalled)  # what the nudged task does
+    assert stalled.status == Status.COMPLETED

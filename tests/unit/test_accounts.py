@@ -18,6 +18,12 @@ def label(response, field: str) -> str:
     return re.search(rf'<label for="id_{field}">([^<]*)</label>', response.text).group(1)
 
 
+def test_the_emulator_banner_is_on_every_page_even_signed_out(client, db, settings):
+    settings.XAI_EMULATOR = True
+    for url in ("/accounts/login/", "/accounts/signup/"):
+        assert "built-in xAI emulator" in client.get(url).text
+
+
 # --- sign up ----------------------------------------------------------------------------------
 
 
@@ -27,7 +33,8 @@ def test_signup_page_has_labelled_username_and_password_fields(client, db):
     assert response.status_code == 200
     assert label(response, "username") == "Username"
     assert label(response, "password1") == "Password"
-    assert label(response, "password2") == "Password confirmation"
+    # Only one label contains "Password", so a search for it finds one field.
+    assert label(response, "password2") == "Confirmation"
 
 
 def test_signup_creates_a_user_and_signs_them_in(client, db):

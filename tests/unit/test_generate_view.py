@@ -177,6 +177,10 @@ BAD_INPUT = [
     ),
     pytest.param(files(("empty.png", b"")), "references", "empty", id="empty-file"),
     pytest.param(
+        files(("bad-exif.webp", make_image("WEBP", exif=b"garbage-not-exif"))),
+        "references", "“bad-exif.webp”: the image's metadata is damaged", id="corrupt-exif",
+    ),
+    pytest.param(
         files(*[(f"r{i}.png", make_image("PNG")) for i in range(catalog.max_references() + 1)]),
         "references", "Attach at most 3 reference images; you attached 4.", id="too-many-files",
     ),

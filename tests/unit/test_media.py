@@ -318,3 +318,25 @@ def test_thumbnail_of_a_palette_image_with_transparency_keeps_alpha():
 
     assert thumb.format == "WEBP"
     assert thumb.mode in ("RGB", "RGBA")
+
+
+def test_it_refuses_an_image_whose_exif_is_damaged():
+    with pytest.raises(ImageRejected) as exc:
+        check_reference(make_image("WEBP", exif=b"garbage-not-exif"), "bad.webp")
+
+    assert "metadata is damaged" in str(exc.value)
+
+
+def test_it_takes_a_phone_mpo_photo_as_a_plain_jpeg():
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(
+        out, "MPO", save_all=True, append_images=[Image.new("RGB", (40, 30), "blue")]
+    )
+
+    checked = check_reference(out.getvalue(), "phone.jpg")
+
+    assert checked.format == "JPEG"
+    assert checked.content_type == "image/jpeg"
+    image = opened(checked)
+    assert image.format == "JPEG"
+    assert image.getpixel((20, 15))[0] > 200  # the first frame, the red one
