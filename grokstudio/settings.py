@@ -168,6 +168,8 @@ XAI_API_HOST = env.str("XAI_API_HOST", default="api.x.ai")
 # every page then says so.
 XAI_EMULATOR = env.bool("STUDIO_XAI_EMULATOR", default=False)
 XAI_TIMEOUT_S = env.float("STUDIO_XAI_TIMEOUT_S", default=120.0)
+# A progress poll is cheap and repeated: a short deadline keeps one slow answer from stalling a cycle.
+XAI_POLL_TIMEOUT_S = env.float("STUDIO_XAI_POLL_TIMEOUT_S", default=10.0)
 
 # --- The studio's own limits (STUDIO_*) --------------------------------------
 STUDIO_ALLOW_SIGNUP = env.bool("STUDIO_ALLOW_SIGNUP", default=True)
@@ -178,6 +180,12 @@ STUDIO_POLL_INTERVAL_S = env.float("STUDIO_POLL_INTERVAL_S", default=2.0)
 STUDIO_RETRY_ATTEMPTS = env.int("STUDIO_RETRY_ATTEMPTS", default=4)
 STUDIO_RETRY_BASE_DELAY_S = env.float("STUDIO_RETRY_BASE_DELAY_S", default=2.0)
 STUDIO_DOWNLOAD_TIMEOUT_S = env.float("STUDIO_DOWNLOAD_TIMEOUT_S", default=30.0)
+# Videos: how often each in-flight request is asked about, how many at once,
+# and how long the studio waits for one before it gives up (`timeout`).
+STUDIO_VIDEO_POLL_INTERVAL_S = env.float("STUDIO_VIDEO_POLL_INTERVAL_S", default=2.0)
+STUDIO_POLL_CONCURRENCY = env.int("STUDIO_POLL_CONCURRENCY", default=32)
+STUDIO_VIDEO_DEADLINE_S = env.float("STUDIO_VIDEO_DEADLINE_S", default=1800.0)
+STUDIO_MAX_VIDEO_UPLOAD_MB = env.int("STUDIO_MAX_VIDEO_UPLOAD_MB", default=100)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -4,7 +4,7 @@ It is a real gRPC server built on xai-sdk's own generated servicer classes, so t
 unmodified SDK talks to it over a socket, plus a small HTTP server for the temporary
 result URLs and a control API. Start it with ``python -m grokstudio.emulator``; tests use
 :class:`grokstudio.emulator.testing.EmulatorProcess`. The facts it emulates are in
-``shared/XAI-API.md``; every number it enforces is in :mod:`grokstudio.emulator.limits`.
+``docs/xai-api.md``; every number it enforces is in :mod:`grokstudio.emulator.limits`.
 
 This package never imports Django, and this ``__init__`` imports nothing so that the
 render worker processes start quickly.

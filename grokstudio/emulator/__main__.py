@@ -37,7 +37,13 @@ def parse_args(argv: list[str] | None = None) -> Config:
         "--url-ttl",
         type=float,
         default=limits.DEFAULT_URL_TTL_S,
-        help="seconds a result URL works (default %(default)s)",
+        help="seconds an image result URL works (default %(default)s)",
+    )
+    p.add_argument(
+        "--video-url-ttl",
+        type=float,
+        default=limits.DEFAULT_VIDEO_URL_TTL_S,
+        help="seconds a video result URL works (default %(default)s: 24 h, as xAI documents)",
     )
     p.add_argument(
         "--retention",
@@ -65,16 +71,22 @@ def parse_args(argv: list[str] | None = None) -> Config:
         help="video render processes (default %(default)s)",
     )
     p.add_argument(
+        "--image-workers",
+        type=int,
+        default=limits.DEFAULT_IMAGE_WORKERS,
+        help="image render processes (default %(default)s)",
+    )
+    p.add_argument(
         "--url-host",
         default=None,
         help="host name to put in result URLs (default: the bind host; 127.0.0.1 for 0.0.0.0)",
     )
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     a = p.parse_args(argv)
-    if a.latency < 0 or a.url_ttl <= 0 or a.retention <= 0:
-        p.error("--latency must be >= 0; --url-ttl and --retention must be > 0")
-    if a.image_rps <= 0 or a.video_rps <= 0 or a.render_workers < 1:
-        p.error("rates must be > 0 and --render-workers >= 1")
+    if a.latency < 0 or a.url_ttl <= 0 or a.video_url_ttl <= 0 or a.retention <= 0:
+        p.error("--latency must be >= 0; --url-ttl, --video-url-ttl and --retention must be > 0")
+    if a.image_rps <= 0 or a.video_rps <= 0 or a.render_workers < 1 or a.image_workers < 1:
+        p.error("rates must be > 0; --render-workers and --image-workers must be >= 1")
     logging.basicConfig(
         stream=sys.stderr,
         level=a.log_level,
@@ -87,11 +99,13 @@ def parse_args(argv: list[str] | None = None) -> Config:
         api_key=a.api_key,
         latency=a.latency,
         url_ttl=a.url_ttl,
+        video_url_ttl=a.video_url_ttl,
         retention=a.retention,
         rate_limit=a.rate_limit,
         image_rps=a.image_rps,
         video_rps=a.video_rps,
         render_workers=a.render_workers,
+        image_workers=a.image_workers,
         url_host=a.url_host,
     )
 

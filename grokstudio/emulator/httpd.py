@@ -3,7 +3,8 @@
 Routes:
 
 - ``GET /results/<token>.<ext>``: a generated image (``image/jpeg``) or video (``video/mp4``),
-  until ``--url-ttl`` runs out, then 404. The URL faults (``url_404``, ``url_truncated``,
+  until its TTL runs out (``--url-ttl`` for images, default 1 h; ``--video-url-ttl`` for
+  videos, default 24 h), then 404. The URL faults (``url_404``, ``url_truncated``,
   ``url_slow``) change how it answers.
 - ``GET /_emulator/calls[?method=NAME]``: the call record (JSON list); ``DELETE`` clears it.
 - ``POST /_emulator/faults``: queue a fault (see :mod:`grokstudio.emulator.faults`);

@@ -1,8 +1,13 @@
 """The ``xai_api.Image`` service: ``GenerateImage`` (text to image and edits), synchronous.
 
-It checks a request the way XAI-API.md says the real API does, draws ``n`` real JPEGs with
-:mod:`grokstudio.emulator.render_image` (cached by everything that determines their bytes),
-and answers with temporary URLs on the emulator's HTTP server or ``data:`` URIs.
+It checks a request the way ``docs/xai-api.md`` says the real API does, draws ``n`` real
+JPEGs with :mod:`grokstudio.emulator.render_image` (cached by everything that determines their
+bytes), and answers with temporary URLs on the emulator's HTTP server or ``data:`` URIs.
+
+The drawing happens in a pool of worker processes (``--image-workers``), not on the gRPC
+thread: Pillow's drawing and compositing hold the GIL, and a burst of 2k renders on the gRPC
+threads delayed concurrent ``GetDeferredVideo`` polls by seconds. The gRPC thread waits on
+the render's future, so the call stays synchronous and the API is unchanged.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from .calls import current
 from .errors import ApiError
 from .faults import URL_FAULTS, Plan
 from .inputs import ImageInput
-from .render_image import render_image
+from .pool import RenderPool
+from .worker import render_image
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -55,6 +61,10 @@ class ImageService(image_pb2_grpc.ImageServicer):
         self.emulator = emulator
         self._cache: OrderedDict[tuple[Any, ...], str] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._pool = RenderPool(emulator.config.image_workers)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown()
 
     def GenerateImage(self, request: image_pb2.GenerateImageRequest, context: grpc.ServicerContext):
         call = current()
@@ -119,9 +129,14 @@ class ImageService(image_pb2_grpc.ImageServicer):
         if digest is not None and self.emulator.blobs.path(digest).exists():
             self.emulator.stats.bump("image_cache_hits")
             return digest
-        data = render_image(
-            prompt=prompt, width=width, height=height, index=index, references=[r.data for r in references]
-        )
+        kwargs = {
+            "prompt": prompt,
+            "width": width,
+            "height": height,
+            "index": index,
+            "references": [r.data for r in references],
+        }
+        data = self._pool.submit(render_image, kwargs).result()
         digest = self.emulator.blobs.put(data)
         self.emulator.stats.bump("image_renders")
         with self._cache_lock:

@@ -146,8 +146,13 @@ class InputResolver:
                 raise ApiError.invalid(f"{what}: the video could not be decoded ({exc})") from None
             with self._lock:
                 self._probe_cache[digest] = info
+        # docs/xai-api.md: "Input video: MP4 with H.264, H.265 or AV1". A QuickTime file (.mov)
+        # is refused even with those codecs; an MP4 is accepted whatever its major brand
+        # (see render_video._container_name).
         if info.get("container", "mp4") != "mp4":
-            raise ApiError.invalid(f"{what}: a {info['container']} file is not an MP4")
+            raise ApiError.invalid(
+                f"{what}: a {info['container']} file is not an MP4; send MP4 with H.264, H.265 or AV1"
+            )
         codec = str(info.get("codec", "")).lower()
         if codec not in INPUT_VIDEO_CODECS:
             raise ApiError.invalid(

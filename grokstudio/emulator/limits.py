@@ -1,6 +1,6 @@
 """Every number and name the emulator enforces, in one place.
 
-Values come from ``shared/XAI-API.md`` (read off xai-sdk 1.21.0 and xAI's docs). Where the
+Values come from ``docs/xai-api.md`` (read off xai-sdk 1.21.0 and xAI's docs). Where the
 sources disagree (marked ⚠ there) the emulator accepts the wider range, so that it never
 rejects a request the real API might take; the studio keeps its own, stricter table.
 """
@@ -12,8 +12,8 @@ MIB = 1 << 20
 # --- pricing: 1 tick = 1e-10 USD (xai_sdk.cost.USD_PER_TICK) ----------------------------
 TICKS_PER_USD = 10_000_000_000
 IMAGE_PRICE_TICKS = 2 * TICKS_PER_USD // 100  # $0.02 per generated image and per edit input
-# $0.05 per second of generated video. XAI-API.md says 1.5 costs "more"; nobody says how much,
-# so both models use the one figure the brief gives, kept per model so it can change.
+# $0.05 per second of generated video. docs/xai-api.md says 1.5 costs "more" without saying
+# how much, so both models use the one published figure, kept per model so it can change.
 VIDEO_PRICE_TICKS_PER_SECOND = {
     "grok-imagine-video": 5 * TICKS_PER_USD // 100,
     "grok-imagine-video-1.5": 5 * TICKS_PER_USD // 100,
@@ -35,8 +35,8 @@ IMAGE_MODELS: dict[str, str] = {
 }
 IMAGE_QUALITY_MODELS = frozenset({"grok-imagine-image-2.0"})  # only these take `quality`
 IMAGE_N_MIN, IMAGE_N_MAX = 1, 10
-# Docs say "at most 3" edit inputs; nothing says the API rejects a 4th or 5th, and the lead
-# prefers the emulator to accept up to 5 (the wider reading). The studio enforces 3 itself.
+# Docs say "at most 3" edit inputs; nothing says the API rejects a 4th or 5th, so the emulator
+# takes the wider reading and accepts up to 5. The studio enforces 3 itself.
 MAX_EDIT_IMAGES = 5
 MAX_INPUT_IMAGE_BYTES = 10 * MIB
 MAX_INPUT_IMAGE_PIXELS = 64_000_000  # refuse decompression bombs before decoding
@@ -90,11 +90,14 @@ FILES_LIST_DEFAULT_LIMIT = 100
 
 # --- server defaults (CLI flags override) -----------------------------------------------
 DEFAULT_LATENCY_S = 5.0
+# Image URL lifetime is not documented; video result URLs live 24 h.
 DEFAULT_URL_TTL_S = 3600.0
+DEFAULT_VIDEO_URL_TTL_S = 86400.0
 DEFAULT_RETENTION_S = 86400.0
 DEFAULT_IMAGE_RPS = 5.0  # widely reported for Imagine; not in the official text
 DEFAULT_VIDEO_RPS = 1.0
-DEFAULT_RENDER_WORKERS = 1  # the emulator shares a 2-core box with the studio under test
+DEFAULT_RENDER_WORKERS = 1  # x264 is multi-threaded; the studio under test needs CPU too
+DEFAULT_IMAGE_WORKERS = 2  # image renders are single-threaded and short
 
 # --- bookkeeping bounds ----------------------------------------------------------------------
 MAX_RECORDED_CALLS = 20_000

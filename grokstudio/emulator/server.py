@@ -53,12 +53,14 @@ class Config:
     http_port: int = 0
     api_key: str | None = None
     latency: float = limits.DEFAULT_LATENCY_S
-    url_ttl: float = limits.DEFAULT_URL_TTL_S
+    url_ttl: float = limits.DEFAULT_URL_TTL_S  # image result URLs
+    video_url_ttl: float = limits.DEFAULT_VIDEO_URL_TTL_S  # video result URLs
     retention: float = limits.DEFAULT_RETENTION_S
     rate_limit: bool = False
     image_rps: float = limits.DEFAULT_IMAGE_RPS
     video_rps: float = limits.DEFAULT_VIDEO_RPS
-    render_workers: int = limits.DEFAULT_RENDER_WORKERS
+    render_workers: int = limits.DEFAULT_RENDER_WORKERS  # video render processes
+    image_workers: int = limits.DEFAULT_IMAGE_WORKERS  # image render processes
     url_host: str | None = None  # host name put in result URLs (default: the bind host)
     threads: int = limits.GRPC_THREADS
 
@@ -143,11 +145,12 @@ class Emulator:
         threading.Thread(target=self._janitor, name="janitor", daemon=True).start()
         log.info(
             "serving gRPC on %s, HTTP on %s "
-            "(latency %.2fs, url ttl %gs, retention %gs, api key %s, rate limit %s)",
+            "(latency %.2fs, url ttl %gs image / %gs video, retention %gs, api key %s, rate limit %s)",
             _hostport(cfg.host, self.grpc_port),
             _hostport(cfg.host, self.http_port),
             cfg.latency,
             cfg.url_ttl,
+            cfg.video_url_ttl,
             cfg.retention,
             "required" if cfg.api_key else "any",
             "on" if cfg.rate_limit else "off",
@@ -167,6 +170,8 @@ class Emulator:
             self._http.server_close()
         if hasattr(self, "video_service"):
             self.video_service.shutdown()
+        if hasattr(self, "image_service"):
+            self.image_service.shutdown()
         self.blobs.close()
 
     def store_output(

@@ -110,7 +110,11 @@ class Result:
 
 
 class ResultStore:
-    """Result URLs (``/results/<token>.<ext>``) that stop working after the URL TTL."""
+    """Result URLs (``/results/<token>.<ext>``) that stop working after their TTL.
+
+    ``ttl_s`` is the default lifetime (``--url-ttl``, used for images); a caller can give
+    another per URL (videos use ``--video-url-ttl``).
+    """
 
     def __init__(self, blobs: BlobStore, base_url: str, ttl_s: float) -> None:
         self._blobs = blobs
@@ -119,11 +123,19 @@ class ResultStore:
         self._lock = threading.Lock()
         self._results: dict[str, Result] = {}
 
-    def publish(self, digest: str, content_type: str, ext: str, fault: Fault | None = None) -> str:
-        """Mint a new URL for the blob ``digest`` and return it."""
+    def publish(
+        self,
+        digest: str,
+        content_type: str,
+        ext: str,
+        fault: Fault | None = None,
+        ttl_s: float | None = None,
+    ) -> str:
+        """Mint a new URL for the blob ``digest``, alive ``ttl_s`` seconds, and return it."""
         token = secrets.token_urlsafe(18)
+        expires_at = time.time() + (self.ttl_s if ttl_s is None else ttl_s)
         with self._lock:
-            self._results[token] = Result(token, digest, content_type, time.time() + self.ttl_s, fault)
+            self._results[token] = Result(token, digest, content_type, expires_at, fault)
         return f"{self.base_url}/results/{token}.{ext}"
 
     def get(self, token: str) -> Result | None:

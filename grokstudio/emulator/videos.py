@@ -1,7 +1,7 @@
 """The ``xai_api.Video`` service: deferred video generation, extension and polling.
 
-``GenerateVideo`` and ``ExtendVideo`` check the request, start a render in a separate process
-(:mod:`grokstudio.emulator.worker`) and answer a request id at once. ``GetDeferredVideo`` is
+``GenerateVideo`` and ``ExtendVideo`` check the request, start a render in a worker process
+(:mod:`grokstudio.emulator.pool`) and answer a request id at once. ``GetDeferredVideo`` is
 O(1): it answers PENDING with a progress that rises with elapsed time until both the
 configured latency has passed and the render has finished, then DONE with a URL to a real MP4
 (or FAILED / EXPIRED / moderated, as faults ask). Renders are cached by everything that
@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +28,8 @@ from .calls import current
 from .errors import ApiError
 from .faults import URL_FAULTS, Fault
 from .inputs import ImageInput, VideoInput, duration_within
+from .pool import RenderPool
+from .worker import render_video
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -100,15 +100,13 @@ class VideoService(video_pb2_grpc.VideoServicer):
         config = emulator.config
         self.latency = config.latency
         self.retention = config.retention
-        self._workers = config.render_workers
         self._jobs: dict[str, VideoJob] = {}
         self._jobs_lock = threading.Lock()
         # Finishing a job mints its URL: one lock so two concurrent polls cannot both do it.
         self._finish_lock = threading.Lock()
         self._cache: OrderedDict[tuple[Any, ...], RenderEntry] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self._pool: ProcessPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
+        self._pool = RenderPool(config.render_workers)
 
     # --- the RPCs ------------------------------------------------------------------------
 
@@ -335,16 +333,8 @@ class VideoService(video_pb2_grpc.VideoServicer):
             spec.kwargs["duration_s"],
             spec.kwargs["audio"],
         )
-        from .worker import render
-
         started = time.monotonic()
-        try:
-            future = self._executor().submit(render, spec.kwargs)
-        except BrokenProcessPool:
-            # A worker died (killed, out of memory): start a fresh pool and try once more.
-            with self._pool_lock:
-                self._pool = None
-            future = self._executor().submit(render, spec.kwargs)
+        future = self._pool.submit(render_video, spec.kwargs)
         entry.future = future
         future.add_done_callback(lambda f: self._rendered(spec.key, entry, f, started))
         return entry
@@ -365,19 +355,6 @@ class VideoService(video_pb2_grpc.VideoServicer):
                     del self._cache[key]  # a retry renders again
         entry.finished_at = time.monotonic()
         entry.future = None  # drop the reference to the bytes
-
-    def _executor(self) -> ProcessPoolExecutor:
-        with self._pool_lock:
-            if self._pool is None:
-                methods = multiprocessing.get_all_start_methods()
-                ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-                if ctx.get_start_method() == "forkserver":
-                    # Workers fork from a server that has only the renderer loaded (not gRPC).
-                    ctx.set_forkserver_preload(
-                        ["grokstudio.emulator.worker", "grokstudio.emulator.render_video"]
-                    )
-                self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=ctx)
-            return self._pool
 
     def _status(self, job: VideoJob) -> video_pb2.GetDeferredVideoResponse:
         now = time.monotonic()
@@ -422,7 +399,9 @@ class VideoService(video_pb2_grpc.VideoServicer):
         else:
             assert job.entry is not None and job.entry.digest is not None
             url_fault = next((f for name, f in faults.items() if name in URL_FAULTS), None)
-            url = self.emulator.results.publish(job.entry.digest, "video/mp4", "mp4", url_fault)
+            url = self.emulator.results.publish(
+                job.entry.digest, "video/mp4", "mp4", url_fault, ttl_s=self.emulator.config.video_url_ttl
+            )
             # Proto3's default is false, which clients read as "moderated": always set it.
             video = video_pb2.GeneratedVideo(url=url, duration=job.duration, respect_moderation=True)
             if job.storage_options is not None:
@@ -465,17 +444,7 @@ class VideoService(video_pb2_grpc.VideoServicer):
         return live
 
     def shutdown(self) -> None:
-        with self._pool_lock:
-            pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        # Renders in flight are abandoned: stop their processes instead of waiting for them.
-        processes = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in processes:
-            proc.terminate()
-        for proc in processes:
-            proc.join(timeout=5)
+        self._pool.shutdown()
 
 
 def canonical_model(name: str) -> str:

@@ -1,5 +1,26 @@
+import logging
+
 from django.apps import AppConfig
 
 
 class StudioConfig(AppConfig):
     name = "grokstudio.studio"
+
+    def ready(self) -> None:
+        from django_q.signals import post_spawn
+
+        post_spawn.connect(_on_worker_spawn, dispatch_uid="studio-poller-on-spawn")
+
+
+def _on_worker_spawn(sender, proc_name: str, **kwargs) -> None:
+    # A worker is (re)born, maybe in place of one that died holding the video
+    # poller: make sure in-flight videos are not left without one.
+    from django.db import DatabaseError
+
+    from grokstudio.studio import poller
+
+    try:
+        poller.ensure_running(even_if_alive=True)
+    except DatabaseError:
+        # Never keep a worker from starting; the scheduled sweep tries again.
+        logging.getLogger(__name__).exception("could not check for in-flight videos")

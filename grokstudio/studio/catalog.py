@@ -33,7 +33,17 @@ class VideoModel:
     aspect_ratios: tuple[str, ...] = VIDEO_ASPECT_RATIOS
     resolutions: tuple[str, ...] = ("480p", "720p")
     durations: range = field(default_factory=lambda: range(1, 16))
+    # Reference-to-video: at most 7 images, at most 10 s, and never 1080p.
     max_reference_images: int = 7
+    reference_durations: range = field(default_factory=lambda: range(1, 11))
+    reference_resolutions: tuple[str, ...] = ("480p", "720p")
+    # Extension adds 2..10 s (xAI's docs; the SDK's docstring says 1..10) to a 2..15 s clip.
+    extend_durations: range = field(default_factory=lambda: range(2, 11))
+    extend_input_seconds: tuple[float, float] = (2.0, 15.0)
+    # Video to video keeps the input's length, which may be at most 8.7 s.
+    edit_input_max_seconds: float = 8.7
+    # Only 1.5 pins a last frame.
+    last_frame: bool = False
     usd_per_second: float = 0.05
 
 
@@ -56,6 +66,35 @@ VIDEO_MODELS: dict[str, VideoModel] = {
 DEFAULT_IMAGE_MODEL = "grok-imagine-image"
 DEFAULT_IMAGE_ASPECT_RATIO = "1:1"
 DEFAULT_IMAGE_RESOLUTION = "1k"
+
+DEFAULT_VIDEO_MODEL = "grok-imagine-video"
+DEFAULT_VIDEO_DURATION = 8
+DEFAULT_VIDEO_ASPECT_RATIO = "16:9"
+DEFAULT_VIDEO_RESOLUTION = "480p"
+DEFAULT_EXTEND_DURATION = 6
+
+
+class VideoMode:
+    """What a video generation starts from."""
+
+    TEXT = "text"  # a prompt alone
+    IMAGE = "image"  # animate one image (its first frame)
+    VIDEO = "video"  # edit a clip: the output keeps its length and shape
+    REFERENCE = "reference"  # style or character references
+    EXTEND = "extend"  # continue a finished clip
+
+    CHOICES = (
+        (TEXT, "Text to video"),
+        (IMAGE, "Image to video"),
+        (VIDEO, "Video to video"),
+        (REFERENCE, "Reference images to video"),
+        (EXTEND, "Extend a video"),
+    )
+
+
+# Uploaded clips: what xAI takes as an input video.
+VIDEO_CONTAINERS = ("mp4",)
+VIDEO_CODECS = {"h264": "H.264", "hevc": "H.265", "av1": "AV1"}
 
 PROMPT_MAX_CHARS = 1000
 # Reference uploads: xAI takes PNG, JPEG or WebP up to 10 MiB each.

@@ -6,7 +6,9 @@ from django import forms
 from django.conf import settings
 
 from grokstudio.studio import catalog
+from grokstudio.studio.clips import CheckedClip, ClipRejected, check_clip
 from grokstudio.studio.media import CheckedImage, ImageRejected, check_reference
+from grokstudio.studio.models import Asset
 
 
 class MultipleImageInput(forms.FileInput):
@@ -18,15 +20,16 @@ class MultipleImageField(forms.FileField):
 
     widget = MultipleImageInput
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, max_count: int | None = None, **kwargs) -> None:
         kwargs.setdefault("required", False)
+        self.max_count = max_count
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None) -> list[CheckedImage]:
         if data is forms.fields.FILE_INPUT_CONTRADICTION:
             raise forms.ValidationError("Send reference images as files only.")
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        limit = catalog.max_references()
+        limit = self.max_count or catalog.max_references()
         if len(files) > limit:
             raise forms.ValidationError(
                 f"Attach at most {limit} reference images; you attached {len(files)}."
@@ -106,3 +109,172 @@ class ImageGenerationForm(forms.Form):
                 "references", f"{model.label} takes at most {model.max_references} reference images."
             )
         return data
+
+
+class ImageUploadField(MultipleImageField):
+    """One uploaded image, checked like a reference; None when nothing was sent."""
+
+    widget = forms.FileInput
+
+    def clean(self, data, initial=None) -> CheckedImage | None:
+        checked = super().clean(data, initial)
+        return checked[0] if checked else None
+
+
+class ClipUploadField(forms.FileField):
+    """One uploaded MP4, checked with PyAV; None when nothing was sent."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.FileInput(attrs={"accept": "video/mp4"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> CheckedClip | None:
+        if not data or data is forms.fields.FILE_INPUT_CONTRADICTION:
+            return None
+        limit = settings.STUDIO_MAX_VIDEO_UPLOAD_MB
+        if data.size > limit * 1024 * 1024:
+            raise forms.ValidationError(f"“{data.name}”: the file is larger than {limit} MB.")
+        try:
+            return check_clip(data.read(), data.name)
+        except ClipRejected as exc:
+            raise forms.ValidationError(f"“{data.name}”: {exc}") from exc
+
+
+class VideoGenerationForm(forms.Form):
+    """Every video mode in one form; inputs that the chosen mode does not use are ignored."""
+
+    mode = forms.ChoiceField(choices=catalog.VideoMode.CHOICES, initial=catalog.VideoMode.TEXT)
+    prompt = forms.CharField(
+        max_length=catalog.PROMPT_MAX_CHARS,
+        strip=True,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "placeholder": "Describe the video you want…",
+                "maxlength": catalog.PROMPT_MAX_CHARS,
+            }
+        ),
+        error_messages={"required": "Write a prompt first."},
+    )
+    model = forms.ChoiceField(
+        choices=[(m.name, m.label) for m in catalog.VIDEO_MODELS.values()],
+        initial=catalog.DEFAULT_VIDEO_MODEL,
+    )
+    duration = forms.IntegerField(
+        label="Duration (seconds)", min_value=1, max_value=15, initial=catalog.DEFAULT_VIDEO_DURATION
+    )
+    aspect_ratio = forms.ChoiceField(
+        label="Aspect ratio",
+        choices=_choices(catalog.VIDEO_ASPECT_RATIOS),
+        initial=catalog.DEFAULT_VIDEO_ASPECT_RATIO,
+        help_text="A starting image or a source clip sets the shape instead.",
+    )
+    resolution = forms.ChoiceField(
+        choices=_choices(sorted({r for m in catalog.VIDEO_MODELS.values() for r in m.resolutions}, key=len)),
+        initial=catalog.DEFAULT_VIDEO_RESOLUTION,
+    )
+    audio = forms.BooleanField(label="Audio", required=False, initial=True)
+    image = ImageUploadField(label="Starting image", help_text="The video starts from this picture.")
+    image_asset = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    last_frame = ImageUploadField(
+        label="Last frame", help_text="Grok Imagine Video 1.5 only: the clip ends on it."
+    )
+    references = MultipleImageField(
+        label="Reference images",
+        max_count=max(m.max_reference_images for m in catalog.VIDEO_MODELS.values()),
+        help_text="Characters or styles to keep, up to 7.",
+        widget=MultipleImageInput(attrs={"accept": ",".join(catalog.REFERENCE_FORMATS.values())}),
+    )
+    video = ClipUploadField(label="Source clip", help_text="MP4 (H.264, H.265 or AV1).")
+    video_asset = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self) -> dict:
+        data = super().clean()
+        model = catalog.VIDEO_MODELS.get(data.get("model", ""))
+        mode = data.get("mode")
+        if model is None or mode is None:
+            return data
+        Mode = catalog.VideoMode
+        for name, modes in (
+            ("image", (Mode.IMAGE,)), ("image_asset", (Mode.IMAGE,)), ("last_frame", (Mode.TEXT, Mode.IMAGE)),
+            ("references", (Mode.REFERENCE,)), ("video", (Mode.VIDEO, Mode.EXTEND)),
+            ("video_asset", (Mode.VIDEO, Mode.EXTEND)),
+        ):  # fmt: skip
+            if mode not in modes:
+                data[name] = [] if name == "references" else None
+        data["image_asset"] = self._own_asset("image_asset", "image")
+        data["video_asset"] = self._own_asset("video_asset", "video")
+
+        if data.get("resolution") and data["resolution"] not in model.resolutions:
+            self.add_error("resolution", f"{model.label} does not offer {data['resolution']}.")
+        if data.get("last_frame") and not model.last_frame:
+            self.add_error(
+                "last_frame", f"{model.label} cannot pin a last frame; choose Grok Imagine Video 1.5."
+            )
+        duration = data.get("duration")
+        if mode == Mode.IMAGE and not (data.get("image") or data.get("image_asset")):
+            self.add_error("image", "Choose the image to animate.")
+        elif mode == Mode.REFERENCE:
+            self._check_references(model, data, duration)
+        elif mode in (Mode.VIDEO, Mode.EXTEND):
+            self._check_source(model, mode, data, duration)
+        elif duration and duration not in model.durations:
+            self.add_error(
+                "duration", f"{model.label} makes {model.durations[0]} to {model.durations[-1]} seconds."
+            )
+        return data
+
+    def _own_asset(self, field: str, kind: str) -> Asset | None:
+        asset_id = self.cleaned_data.get(field)
+        if not asset_id:
+            return None
+        asset = Asset.objects.filter(pk=asset_id, user=self.user, kind=kind).exclude(file="").first()
+        if asset is None:
+            self.add_error(None, f"That {kind} is not in your gallery.")
+        return asset
+
+    def _check_references(self, model: catalog.VideoModel, data: dict, duration: int | None) -> None:
+        count = len(data.get("references") or [])
+        if not count:
+            self.add_error("references", "Attach at least one reference image.")
+        elif count > model.max_reference_images:
+            self.add_error(
+                "references", f"{model.label} takes at most {model.max_reference_images} reference images."
+            )
+        if duration and duration not in model.reference_durations:
+            self.add_error(
+                "duration",
+                f"With reference images a video is at most {model.reference_durations[-1]} seconds.",
+            )
+        if data.get("resolution") and data["resolution"] not in model.reference_resolutions:
+            self.add_error(
+                "resolution",
+                f"With reference images the resolution is at most {model.reference_resolutions[-1]}.",
+            )
+
+    def _check_source(self, model: catalog.VideoModel, mode: str, data: dict, duration: int | None) -> None:
+        clip = data.get("video")
+        asset = data.get("video_asset")
+        if clip is None and asset is None:
+            self.add_error("video", "Choose the clip to start from.")
+            return
+        length = clip.duration_s if clip else (asset.duration_s or 0)
+        if mode == catalog.VideoMode.VIDEO and length > model.edit_input_max_seconds:
+            self.add_error(
+                "video",
+                f"The clip is {length:.1f} s; video to video takes at most {model.edit_input_max_seconds} s.",
+            )
+        if mode == catalog.VideoMode.EXTEND:
+            low, high = model.extend_input_seconds
+            if not low <= length <= high:
+                self.add_error(
+                    "video", f"The clip is {length:.1f} s; an extension starts from {low:g} to {high:g} s."
+                )
+            if duration and duration not in model.extend_durations:
+                ext = model.extend_durations
+                self.add_error("duration", f"An extension adds {ext[0]} to {ext[-1]} seconds.")

@@ -16,6 +16,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from grokstudio.studio.catalog import VideoMode
+
 
 class Status(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -55,7 +57,10 @@ class Generation(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     progress = models.PositiveSmallIntegerField(default=0)
-    request_id = models.CharField(max_length=64, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # Videos: when the poller should ask xAI again, and how many polls in a row failed.
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    poll_failures = models.PositiveSmallIntegerField(default=0)
     # Result URLs xAI answered with, kept so a download can resume after a crash.
     result_urls = models.JSONField(default=list, blank=True)
     cost_usd_ticks = models.BigIntegerField(null=True, blank=True)
@@ -68,7 +73,10 @@ class Generation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="gen_user_newest")]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="gen_user_newest"),
+            models.Index(fields=["status", "next_poll_at"], name="gen_due_polls"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
@@ -92,7 +100,7 @@ class Generation(models.Model):
     @property
     def grid_css(self) -> str:
         """The card's final shape as CSS `aspect-ratio`, known before any result, so no card jumps."""
-        ratio = self.params.get("aspect_ratio") or "1:1"
+        ratio = self.params.get("shape") or self.params.get("aspect_ratio") or "1:1"
         width, _, height = ratio.partition(":")
         columns = self.grid_columns
         rows = -(-self.params.get("n", 1) // columns)
@@ -123,6 +131,32 @@ class Generation(models.Model):
     def back_to_pending(self, message: str, error_code: str) -> bool:
         """xAI refused before doing anything (rate limit, outage): safe to try again."""
         return self._move((Status.SUBMITTING,), status=Status.PENDING, message=message, error_code=error_code)
+
+    def start_processing(self, request_id: str) -> bool:
+        """xAI accepted a video: keep its request_id first, then let the poller ask."""
+        return self._move(
+            (Status.SUBMITTING,), status=Status.PROCESSING, request_id=request_id, progress=0,
+            next_poll_at=timezone.now(), error_code="", message="",
+        )  # fmt: skip
+
+    def cancel(self) -> bool:
+        """Stop waiting. xAI has no way to stop a render: what it finishes may still be billed."""
+        return self._move(
+            (Status.PENDING, Status.PROCESSING), status=Status.CANCELLED, finished_at=timezone.now(),
+            message="Cancelled.", error_code="cancelled",
+        )  # fmt: skip
+
+    def get_mode_display(self) -> str:
+        return dict(VideoMode.CHOICES).get(self.params.get("mode", ""), "Video")
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status in (Status.PENDING, Status.PROCESSING)
+
+    @property
+    def elapsed_s(self) -> float:
+        end = self.finished_at or timezone.now()
+        return max(0.0, (end - (self.started_at or self.created_at)).total_seconds())
 
     def start_download(self, urls: list[str], cost_usd_ticks: int | None) -> bool:
         return self._move(
@@ -175,6 +209,7 @@ class Asset(models.Model):
     size_bytes = models.PositiveBigIntegerField(default=0)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
+    duration_s = models.FloatField(null=True, blank=True)
     original_name = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -203,9 +238,16 @@ class Asset(models.Model):
 
 
 class Reference(models.Model):
-    """An input image of a generation, in the order it was given."""
+    """An input of a generation (an image or a clip), in the order it was given."""
+
+    class Role(models.TextChoices):
+        REFERENCE = "reference", "Reference image"
+        FIRST_FRAME = "first_frame", "Starting image"
+        LAST_FRAME = "last_frame", "Last frame"
+        SOURCE_VIDEO = "source_video", "Source video"
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="references")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.REFERENCE)
     # RESTRICT, not PROTECT: an upload in use cannot be deleted on its own,
     # but deleting its owner (and so the generation) still cascades.
     asset = models.ForeignKey(Asset, on_delete=models.RESTRICT, related_name="used_by")
@@ -219,3 +261,17 @@ class Reference(models.Model):
 
     def __str__(self) -> str:
         return f"reference {self.position} of generation #{self.generation_id}"
+
+
+class PollerLease(models.Model):
+    """Who polls xAI for in-flight videos right now: one poller at a time, taken by conditional UPDATE."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    holder = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField()
+    renewed_at = models.DateTimeField(null=True, blank=True)
+    # Set while a poller task waits in the queue, so that callers queue one, not hundreds.
+    queued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at}"

@@ -1,36 +1,44 @@
-"""The state machine that carries one image generation from `pending` to an end.
+"""The state machine that carries one generation from `pending` to an end.
 
-pending -> submitting -> downloading -> completed, or to failed with a reason.
+images: pending -> submitting -> downloading -> completed
+videos: pending -> submitting -> processing -> downloading -> completed
+and from any of them to failed, cancelled or timeout, with a reason.
 
 Safe to run twice for the same row: every step starts with a conditional
 UPDATE, and a step that finds the row elsewhere leaves it alone. A paid call
 is only repeated when xAI said plainly that it did nothing (rate limit,
-outage); a call whose outcome we cannot know is never sent again.
+outage); a call whose outcome we cannot know is never sent again. While a
+video renders, no task waits for it: the poller (poller.py) asks xAI for many
+videos at once and hands finished ones back here to be downloaded.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from grokstudio import xai
+from grokstudio.studio import poller
+from grokstudio.studio.catalog import VideoMode
+from grokstudio.studio.clips import CheckedClip, ClipRejected, check_clip
 from grokstudio.studio.media import CheckedImage, ImageRejected, check_result, data_uri
-from grokstudio.studio.models import Asset, Generation, Status
-from grokstudio.studio.services import store_image
+from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
+from grokstudio.studio.queue import nudge
+from grokstudio.studio.services import store_clip, store_image
 
 log = logging.getLogger(__name__)
 
 # A result URL that breaks is fetched again this many times before giving up.
 DOWNLOAD_ATTEMPTS = 3
-RESULT_MAX_BYTES = 64 * 1024 * 1024
-
-
+IMAGE_MAX_BYTES = 64 * 1024 * 1024
+VIDEO_MAX_BYTES = 512 * 1024 * 1024
 LOST_TRACK = (
     "The studio lost track of this request while xAI was working on it. It was not sent "
     "again, so that you are not charged twice; submit it again if you want it."
@@ -38,6 +46,11 @@ LOST_TRACK = (
 # A row that has not moved for this long has lost its task (a worker died, a
 # queue message was dropped); the sweep nudges it again.
 STALE_AFTER = timedelta(minutes=5)
+# After the client's own deadline a call has either answered or failed; a row
+# still `submitting` later than this lost its worker mid-call.
+SUBMIT_GRACE = timedelta(seconds=5)
+
+T = TypeVar("T")
 
 
 def run_generation(generation_id: int) -> None:
@@ -53,7 +66,7 @@ def run_generation(generation_id: int) -> None:
         generation.refresh_from_db()
         if generation.status == Status.SUBMITTING:
             generation.fail(LOST_TRACK, "outcome_unknown")
-        else:
+        elif generation.status != Status.PROCESSING:
             generation.fail(
                 "The studio hit an unexpected error; an administrator can see it.", "internal_error"
             )
@@ -61,45 +74,54 @@ def run_generation(generation_id: int) -> None:
 
 
 def _advance(generation: Generation) -> None:
-    if generation.status == Status.SUBMITTING and _submission_is_stale(generation):
+    if generation.status == Status.SUBMITTING and submission_is_stale(generation):
         generation.fail(LOST_TRACK, "outcome_unknown")
         return
     if generation.status == Status.PENDING:
-        _submit_with_retries(generation)
+        if generation.kind == Kind.VIDEO:
+            _submit_video(generation)
+        else:
+            _submit_images(generation)
     if generation.status == Status.DOWNLOADING:
         _download_results(generation)
 
 
-def sweep() -> int:
-    """Nudge every generation that stopped moving; each run is safe however often it comes."""
-    stale = Generation.objects.active().filter(updated_at__lt=timezone.now() - STALE_AFTER)
-    ids = list(stale.values_list("pk", flat=True)[:1000])
-    for generation_id in ids:
-        async_task(
-            "grokstudio.studio.tasks.run_generation", generation_id, task_name=f"sweep-{generation_id}"
-        )
-    return len(ids)
-
-
-def _submission_is_stale(generation: Generation) -> bool:
-    """A row stuck in `submitting` longer than any call may take: its worker died mid-call."""
-    limit = timedelta(seconds=settings.XAI_TIMEOUT_S + 60)
+def submission_is_stale(generation: Generation) -> bool:
+    limit = timedelta(seconds=settings.XAI_TIMEOUT_S) + SUBMIT_GRACE
     return generation.started_at is not None and timezone.now() - generation.started_at > limit
 
 
-def _submit_with_retries(generation: Generation) -> None:
-    # Inputs are read before the claim: a failure here happens before any call.
-    references = [_reference_uri(ref.asset) for ref in generation.references.select_related("asset")]
+def sweep() -> int:
+    """Nudge every generation that stopped moving; each run is safe however often it comes."""
+    now = timezone.now()
+    lost_calls = Generation.objects.filter(
+        status=Status.SUBMITTING,
+        started_at__lt=now - timedelta(seconds=settings.XAI_TIMEOUT_S) - SUBMIT_GRACE,
+    )
+    stalled = Generation.objects.filter(
+        status__in=(Status.PENDING, Status.DOWNLOADING), updated_at__lt=now - STALE_AFTER
+    )
+    ids = list(lost_calls.values_list("pk", flat=True)[:1000]) + list(
+        stalled.values_list("pk", flat=True)[:1000]
+    )
+    for generation_id in ids:
+        nudge(generation_id)
+    poller.ensure_running()
+    return len(ids)
+
+
+# --- submitting ------------------------------------------------------------
+
+
+def _call_with_retries(generation: Generation, call: Callable[[], T]) -> T | None:
+    """Claim the row and make the paid call, retrying only what xAI refused outright.
+
+    Answers the call's result with the row in `submitting`, or None when the
+    row is no longer ours to carry (another worker has it, or it has ended).
+    """
     while generation.claim():
         try:
-            batch = xai.generate_images(
-                prompt=generation.prompt,
-                model=generation.model,
-                n=generation.params.get("n", 1),
-                aspect_ratio=generation.params.get("aspect_ratio") or None,
-                resolution=generation.params.get("resolution") or None,
-                references=references,
-            )
+            return call()
         except xai.ProviderError as error:
             if error.retryable and generation.attempts < settings.STUDIO_RETRY_ATTEMPTS:
                 delay = settings.STUDIO_RETRY_BASE_DELAY_S * 2 ** (generation.attempts - 1)
@@ -110,54 +132,128 @@ def _submit_with_retries(generation: Generation) -> None:
                 time.sleep(delay)
                 continue
             generation.fail(error.message, error.code)
-            return
-        generation.start_download(batch.urls, batch.cost_usd_ticks)
-        if batch.moderated_count:
-            Generation.objects.filter(pk=generation.pk).update(
-                message=f"{batch.moderated_count} of {len(batch.urls)} images were blocked by moderation."
-            )
+            return None
+    return None
+
+
+def _submit_images(generation: Generation) -> None:
+    # Inputs are read before the claim: a failure here happens before any call.
+    references = [_image_uri(ref.asset) for ref in generation.references.select_related("asset")]
+    batch = _call_with_retries(
+        generation,
+        lambda: xai.generate_images(
+            prompt=generation.prompt,
+            model=generation.model,
+            n=generation.params.get("n", 1),
+            aspect_ratio=generation.params.get("aspect_ratio") or None,
+            resolution=generation.params.get("resolution") or None,
+            references=references,
+        ),
+    )
+    if batch is None:
         return
+    generation.start_download(batch.urls, batch.cost_usd_ticks)
+    if batch.moderated_count:
+        Generation.objects.filter(pk=generation.pk).update(
+            message=f"{batch.moderated_count} of {len(batch.urls)} images were blocked by moderation."
+        )
 
 
-def _reference_uri(asset: Asset) -> str:
-    # References reach xAI inline as data: URIs: xAI never fetches a URL of ours.
+def _submit_video(generation: Generation) -> None:
+    params = generation.params
+    mode = params.get("mode", VideoMode.TEXT)
+    inputs: dict[str, list[Asset]] = {}
+    for ref in generation.references.select_related("asset"):
+        inputs.setdefault(ref.role, []).append(ref.asset)
+    clip = inputs.get(Reference.Role.SOURCE_VIDEO, [None])[0]
+    clip_bytes = _read(clip) if clip else None
+    first = inputs.get(Reference.Role.FIRST_FRAME, [])
+    last = inputs.get(Reference.Role.LAST_FRAME, [])
+
+    def call() -> str:
+        # The upload is free and only lives a day: doing it again on a retry costs nothing.
+        file_id = xai.upload_clip(clip_bytes, clip.download_name()) if clip_bytes else None
+        if mode == VideoMode.EXTEND:
+            return xai.extend_video(
+                prompt=generation.prompt, model=generation.model, video_file_id=file_id,
+                duration=params.get("duration"),
+            )  # fmt: skip
+        shaped = mode in (VideoMode.TEXT, VideoMode.REFERENCE)  # the input fixes shape otherwise
+        return xai.start_video(
+            prompt=generation.prompt,
+            model=generation.model,
+            duration=params.get("duration") if mode != VideoMode.VIDEO else None,
+            aspect_ratio=params.get("aspect_ratio") if shaped else None,
+            resolution=params.get("resolution") if mode != VideoMode.VIDEO else None,
+            audio=params.get("audio"),
+            image=_image_uri(first[0]) if first else None,
+            last_frame=_image_uri(last[0]) if last else None,
+            references=[_image_uri(a) for a in inputs.get(Reference.Role.REFERENCE, [])],
+            video_file_id=file_id if mode == VideoMode.VIDEO else None,
+        )
+
+    request_id = _call_with_retries(generation, call)
+    if request_id is None:
+        return
+    # The request_id is written before anything else happens: from here on a
+    # crash costs a poll, never a second paid start.
+    generation.start_processing(request_id)
+    poller.ensure_running()
+
+
+def _read(asset: Asset) -> bytes:
     with asset.file.open("rb") as f:
-        return data_uri(f.read(), asset.content_type)
+        return f.read()
+
+
+def _image_uri(asset: Asset) -> str:
+    # Input images reach xAI inline as data: URIs: xAI never fetches a URL of ours.
+    return data_uri(_read(asset), asset.content_type)
+
+
+# --- downloading -------------------------------------------------------------
 
 
 def _download_results(generation: Generation) -> None:
     existing = set(generation.outputs.values_list("index", flat=True))
+    video = generation.kind == Kind.VIDEO
     for index, url in enumerate(generation.result_urls):
         if url is None or index in existing:
             continue
         try:
-            image = _fetch_image(url)
+            if video:
+                result = _fetch(url, VIDEO_MAX_BYTES, check_clip, ClipRejected)
+            else:
+                result = _fetch(url, IMAGE_MAX_BYTES, check_result, ImageRejected)
         except xai.ProviderError as error:
             generation.fail(error.message, error.code)
             return
+        slot = {"user": generation.user, "role": Asset.Role.OUTPUT, "generation": generation, "index": index}
         try:
-            store_image(
-                user=generation.user, role=Asset.Role.OUTPUT, image=image, generation=generation, index=index
-            )
+            if video:
+                store_clip(clip=result, **slot)
+            else:
+                store_image(image=result, **slot)
         except IntegrityError:
             # Another run stored this slot first; one file per slot is the rule.
             log.info("generation %s: slot %s already stored", generation.pk, index)
     generation.complete()
 
 
-def _fetch_image(url: str) -> CheckedImage:
+def _fetch(
+    url: str, max_bytes: int, check: Callable[[bytes], CheckedImage | CheckedClip], rejected: type[Exception]
+) -> CheckedImage | CheckedClip:
     last_error: xai.ProviderError | None = None
     for attempt in range(DOWNLOAD_ATTEMPTS):
         if attempt:
             time.sleep(settings.STUDIO_RETRY_BASE_DELAY_S * attempt)
         try:
-            data = xai.fetch_result(
-                url, timeout=settings.STUDIO_DOWNLOAD_TIMEOUT_S, max_bytes=RESULT_MAX_BYTES
+            data = xai.fetch_result(url, timeout=settings.STUDIO_DOWNLOAD_TIMEOUT_S, max_bytes=max_bytes)
+            return check(data)
+        except rejected as exc:
+            last_error = xai.ProviderError(
+                "bad_result", f"xAI's result could not be read: {exc}", retryable=True
             )
-            return check_result(data)
-        except ImageRejected as exc:
-            last_error = xai.ProviderError("bad_result", f"xAI's result is not a valid image: {exc}",
-                                           retryable=True)  # fmt: skip
         except xai.ProviderError as error:
             if not error.retryable:
                 raise

@@ -42,3 +42,15 @@ def get_asset_for_user(user, asset_id: int) -> Asset:
     if not asset.file:
         raise Http404
     return asset
+
+
+def preset_assets(user, initial) -> dict[str, Asset]:
+    """The user's own gallery items a create form starts from (Animate, Extend), for their thumbnails."""
+    presets = {}
+    for field in ("image_asset", "video_asset"):
+        value = str(initial.get(field) or "")
+        if value.isdigit():
+            asset = Asset.objects.filter(pk=int(value), user=user).first()
+            if asset is not None:
+                presets[field] = asset
+    return presets

@@ -5,19 +5,16 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django_q.tasks import async_task
 
+from grokstudio.studio.clips import CheckedClip
 from grokstudio.studio.media import CheckedImage, thumbnail_webp
 from grokstudio.studio.models import Asset, Generation, Kind, Reference
+from grokstudio.studio.queue import nudge
 
 
 def enqueue(generation: Generation) -> None:
     """Nudge a worker once the row is committed; the row, not the task, holds the job."""
-    transaction.on_commit(
-        lambda: async_task(
-            "grokstudio.studio.tasks.run_generation", generation.pk, task_name=f"generation-{generation.pk}"
-        )
-    )
+    transaction.on_commit(lambda: nudge(generation.pk))
 
 
 def store_image(
@@ -30,9 +27,26 @@ def store_image(
         content_type=image.content_type, size_bytes=len(image.data), width=image.width,
         height=image.height, original_name=original_name[:255],
     )  # fmt: skip
-    stem = f"{generation.pk}-{index}" if generation else "ref"
-    asset.file.save(f"{stem}.{image.extension}", ContentFile(image.data), save=False)
-    asset.thumbnail.save(f"{stem}-thumb.webp", ContentFile(thumbnail_webp(image.data)), save=False)
+    return _save(asset, image.data, image.extension, thumbnail_webp(image.data))
+
+
+def store_clip(
+    *, user: AbstractBaseUser, role: str, clip: CheckedClip, generation: Generation | None = None,
+    index: int = 0, original_name: str = "",
+) -> Asset:  # fmt: skip
+    """Save a video and its WebP poster frame through Django's storage API."""
+    asset = Asset(
+        user=user, generation=generation, role=role, kind=Kind.VIDEO, index=index,
+        content_type=clip.content_type, size_bytes=len(clip.data), width=clip.width, height=clip.height,
+        duration_s=clip.duration_s, original_name=original_name[:255],
+    )  # fmt: skip
+    return _save(asset, clip.data, clip.extension, clip.poster)
+
+
+def _save(asset: Asset, data: bytes, extension: str, thumbnail: bytes) -> Asset:
+    stem = f"{asset.generation_id}-{asset.index}" if asset.generation_id else "ref"
+    asset.file.save(f"{stem}.{extension}", ContentFile(data), save=False)
+    asset.thumbnail.save(f"{stem}-thumb.webp", ContentFile(thumbnail), save=False)
     try:
         asset.save()
     except IntegrityError:
@@ -61,5 +75,53 @@ def submit_image_generation(user: AbstractBaseUser, data: dict) -> Generation:
     for position, image in enumerate(references):
         asset = store_image(user=user, role=Asset.Role.UPLOAD, image=image, original_name=image.name)
         Reference.objects.create(generation=generation, asset=asset, position=position)
+    enqueue(generation)
+    return generation
+
+
+def _input_asset(
+    user: AbstractBaseUser, upload: CheckedImage | CheckedClip | None, chosen: Asset | None
+) -> Asset | None:
+    """A fresh upload is stored as the user's; a gallery item is reused as it is."""
+    if chosen is not None:
+        return chosen
+    if isinstance(upload, CheckedClip):
+        return store_clip(user=user, role=Asset.Role.UPLOAD, clip=upload, original_name=upload.name)
+    if isinstance(upload, CheckedImage):
+        return store_image(user=user, role=Asset.Role.UPLOAD, image=upload, original_name=upload.name)
+    return None
+
+
+@transaction.atomic
+def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
+    """Store the inputs of a video generation, the row in `pending`, and nudge a worker.
+
+    `data` is a VideoGenerationForm's cleaned_data: the inputs it carries are
+    already checked, and gallery items already belong to `user`.
+    """
+    mode = data["mode"]
+    first = _input_asset(user, data.get("image"), data.get("image_asset"))
+    last = _input_asset(user, data.get("last_frame"), None)
+    source = _input_asset(user, data.get("video"), data.get("video_asset"))
+    references = [_input_asset(user, image, None) for image in data.get("references") or []]
+    # When an input fixes the output's shape, the card takes that shape from the start.
+    shaper = source or first
+    params = {
+        "mode": mode,
+        "n": 1,
+        "duration": data.get("duration"),
+        "aspect_ratio": "" if shaper else data.get("aspect_ratio") or "",
+        "resolution": data.get("resolution") or "",
+        "audio": data.get("audio", True),
+        "shape": f"{shaper.width}:{shaper.height}" if shaper and shaper.width and shaper.height else "",
+    }
+    generation = Generation.objects.create(
+        user=user, kind=Kind.VIDEO, prompt=data["prompt"], model=data["model"], params=params
+    )
+    inputs = [(Reference.Role.FIRST_FRAME, first), (Reference.Role.LAST_FRAME, last),
+              (Reference.Role.SOURCE_VIDEO, source)]  # fmt: skip
+    inputs += [(Reference.Role.REFERENCE, asset) for asset in references]
+    for position, (role, asset) in enumerate((role, asset) for role, asset in inputs if asset is not None):
+        Reference.objects.create(generation=generation, asset=asset, position=position, role=role)
     enqueue(generation)
     return generation

@@ -1,6 +1,6 @@
 """django-q2 entry points: thin, idempotent nudges into the pipeline."""
 
-from grokstudio.studio import pipeline
+from grokstudio.studio import pipeline, poller
 
 
 def run_generation(generation_id: int) -> None:
@@ -10,3 +10,8 @@ def run_generation(generation_id: int) -> None:
 def sweep_generations() -> int:
     """Scheduled every minute: re-nudge generations whose task was lost."""
     return pipeline.sweep()
+
+
+def poll_videos() -> None:
+    """Ask xAI about every in-flight video until none is left (see poller.py)."""
+    poller.run()

@@ -8,6 +8,7 @@ urlpatterns = [
     path("generate/", views.generate, name="generate"),
     path("poll/", views.poll, name="poll"),
     path("g/<int:generation_id>/", views.generation_detail, name="generation"),
+    path("g/<int:generation_id>/cancel", views.cancel, name="cancel"),
     path("a/<int:asset_id>/", views.asset_detail, name="asset"),
     path("a/<int:asset_id>/file", views.asset_file, name="asset-file"),
     path("a/<int:asset_id>/thumb", views.asset_thumbnail, name="asset-thumb"),

@@ -7,13 +7,15 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from grokstudio.studio import selectors, services
-from grokstudio.studio.forms import ImageGenerationForm
+from grokstudio.studio.catalog import VideoMode
+from grokstudio.studio.forms import ImageGenerationForm, VideoGenerationForm
 
 # Rows whose update committed a moment after the poll's clock read are caught
 # by the next poll; a card sent twice is harmless, a card missed is not.
@@ -25,14 +27,40 @@ def _poll_since() -> str:
     return (timezone.now() - timedelta(seconds=POLL_OVERLAP_S)).isoformat()
 
 
+def _create_form(kind: str, user, *args, **kwargs):
+    if kind == "video":
+        return VideoGenerationForm(*args, user=user, **kwargs)
+    return ImageGenerationForm(*args, **kwargs)
+
+
+def _presets(request: HttpRequest) -> tuple[str, dict]:
+    """What the create form starts with, e.g. `?kind=video&mode=image&image_asset=7` from "Animate".
+
+    Naming another user's item answers 404, like every other route.
+    """
+    kind = "video" if request.GET.get("kind") == "video" else "image"
+    initial: dict = {}
+    if kind == "video":
+        if request.GET.get("mode") in dict(VideoMode.CHOICES):
+            initial["mode"] = request.GET["mode"]
+        for field in ("image_asset", "video_asset"):
+            value = request.GET.get(field, "")
+            if value.isdigit() and selectors.get_asset_for_user(request.user, int(value)):
+                initial[field] = int(value)
+    return kind, initial
+
+
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
+    kind, initial = _presets(request)
     return render(
         request,
         "studio/gallery.html",
         {
-            "form": ImageGenerationForm(),
+            "form": _create_form(kind, request.user, initial=initial),
+            "form_kind": kind,
+            "presets": selectors.preset_assets(request.user, initial),
             "generations": selectors.gallery(request.user),
             "polling": selectors.has_active(request.user),
             "since": _poll_since(),
@@ -43,27 +71,51 @@ def gallery(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def generate(request: HttpRequest) -> HttpResponse:
-    form = ImageGenerationForm(request.POST, request.FILES)
+    kind = "video" if request.POST.get("kind") == "video" else "image"
+    form = _create_form(kind, request.user, request.POST, request.FILES)
     if not form.is_valid():
         template = "studio/gallery.html#create-form" if request.htmx else "studio/gallery.html"
-        context = {"form": form}
+        context = {
+            "form": form,
+            "form_kind": kind,
+            "presets": selectors.preset_assets(request.user, form.data),
+        }
         if not request.htmx:
             context.update(generations=selectors.gallery(request.user), polling=False, since=_poll_since())
         return render(request, template, context, status=200 if request.htmx else 400)
-    generation = services.submit_image_generation(request.user, form.cleaned_data)
+    if kind == "video":
+        generation = services.submit_video_generation(request.user, form.cleaned_data)
+    else:
+        generation = services.submit_image_generation(request.user, form.cleaned_data)
     if not request.htmx:
-        return redirect("studio:gallery")
+        return redirect(
+            f"{reverse('studio:gallery')}?kind={kind}" if kind == "video" else reverse("studio:gallery")
+        )
     return render(
         request,
         "studio/generate_response.html",
-        {"form": ImageGenerationForm(initial=_sticky_options(form)), "generation": generation,
-         "polling": True, "since": _poll_since()},
+        {"form": _create_form(kind, request.user, initial=_sticky_options(form)), "form_kind": kind,
+         "generation": generation, "polling": True, "since": _poll_since()},
     )  # fmt: skip
 
 
-def _sticky_options(form: ImageGenerationForm) -> dict:
-    """After a submit the prompt clears but the chosen options stay, as people expect."""
-    return {k: form.cleaned_data[k] for k in ("model", "aspect_ratio", "resolution", "n")}
+STICKY = ("model", "aspect_ratio", "resolution", "n", "mode", "duration", "audio")
+
+
+def _sticky_options(form) -> dict:
+    """After a submit the prompt and inputs clear, but the chosen options stay, as people expect."""
+    return {k: form.cleaned_data[k] for k in STICKY if k in form.cleaned_data}
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, generation_id: int) -> HttpResponse:
+    generation = selectors.get_generation_for_user(request.user, generation_id)
+    generation.cancel()
+    if not request.htmx:
+        return redirect("studio:gallery")
+    generation = selectors.get_generation_for_user(request.user, generation_id)
+    return render(request, "studio/gallery.html#card", {"g": generation})
 
 
 def _parse_since(value: str) -> datetime | None:

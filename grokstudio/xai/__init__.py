@@ -7,5 +7,16 @@ types and one `ProviderError` family, never an SDK object.
 from grokstudio.xai.errors import ProviderError
 from grokstudio.xai.images import GeneratedBatch, generate_images
 from grokstudio.xai.results import fetch_result
+from grokstudio.xai.videos import VideoPoll, extend_video, poll_video, start_video, upload_clip
 
-__all__ = ["GeneratedBatch", "ProviderError", "fetch_result", "generate_images"]
+__all__ = [
+    "GeneratedBatch",
+    "ProviderError",
+    "VideoPoll",
+    "extend_video",
+    "fetch_result",
+    "generate_images",
+    "poll_video",
+    "start_video",
+    "upload_clip",
+]

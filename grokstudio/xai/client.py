@@ -10,8 +10,8 @@ from django.conf import settings
 from xai_sdk import Client
 
 
-def get_client() -> Client:
-    return _client(settings.XAI_API_KEY, settings.XAI_API_HOST, settings.XAI_TIMEOUT_S)
+def get_client(timeout: float | None = None) -> Client:
+    return _client(settings.XAI_API_KEY, settings.XAI_API_HOST, timeout or settings.XAI_TIMEOUT_S)
 
 
 @lru_cache(maxsize=4)

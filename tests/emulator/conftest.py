@@ -52,9 +52,9 @@ def insecure_client(emu_process):
 
 @pytest.fixture(scope="session")
 def short_emu():
-    """An emulator whose URLs live 1 s and whose finished videos expire after 1 s."""
+    """An emulator whose image URLs live 1 s, video URLs 2 s, and finished videos expire after 1 s."""
     with EmulatorProcess(
-        ["--latency", "0.2", "--url-ttl", "1", "--retention", "1"], api_key=API_KEY
+        ["--latency", "0.2", "--url-ttl", "1", "--video-url-ttl", "2", "--retention", "1"], api_key=API_KEY
     ) as process:
         yield process
 

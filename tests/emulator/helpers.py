@@ -46,12 +46,23 @@ def rpc_error(code: grpc.StatusCode, func, *args, **kwargs) -> grpc.RpcError:
     return info.value
 
 
-def mp4_bytes(codec: str, size: tuple[int, int], seconds: float, fps: int = 24) -> bytes:
-    """A plain MP4 made with PyAV directly (not the emulator's renderer), to use as input."""
+def mp4_bytes(
+    codec: str,
+    size: tuple[int, int],
+    seconds: float,
+    fps: int = 24,
+    fmt: str = "mp4",
+    options: dict[str, str] | None = None,
+) -> bytes:
+    """A plain MP4 made with PyAV directly (not the emulator's renderer), to use as input.
+
+    ``fmt="mov"`` makes a QuickTime file instead; ``options`` go to the muxer (e.g.
+    ``{"brand": "qt  "}`` for an MP4 whose major brand is QuickTime's).
+    """
     import av
 
     out = io.BytesIO()
-    with av.open(out, "w", format="mp4") as container:
+    with av.open(out, "w", format=fmt, options=options or {}) as container:
         stream = container.add_stream(codec, rate=fps)
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"

@@ -50,3 +50,12 @@ def test_bad_arguments_fail_fast():
 
     with pytest.raises(EmulatorError, match="did not start"), EmulatorProcess(["--latency", "-1"]):
         pass
+
+
+def test_url_ttl_defaults():
+    """Image URLs default to an hour; video URLs to the 24 h xAI documents."""
+    from grokstudio.emulator.__main__ import parse_args
+
+    config = parse_args([])
+    assert (config.url_ttl, config.video_url_ttl) == (3600, 86400)
+    assert parse_args(["--video-url-ttl", "5"]).video_url_ttl == 5

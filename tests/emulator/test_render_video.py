@@ -18,6 +18,8 @@ from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
 from grokstudio.emulator.render_video import poster_frame, probe_video, render_video
 
+from .helpers import mp4_bytes
+
 W, H = 320, 180
 
 
@@ -370,6 +372,28 @@ def test_probe_rejects_mp4_with_truncated_trailing_index() -> None:
     assert probe_video(data)["frames"] == 24
     with pytest.raises(ValueError, match="truncated"):
         probe_video(data[:-20])
+
+
+@pytest.mark.parametrize(
+    ("fmt", "options", "major", "container"),
+    [
+        ("mp4", {}, b"isom", "mp4"),
+        ("mp4", {"brand": "qt  "}, b"qt  ", "mp4"),  # QuickTime major brand, MP4 compatible brands
+        ("ipod", {}, b"M4V ", "mp4"),
+        ("3gp", {}, b"3gp6", "mp4"),
+        ("mov", {}, b"qt  ", "mov"),  # a real QuickTime file
+    ],
+    ids=["mp4", "mp4-qt-brand", "m4v", "3gp", "mov"],
+)
+def test_probe_tells_mp4_from_quicktime_by_brand(
+    fmt: str, options: dict, major: bytes, container: str
+) -> None:
+    # FFmpeg names one demuxer "mov,mp4,m4a,3gp,3g2,mj2" for all of these.
+    data = mp4_bytes("libx264", (64, 48), 0.5, fmt=fmt, options=options)
+    assert data[4:12] == b"ftyp" + major
+    probed = probe_video(data)
+    assert probed["container"] == container
+    assert probed["codec"] == "h264"
 
 
 def test_probe_rejects_audio_only_mp4() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 import time
+import urllib.error
 
 import grpc
 import pytest
@@ -158,6 +159,23 @@ def test_done_video_expires_after_retention(short_client):
     assert short_client.video.get(start.request_id).status == deferred_pb2.EXPIRED
 
 
+def test_video_urls_use_their_own_ttl(short_client):
+    """Video URLs follow --video-url-ttl (2 s here), not the images' --url-ttl (1 s here)."""
+    image_url = short_client.image.sample("short lived still", "grok-imagine-image").url
+    video_url = generate(short_client, "longer lived clip", duration=1).url
+    minted = time.monotonic()  # the video URL was minted just before this
+    assert fetch(video_url)[0] == 200
+    time.sleep(max(0.0, minted + 1.2 - time.monotonic()))
+    with pytest.raises(urllib.error.HTTPError) as info:
+        fetch(image_url)
+    assert info.value.code == 404  # the image URL (minted earlier) is gone...
+    assert fetch(video_url)[0] == 200  # ...the video URL is not
+    time.sleep(max(0.0, minted + 2.3 - time.monotonic()))
+    with pytest.raises(urllib.error.HTTPError) as info:
+        fetch(video_url)
+    assert info.value.code == 404
+
+
 IMG = data_uri(png_bytes((32, 32)))
 
 
@@ -267,6 +285,21 @@ def test_15_only_features_are_accepted_on_15(client):
     assert client.video.start(
         "pinned", "grok-imagine-video-1.5", image_url=IMG, reference_image_urls=[IMG]
     ).request_id
+
+
+def test_input_video_mp4_accepted_whatever_its_brand_quicktime_refused(client):
+    # The spec takes MP4 with H.264, H.265 or AV1. An MP4 is an MP4 whatever its major brand...
+    for options in ({}, {"brand": "qt  "}):
+        source = mp4_bytes("libx264", (64, 48), 1.0, options=options)
+        video = generate(client, "restyle", video_url=data_uri(source, "video/mp4"))
+        _, info = download(video.url)
+        assert (info["width"], info["height"]) == (64, 48)
+    # ...but a QuickTime .mov is refused, even with H.264 inside.
+    mov = data_uri(mp4_bytes("libx264", (64, 48), 1.0, fmt="mov"), "video/quicktime")
+    err = rpc_error(
+        grpc.StatusCode.INVALID_ARGUMENT, client.video.start, "restyle", "grok-imagine-video", video_url=mov
+    )
+    assert "mov file is not an MP4" in err.details()
 
 
 def test_input_video_checks(client):

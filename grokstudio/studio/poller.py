@@ -1,0 +1,174 @@
+"""Ask xAI about every in-flight video from one place, many at a time.
+
+A waiting video holds no worker. One poller runs at a time, holding a lease
+row that it renews every cycle; each cycle asks GetDeferredVideo for every
+video that is due, concurrently, saves progress in bulk, backs off per
+request when xAI has trouble, and hands finished videos to download tasks.
+A poller that dies simply stops renewing: its lease runs out and the next
+one takes over where the Generation table says things are.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from grokstudio import xai
+from grokstudio.studio.models import Generation, Kind, PollerLease, Status
+from grokstudio.studio.queue import nudge, nudge_poller
+
+log = logging.getLogger(__name__)
+
+LEASE = "videos"
+LEASE_TTL = timedelta(seconds=15)
+# A poller not heard from for this long may be dead: queue another, which
+# waits for the lease to run out before it starts.
+HEARTBEAT = timedelta(seconds=5)
+RUN_FOR_S = 300
+BATCH = 2000
+MAX_BACKOFF_S = 60.0
+
+
+def _in_flight():
+    return Generation.objects.filter(kind=Kind.VIDEO, status=Status.PROCESSING)
+
+
+def _lease() -> PollerLease:
+    lease, _ = PollerLease.objects.get_or_create(name=LEASE, defaults={"expires_at": timezone.now()})
+    return lease
+
+
+def ensure_running(*, even_if_alive: bool = False) -> bool:
+    """Queue a poller when videos are in flight and no live poller is on them.
+
+    At most one poller waits in the queue at a time, however many callers ask.
+    `even_if_alive` is for a freshly spawned worker, which cannot tell whether
+    the poller it last heard of died with the worker it replaces.
+    """
+    if not _in_flight().exists():
+        return False
+    now = timezone.now()
+    _lease()
+    free_queue = Q(queued_at__isnull=True) | Q(queued_at__lt=now - LEASE_TTL * 2)
+    quiet = Q(renewed_at__isnull=True) | Q(renewed_at__lt=now - HEARTBEAT)
+    candidates = PollerLease.objects.filter(free_queue, name=LEASE)
+    if not even_if_alive:
+        candidates = candidates.filter(quiet)
+    if candidates.update(queued_at=now) != 1:
+        return False
+    nudge_poller()
+    return True
+
+
+def _acquire(holder: str) -> bool:
+    now = timezone.now()
+    return (
+        PollerLease.objects.filter(Q(expires_at__lt=now) | Q(holder=holder), name=LEASE).update(
+            holder=holder, expires_at=now + LEASE_TTL, renewed_at=now
+        )
+        == 1
+    )
+
+
+def run(run_for_s: float = RUN_FOR_S) -> None:
+    """The body of one poller task: poll until nothing is in flight or `run_for_s` has passed."""
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    lease = _lease()
+    PollerLease.objects.filter(name=LEASE).update(queued_at=None)
+    if not _acquire(holder):
+        # The lease may belong to a poller that died: wait for it to run out, once.
+        time.sleep(max(0.0, (lease.expires_at - timezone.now()).total_seconds()) + 0.2)
+        if not _acquire(holder):
+            return
+    log.info("video poller %s started", holder)
+    end = time.monotonic() + run_for_s
+    try:
+        with ThreadPoolExecutor(max_workers=settings.STUDIO_POLL_CONCURRENCY) as pool:
+            while time.monotonic() < end:
+                if not _acquire(holder):
+                    log.warning("video poller %s lost its lease", holder)
+                    return
+                due = list(
+                    _in_flight()
+                    .filter(next_poll_at__lte=timezone.now())
+                    .order_by("next_poll_at")
+                    .only("pk", "request_id", "progress", "poll_failures", "started_at", "status")[:BATCH]
+                )
+                if due:
+                    _poll(pool, due)
+                    continue
+                upcoming = (
+                    _in_flight().order_by("next_poll_at").values_list("next_poll_at", flat=True).first()
+                )
+                if upcoming is None:
+                    return
+                wait = (upcoming - timezone.now()).total_seconds() if upcoming else 0
+                time.sleep(min(max(wait, 0.05), 1.0))
+    finally:
+        PollerLease.objects.filter(name=LEASE, holder=holder).update(expires_at=timezone.now(), holder="")
+        log.info("video poller %s stopped", holder)
+    ensure_running()
+
+
+def _ask(request_id: str) -> xai.VideoPoll | xai.ProviderError:
+    try:
+        return xai.poll_video(request_id)
+    except xai.ProviderError as error:
+        return error
+
+
+def _poll(pool: ThreadPoolExecutor, due: list[Generation]) -> None:
+    answers = list(pool.map(_ask, [g.request_id for g in due]))
+    now = timezone.now()
+    interval = timedelta(seconds=settings.STUDIO_VIDEO_POLL_INTERVAL_S)
+    deadline = timedelta(seconds=settings.STUDIO_VIDEO_DEADLINE_S)
+    progressed, waiting = [], []
+    for generation, answer in zip(due, answers, strict=True):
+        if isinstance(answer, xai.ProviderError):
+            if not answer.retryable:
+                generation.fail(f"{answer.message} while asking about the video.", answer.code)
+                continue
+            # Per-request backoff: one troubled request does not slow the others.
+            generation.poll_failures += 1
+            delay = min(settings.STUDIO_VIDEO_POLL_INTERVAL_S * 2**generation.poll_failures, MAX_BACKOFF_S)
+            generation.next_poll_at = now + timedelta(seconds=delay)
+            waiting.append(generation)
+        elif answer.state == "pending":
+            if generation.started_at and now - generation.started_at > deadline:
+                minutes = settings.STUDIO_VIDEO_DEADLINE_S / 60
+                generation.fail(
+                    f"xAI had not finished the video after {minutes:g} minutes; the studio stopped waiting.",
+                    "deadline_exceeded", status=Status.TIMEOUT,
+                )  # fmt: skip
+                continue
+            generation.poll_failures = 0
+            generation.next_poll_at = now + interval
+            if answer.progress != generation.progress:
+                generation.progress = answer.progress
+                generation.updated_at = now  # the gallery's poll sends cards whose updated_at moved
+                progressed.append(generation)
+            else:
+                waiting.append(generation)
+        elif answer.state == "done":
+            if generation.start_download([answer.url], answer.cost_usd_ticks):
+                nudge(generation.pk)
+        else:
+            if answer.cost_usd_ticks:
+                Generation.objects.filter(pk=generation.pk).update(cost_usd_ticks=answer.cost_usd_ticks)
+            generation.fail(answer.message, answer.error_code)
+    # These writes leave `status` alone, so a card cancelled meanwhile stays cancelled.
+    if progressed:
+        Generation.objects.bulk_update(
+            progressed, ["progress", "next_poll_at", "poll_failures", "updated_at"]
+        )
+    if waiting:
+        Generation.objects.bulk_update(waiting, ["next_poll_at", "poll_failures"])
