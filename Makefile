@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench-videos
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ run: $(VENV)/.run-installed
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench-videos: $(VENV)/.dev-installed
+	$(PY) bench/videos.py $(if $(N),--inflight $(N)) $(if $(L),--latency $(L))
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

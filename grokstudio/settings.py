@@ -99,7 +99,9 @@ CACHES = {
 Q_CLUSTER = {
     "name": "grokstudio",
     "orm": "default",
-    "workers": env.int("STUDIO_WORKERS", default=2),
+    # Workers mostly wait on xAI, the network and the database, so more of
+    # them than cores keeps both cores busy.
+    "workers": env.int("STUDIO_WORKERS", default=4),
     # A task that has not finished in `timeout` seconds is killed; an
     # unacknowledged one is delivered again after `retry`, which must be larger.
     # The Generation row, not the queue, decides whether work is still to do.
@@ -107,8 +109,12 @@ Q_CLUSTER = {
     "retry": 1900,
     "max_attempts": 3,
     "poll": 0.2,
+    # The ORM broker hands out tasks ten at a time: fewer round trips when hundreds are queued.
+    "bulk": 10,
     "catch_up": False,
-    "save_limit": 1000,
+    # Successful tasks leave no row behind: the Generation table is the record.
+    "save_limit": -1,
+    "log_level": "WARNING",
     "ack_failures": True,
     "label": "Task queue",
 }
@@ -158,7 +164,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django_q": {"level": "WARNING"}},
+    # django-q2 logs every enqueue at INFO: one line per generation is noise.
+    "loggers": {"django-q": {"level": "WARNING"}},
 }
 
 # --- xAI ------------------------------------------------------------------

@@ -10,11 +10,10 @@ import io
 from dataclasses import dataclass
 
 import av
-from PIL import Image
 
 from grokstudio.studio.catalog import VIDEO_CODECS, VIDEO_CONTAINERS
 
-POSTER_MAX_SIDE = 640
+POSTER_MAX_SIDE = 480
 
 
 class ClipRejected(ValueError):
@@ -48,6 +47,8 @@ def check_clip(
                 raise ClipRejected(
                     f"{container.format.long_name or container.format.name} files are not supported; use MP4."
                 )
+            if other := _not_mp4(container):
+                raise ClipRejected(f"{other} files are not supported; use MP4.")
             if not container.streams.video:
                 raise ClipRejected("The file has no video in it.")
             stream = container.streams.video[0]
@@ -76,7 +77,7 @@ def check_clip(
                 raise ClipRejected("The video has no frames that could be decoded.")
             if declared and packets < declared:
                 raise ClipRejected("The video is damaged or incomplete.")
-            poster = _poster(first_frame.to_image())
+            poster = _poster(first_frame)
     except ClipRejected:
         raise
     except (av.FFmpegError, OSError, ValueError, StopIteration) as exc:
@@ -88,6 +89,23 @@ def check_clip(
     return CheckedClip(data, codec, width, height, duration_s, has_audio, poster, name=name)
 
 
+def _not_mp4(container) -> str:
+    """The name of a QuickTime or 3GPP file, which FFmpeg reads with its MP4 demuxer; "" for MP4.
+
+    The demuxer is named "mov,mp4,m4a,3gp,3g2,mj2" whatever the file is; only the
+    file's own brand (its `ftyp` box) tells them apart. QuickTime files may have no
+    `ftyp` at all.
+    """
+    if "mov" not in container.format.name.split(","):
+        return ""
+    brand = container.metadata.get("major_brand", "").strip().lower()
+    if brand in ("", "qt"):
+        return "QuickTime"
+    if brand.startswith("3g"):
+        return "3GPP"
+    return ""
+
+
 def _duration(container, stream) -> float:
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
@@ -96,8 +114,12 @@ def _duration(container, stream) -> float:
     return 0.0
 
 
-def _poster(image: Image.Image) -> bytes:
-    image.thumbnail((POSTER_MAX_SIDE, POSTER_MAX_SIDE))
+def _poster(frame: av.VideoFrame) -> bytes:
+    # Scale with FFmpeg's swscale while still a frame: several times cheaper
+    # than resizing a full-size picture with Pillow, which matters at hundreds of videos.
+    scale = min(1.0, POSTER_MAX_SIDE / max(frame.width, frame.height))
+    width, height = max(2, round(frame.width * scale)) // 2 * 2, max(2, round(frame.height * scale)) // 2 * 2
+    image = frame.reformat(width=width, height=height, format="rgb24").to_image()
     out = io.BytesIO()
-    image.convert("RGB").save(out, "WEBP", quality=80, method=2)
+    image.save(out, "WEBP", quality=75, method=0)
     return out.getvalue()

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from grokstudio import xai
 from grokstudio.studio.models import Generation, Kind, PollerLease, Status
-from grokstudio.studio.queue import nudge, nudge_poller
+from grokstudio.studio.queue import nudge_downloads, nudge_poller
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,9 @@ HEARTBEAT = timedelta(seconds=5)
 RUN_FOR_S = 300
 BATCH = 2000
 MAX_BACKOFF_S = 60.0
+ENSURE_EVERY_S = 1.0
+DOWNLOAD_BATCH = 16
+_last_ensured = 0.0
 
 
 def _in_flight():
@@ -54,6 +57,10 @@ def ensure_running(*, even_if_alive: bool = False) -> bool:
     `even_if_alive` is for a freshly spawned worker, which cannot tell whether
     the poller it last heard of died with the worker it replaces.
     """
+    global _last_ensured
+    if not even_if_alive and time.monotonic() - _last_ensured < ENSURE_EVERY_S:
+        return False  # a process starting hundreds of videos asks once a second, not hundreds of times
+    _last_ensured = time.monotonic()
     if not _in_flight().exists():
         return False
     now = timezone.now()
@@ -114,9 +121,11 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
                 wait = (upcoming - timezone.now()).total_seconds() if upcoming else 0
                 time.sleep(min(max(wait, 0.05), 1.0))
     finally:
-        PollerLease.objects.filter(name=LEASE, holder=holder).update(expires_at=timezone.now(), holder="")
+        PollerLease.objects.filter(name=LEASE, holder=holder).update(
+            expires_at=timezone.now(), holder="", renewed_at=None
+        )
         log.info("video poller %s stopped", holder)
-    ensure_running()
+    ensure_running(even_if_alive=True)
 
 
 def _ask(request_id: str) -> xai.VideoPoll | xai.ProviderError:
@@ -131,7 +140,7 @@ def _poll(pool: ThreadPoolExecutor, due: list[Generation]) -> None:
     now = timezone.now()
     interval = timedelta(seconds=settings.STUDIO_VIDEO_POLL_INTERVAL_S)
     deadline = timedelta(seconds=settings.STUDIO_VIDEO_DEADLINE_S)
-    progressed, waiting = [], []
+    progressed, waiting, finished = [], [], []
     for generation, answer in zip(due, answers, strict=True):
         if isinstance(answer, xai.ProviderError):
             if not answer.retryable:
@@ -160,7 +169,7 @@ def _poll(pool: ThreadPoolExecutor, due: list[Generation]) -> None:
                 waiting.append(generation)
         elif answer.state == "done":
             if generation.start_download([answer.url], answer.cost_usd_ticks):
-                nudge(generation.pk)
+                finished.append(generation.pk)
         else:
             if answer.cost_usd_ticks:
                 Generation.objects.filter(pk=generation.pk).update(cost_usd_ticks=answer.cost_usd_ticks)
@@ -172,3 +181,7 @@ def _poll(pool: ThreadPoolExecutor, due: list[Generation]) -> None:
         )
     if waiting:
         Generation.objects.bulk_update(waiting, ["next_poll_at", "poll_failures"])
+    # Finished videos go to download tasks in small batches: one task per
+    # batch, not per video, when hundreds finish within a few seconds.
+    for start in range(0, len(finished), DOWNLOAD_BATCH):
+        nudge_downloads(finished[start : start + DOWNLOAD_BATCH])

@@ -6,15 +6,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
+from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.clips import CheckedClip
 from grokstudio.studio.media import CheckedImage, thumbnail_webp
 from grokstudio.studio.models import Asset, Generation, Kind, Reference
-from grokstudio.studio.queue import nudge
+from grokstudio.studio.queue import nudge_with_commit
 
 
 def enqueue(generation: Generation) -> None:
-    """Nudge a worker once the row is committed; the row, not the task, holds the job."""
-    transaction.on_commit(lambda: nudge(generation.pk))
+    """Nudge a worker about a new row; the row, not the task, holds the job."""
+    nudge_with_commit(generation.pk)
 
 
 def store_image(
@@ -106,12 +107,15 @@ def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
     references = [_input_asset(user, image, None) for image in data.get("references") or []]
     # When an input fixes the output's shape, the card takes that shape from the start.
     shaper = source or first
+    # A clip being edited or extended sets the size (and, edited, the length): the
+    # form's values for those are not sent, so the card must not show them either.
+    from_clip = mode in (VideoMode.VIDEO, VideoMode.EXTEND)
     params = {
         "mode": mode,
         "n": 1,
-        "duration": data.get("duration"),
+        "duration": None if mode == VideoMode.VIDEO else data.get("duration"),
         "aspect_ratio": "" if shaper else data.get("aspect_ratio") or "",
-        "resolution": data.get("resolution") or "",
+        "resolution": "" if from_clip else data.get("resolution") or "",
         "audio": data.get("audio", True),
         "shape": f"{shaper.width}:{shaper.height}" if shaper and shaper.width and shaper.height else "",
     }

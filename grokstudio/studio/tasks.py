@@ -7,6 +7,11 @@ def run_generation(generation_id: int) -> None:
     pipeline.run_generation(generation_id)
 
 
+def run_generations(generation_ids: list[int]) -> None:
+    """Carry several generations at once (finished videos to download), a few in parallel."""
+    pipeline.run_many(generation_ids)
+
+
 def sweep_generations() -> int:
     """Scheduled every minute: re-nudge generations whose task was lost."""
     return pipeline.sweep()
