@@ -59,7 +59,12 @@ VIDEO_MODELS: dict[str, VideoModel] = {
     m.name: m
     for m in (
         VideoModel("grok-imagine-video", "Grok Imagine Video"),
-        VideoModel("grok-imagine-video-1.5", "Grok Imagine Video 1.5", resolutions=("480p", "720p", "1080p")),
+        VideoModel(
+            "grok-imagine-video-1.5",
+            "Grok Imagine Video 1.5",
+            resolutions=("480p", "720p", "1080p"),
+            last_frame=True,
+        ),
     )
 }
 
@@ -100,6 +105,12 @@ PROMPT_MAX_CHARS = 1000
 # Reference uploads: xAI takes PNG, JPEG or WebP up to 10 MiB each.
 REFERENCE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 REFERENCE_MAX_BYTES = 10 * 1024 * 1024
+
+
+def video_duration_bounds() -> tuple[int, int]:
+    """The shortest and longest video any model makes: the form field's outer bounds."""
+    durations = [d for m in VIDEO_MODELS.values() for d in m.durations]
+    return min(durations), max(durations)
 
 
 def max_references() -> int:

@@ -162,7 +162,10 @@ class VideoGenerationForm(forms.Form):
         initial=catalog.DEFAULT_VIDEO_MODEL,
     )
     duration = forms.IntegerField(
-        label="Duration (seconds)", min_value=1, max_value=15, initial=catalog.DEFAULT_VIDEO_DURATION
+        label="Duration (seconds)",
+        min_value=catalog.video_duration_bounds()[0],
+        max_value=catalog.video_duration_bounds()[1],
+        initial=catalog.DEFAULT_VIDEO_DURATION,
     )
     aspect_ratio = forms.ChoiceField(
         label="Aspect ratio",
@@ -189,9 +192,28 @@ class VideoGenerationForm(forms.Form):
     video = ClipUploadField(label="Source clip", help_text="MP4 (H.264, H.265 or AV1).")
     video_asset = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    # The inputs each mode uses; the others are ignored.
+    INPUTS = {
+        "image": (catalog.VideoMode.IMAGE,),
+        "image_asset": (catalog.VideoMode.IMAGE,),
+        "last_frame": (catalog.VideoMode.TEXT, catalog.VideoMode.IMAGE),
+        "references": (catalog.VideoMode.REFERENCE,),
+        "video": (catalog.VideoMode.VIDEO, catalog.VideoMode.EXTEND),
+        "video_asset": (catalog.VideoMode.VIDEO, catalog.VideoMode.EXTEND),
+    }
+
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        if self.is_bound:
+            # A file picked before the person switched mode is still sent from its
+            # hidden input: drop it unread, so it can neither cost a PyAV decode nor
+            # block the form with an error nobody can see.
+            mode = self.data.get(self.add_prefix("mode"))
+            self.files = self.files.copy()
+            for name, modes in self.INPUTS.items():
+                if mode not in modes:
+                    self.files.pop(self.add_prefix(name), None)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -200,11 +222,7 @@ class VideoGenerationForm(forms.Form):
         if model is None or mode is None:
             return data
         Mode = catalog.VideoMode
-        for name, modes in (
-            ("image", (Mode.IMAGE,)), ("image_asset", (Mode.IMAGE,)), ("last_frame", (Mode.TEXT, Mode.IMAGE)),
-            ("references", (Mode.REFERENCE,)), ("video", (Mode.VIDEO, Mode.EXTEND)),
-            ("video_asset", (Mode.VIDEO, Mode.EXTEND)),
-        ):  # fmt: skip
+        for name, modes in self.INPUTS.items():
             if mode not in modes:
                 data[name] = [] if name == "references" else None
         data["image_asset"] = self._own_asset("image_asset", "image")
@@ -217,17 +235,23 @@ class VideoGenerationForm(forms.Form):
                 "last_frame", f"{model.label} cannot pin a last frame; choose Grok Imagine Video 1.5."
             )
         duration = data.get("duration")
-        if mode == Mode.IMAGE and not (data.get("image") or data.get("image_asset")):
-            self.add_error("image", "Choose the image to animate.")
-        elif mode == Mode.REFERENCE:
+        if mode == Mode.REFERENCE:
             self._check_references(model, data, duration)
         elif mode in (Mode.VIDEO, Mode.EXTEND):
             self._check_source(model, mode, data, duration)
-        elif duration and duration not in model.durations:
-            self.add_error(
-                "duration", f"{model.label} makes {model.durations[0]} to {model.durations[-1]} seconds."
-            )
+        else:
+            if mode == Mode.IMAGE and not (data.get("image") or data.get("image_asset")):
+                self._missing("image", "Choose the image to animate.")
+            if duration and duration not in model.durations:
+                self.add_error(
+                    "duration", f"{model.label} makes {model.durations[0]} to {model.durations[-1]} seconds."
+                )
         return data
+
+    def _missing(self, field: str, message: str) -> None:
+        # A file the field refused already has its own message; "choose one" would contradict it.
+        if not self.has_error(field):
+            self.add_error(field, message)
 
     def _own_asset(self, field: str, kind: str) -> Asset | None:
         asset_id = self.cleaned_data.get(field)
@@ -241,7 +265,7 @@ class VideoGenerationForm(forms.Form):
     def _check_references(self, model: catalog.VideoModel, data: dict, duration: int | None) -> None:
         count = len(data.get("references") or [])
         if not count:
-            self.add_error("references", "Attach at least one reference image.")
+            self._missing("references", "Attach at least one reference image.")
         elif count > model.max_reference_images:
             self.add_error(
                 "references", f"{model.label} takes at most {model.max_reference_images} reference images."
@@ -261,7 +285,7 @@ class VideoGenerationForm(forms.Form):
         clip = data.get("video")
         asset = data.get("video_asset")
         if clip is None and asset is None:
-            self.add_error("video", "Choose the clip to start from.")
+            self._missing("video", "Choose the clip to start from.")
             return
         length = clip.duration_s if clip else (asset.duration_s or 0)
         if mode == catalog.VideoMode.VIDEO and length > model.edit_input_max_seconds:

@@ -43,9 +43,10 @@ def _presets(request: HttpRequest) -> tuple[str, dict]:
     if kind == "video":
         if request.GET.get("mode") in dict(VideoMode.CHOICES):
             initial["mode"] = request.GET["mode"]
-        for field in ("image_asset", "video_asset"):
+        for field, asset_kind in (("image_asset", "image"), ("video_asset", "video")):
             value = request.GET.get(field, "")
-            if value.isdigit() and selectors.get_asset_for_user(request.user, int(value)):
+            # An item of the wrong kind is left out: the form would only refuse it.
+            if value.isdigit() and selectors.get_asset_for_user(request.user, int(value)).kind == asset_kind:
                 initial[field] = int(value)
     return kind, initial
 

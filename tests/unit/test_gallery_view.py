@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 
 from grokstudio.studio import services
+from grokstudio.studio.clips import check_clip
 from grokstudio.studio.media import check_result
 from grokstudio.studio.models import Asset, Generation, Status
-from tests.factories import make_image
+from tests.factories import make_clip, make_image
 
 URL = "/"
 
@@ -144,3 +145,92 @@ def test_it_makes_few_queries_for_a_full_gallery(owner_client, owner, django_ass
         response = owner_client.get(URL)
 
     assert len(card_ids(response)) == 30
+
+
+# --- presets: "Animate" on an image card, "Extend" on a video card ---------------------------
+
+
+def own_image(user) -> Asset:
+    return services.store_image(user=user, role=Asset.Role.OUTPUT, image=check_result(make_image()))
+
+
+def own_video(user, seconds: float = 3.0) -> Asset:
+    return services.store_clip(user=user, role=Asset.Role.OUTPUT, clip=check_clip(make_clip(seconds)))
+
+
+def hidden_input(response, name: str) -> str:
+    match = re.search(rf'<input type="hidden" name="{name}"[^>]*>', response.text)
+    return match.group(0) if match else ""
+
+
+def test_animate_opens_the_video_form_on_the_users_own_image(owner_client, owner):
+    still = own_image(owner)
+
+    response = owner_client.get(f"{URL}?kind=video&mode=image&image_asset={still.pk}")
+
+    assert response.status_code == 200
+    assert 'name="kind" value="video"' in response.text
+    assert '<option value="image" selected>' in response.text
+    assert f'<figure class="preset"><img src="/a/{still.pk}/thumb"' in response.text
+    assert f'value="{still.pk}"' in hidden_input(response, "image_asset")
+    assert 'type="file" name="image"' not in response.text  # the gallery image replaces the upload
+
+
+def test_extend_opens_the_video_form_on_the_users_own_video(owner_client, owner):
+    clip = own_video(owner, seconds=3.0)
+
+    response = owner_client.get(f"{URL}?kind=video&mode=extend&video_asset={clip.pk}")
+
+    assert response.status_code == 200
+    assert '<option value="extend" selected>' in response.text
+    assert f'<img src="/a/{clip.pk}/thumb"' in response.text
+    assert "(3.0 s)" in response.text
+    assert f'value="{clip.pk}"' in hidden_input(response, "video_asset")
+
+
+@pytest.mark.parametrize("field", ["image_asset", "video_asset"])
+def test_a_preset_naming_another_users_item_is_not_found(owner_client, stranger, field):
+    theirs = own_image(stranger) if field == "image_asset" else own_video(stranger)
+
+    response = owner_client.get(f"{URL}?kind=video&mode=image&{field}={theirs.pk}")
+
+    assert response.status_code == 404
+    assert f"/a/{theirs.pk}/thumb" not in response.text
+
+
+def test_a_preset_naming_no_item_is_not_found(owner_client, db):
+    assert owner_client.get(f"{URL}?kind=video&mode=image&image_asset=999999").status_code == 404
+
+
+def test_a_preset_that_is_not_an_id_is_ignored(owner_client, db):
+    response = owner_client.get(f"{URL}?kind=video&mode=image&image_asset=seven")
+
+    assert response.status_code == 200
+    assert hidden_input(response, "image_asset") == ""
+    assert 'class="preset"' not in response.text
+
+
+def test_a_refused_submit_keeps_the_preset(owner_client, owner):
+    still = own_image(owner)
+
+    response = owner_client.post(
+        "/generate/",
+        {"kind": "video", "mode": "image", "prompt": "", "model": "grok-imagine-video", "duration": "2",
+         "aspect_ratio": "16:9", "resolution": "480p", "image_asset": str(still.pk)},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+
+    assert "Write a prompt first." in response.text
+    assert f'<img src="/a/{still.pk}/thumb"' in response.text
+    assert f'value="{still.pk}"' in hidden_input(response, "image_asset")
+    assert not Generation.objects.exists()
+
+
+def test_a_preset_of_the_wrong_kind_is_ignored(owner_client, owner):
+    clip = own_video(owner)
+
+    response = owner_client.get(f"{URL}?kind=video&mode=image&image_asset={clip.pk}")
+
+    assert response.status_code == 200
+    assert hidden_input(response, "image_asset") == ""
+    assert f"/a/{clip.pk}/thumb" not in response.text
