@@ -8,6 +8,7 @@ UPDATE, so two workers can never both win the same step.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -131,15 +132,19 @@ class Generation(models.Model):
             self.attempts = Generation.objects.values_list("attempts", flat=True).get(pk=self.pk)
         return won
 
-    def back_to_pending(self, message: str, error_code: str) -> bool:
-        """xAI refused before doing anything (rate limit, outage): safe to try again."""
-        return self._move((Status.SUBMITTING,), status=Status.PENDING, message=message, error_code=error_code)
+    def back_to_pending(self, message: str, error_code: str, retry_at=None) -> bool:
+        """xAI refused before doing anything (rate limit, outage): safe to try again at `retry_at`."""
+        return self._move(
+            (Status.SUBMITTING,), status=Status.PENDING, message=message, error_code=error_code,
+            next_poll_at=retry_at,
+        )  # fmt: skip
 
     def start_processing(self, request_id: str) -> bool:
         """xAI accepted a video: keep its request_id first, then let the poller ask."""
         return self._move(
             (Status.SUBMITTING,), status=Status.PROCESSING, request_id=request_id, progress=0,
-            next_poll_at=timezone.now(), error_code="", message="",
+            next_poll_at=timezone.now() + timedelta(seconds=settings.STUDIO_VIDEO_POLL_INTERVAL_S),
+            error_code="", message="",
         )  # fmt: skip
 
     def cancel(self) -> bool:

@@ -137,11 +137,12 @@ def sweep() -> int:
 # --- submitting ------------------------------------------------------------
 
 
-def _call_with_retries(generation: Generation, call: Callable[[], T]) -> T | None:
+def _call_with_retries(generation: Generation, call: Callable[[], T], *, wait: bool = True) -> T | None:
     """Claim the row and make the paid call, retrying only what xAI refused outright.
 
     Answers the call's result with the row in `submitting`, or None when the
-    row is no longer ours to carry (another worker has it, or it has ended).
+    row is no longer ours to carry (another worker has it, it has ended, or,
+    with `wait=False`, it is back in `pending` until its `next_poll_at`).
     """
     while generation.claim():
         try:
@@ -150,9 +151,14 @@ def _call_with_retries(generation: Generation, call: Callable[[], T]) -> T | Non
             if error.retryable and generation.attempts < settings.STUDIO_RETRY_ATTEMPTS:
                 delay = settings.STUDIO_RETRY_BASE_DELAY_S * 2 ** (generation.attempts - 1)
                 log.info("generation %s: %s, retrying in %.1fs", generation.pk, error.code, delay)
-                generation.back_to_pending(f"{error.message} (attempt {generation.attempts})", error.code)
                 # The row is `pending` while we wait: if this worker dies now,
                 # any worker may pick it up again without risk of paying twice.
+                generation.back_to_pending(
+                    f"{error.message} (attempt {generation.attempts})", error.code,
+                    retry_at=timezone.now() + timedelta(seconds=delay),
+                )  # fmt: skip
+                if not wait:
+                    return None  # the poller starts it again when it is due
                 time.sleep(delay)
                 continue
             generation.fail(error.message, error.code)
@@ -183,7 +189,23 @@ def _submit_images(generation: Generation) -> None:
         )
 
 
-def _submit_video(generation: Generation) -> None:
+def start_video(generation_id: int) -> None:
+    """Start one waiting video without sleeping on a retry: the poller's way (see poller.py)."""
+    generation = Generation.objects.filter(pk=generation_id, status=Status.PENDING).first()
+    if generation is None:
+        return
+    try:
+        _submit_video(generation, wait=False)
+    except Exception:
+        log.exception("generation %s: unexpected error", generation_id)
+        generation.refresh_from_db()
+        generation.fail(
+            LOST_TRACK if generation.status == Status.SUBMITTING else "The studio hit an unexpected error.",
+            "outcome_unknown" if generation.status == Status.SUBMITTING else "internal_error",
+        )
+
+
+def _submit_video(generation: Generation, *, wait: bool = True) -> None:
     params = generation.params
     mode = params.get("mode", VideoMode.TEXT)
     inputs: dict[str, list[Asset]] = {}
@@ -216,13 +238,12 @@ def _submit_video(generation: Generation) -> None:
             video_file_id=file_id if mode == VideoMode.VIDEO else None,
         )
 
-    request_id = _call_with_retries(generation, call)
+    request_id = _call_with_retries(generation, call, wait=wait)
     if request_id is None:
         return
     # The request_id is written before anything else happens: from here on a
     # crash costs a poll, never a second paid start.
     generation.start_processing(request_id)
-    poller.ensure_running()
 
 
 def _read(asset: Asset) -> bytes:

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,13 +37,25 @@ HEARTBEAT = timedelta(seconds=5)
 RUN_FOR_S = 300
 BATCH = 2000
 MAX_BACKOFF_S = 60.0
-ENSURE_EVERY_S = 1.0
 DOWNLOAD_BATCH = 16
-_last_ensured = 0.0
+# Waiting videos started per cycle, on a few threads: a burst of hundreds is
+# started in seconds without one queued task per video.
+START_BATCH = 32
+START_THREADS = 8
 
 
 def _in_flight():
     return Generation.objects.filter(kind=Kind.VIDEO, status=Status.PROCESSING)
+
+
+def _active():
+    return Generation.objects.filter(kind=Kind.VIDEO, status__in=(Status.PENDING, Status.PROCESSING))
+
+
+def _waiting_to_start(now):
+    return Generation.objects.filter(kind=Kind.VIDEO, status=Status.PENDING).filter(
+        Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)
+    )
 
 
 def _lease() -> PollerLease:
@@ -57,14 +70,13 @@ def ensure_running(*, even_if_alive: bool = False) -> bool:
     `even_if_alive` is for a freshly spawned worker, which cannot tell whether
     the poller it last heard of died with the worker it replaces.
     """
-    global _last_ensured
-    if not even_if_alive and time.monotonic() - _last_ensured < ENSURE_EVERY_S:
-        return False  # a process starting hundreds of videos asks once a second, not hundreds of times
-    _last_ensured = time.monotonic()
-    if not _in_flight().exists():
-        return False
     now = timezone.now()
-    _lease()
+    lease = _lease()
+    alive = lease.renewed_at is not None and lease.renewed_at >= now - HEARTBEAT
+    if alive and not even_if_alive:
+        return False  # the running poller picks up new rows on its next cycle
+    if not _active().exists():
+        return False
     free_queue = Q(queued_at__isnull=True) | Q(queued_at__lt=now - LEASE_TTL * 2)
     quiet = Q(renewed_at__isnull=True) | Q(renewed_at__lt=now - HEARTBEAT)
     candidates = PollerLease.objects.filter(free_queue, name=LEASE)
@@ -99,25 +111,41 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
     log.info("video poller %s started", holder)
     end = time.monotonic() + run_for_s
     try:
-        with ThreadPoolExecutor(max_workers=settings.STUDIO_POLL_CONCURRENCY) as pool:
+        with (
+            ThreadPoolExecutor(max_workers=settings.STUDIO_POLL_CONCURRENCY) as pool,
+            ThreadPoolExecutor(max_workers=START_THREADS) as starter,
+        ):
             while time.monotonic() < end:
                 if not _acquire(holder):
                     log.warning("video poller %s lost its lease", holder)
                     return
+                now = timezone.now()
+                starts = list(
+                    _waiting_to_start(now)
+                    .order_by("created_at", "pk")
+                    .values_list("pk", flat=True)[:START_BATCH]
+                )
+                if starts:
+                    list(starter.map(_start, starts))
                 due = list(
                     _in_flight()
-                    .filter(next_poll_at__lte=timezone.now())
+                    .filter(next_poll_at__lte=now)
                     .order_by("next_poll_at")
                     .only("pk", "request_id", "progress", "poll_failures", "started_at", "status")[:BATCH]
                 )
                 if due:
                     _poll(pool, due)
+                if starts or due:
                     continue
-                upcoming = (
-                    _in_flight().order_by("next_poll_at").values_list("next_poll_at", flat=True).first()
-                )
-                if upcoming is None:
+                if not _active().exists():
                     return
+                upcoming = (
+                    _active()
+                    .exclude(next_poll_at=None)
+                    .order_by("next_poll_at")
+                    .values_list("next_poll_at", flat=True)
+                    .first()
+                )
                 wait = (upcoming - timezone.now()).total_seconds() if upcoming else 0
                 time.sleep(min(max(wait, 0.05), 1.0))
     finally:
@@ -126,6 +154,15 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
         )
         log.info("video poller %s stopped", holder)
     ensure_running(even_if_alive=True)
+
+
+def _start(generation_id: int) -> None:
+    from grokstudio.studio.pipeline import start_video  # pipeline uses this module too
+
+    try:
+        start_video(generation_id)
+    finally:
+        connections.close_all()  # this thread's own connections
 
 
 def _ask(request_id: str) -> xai.VideoPoll | xai.ProviderError:

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
+from grokstudio.studio import poller
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.clips import CheckedClip
 from grokstudio.studio.media import CheckedImage, thumbnail_webp
@@ -127,5 +128,7 @@ def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
     inputs += [(Reference.Role.REFERENCE, asset) for asset in references]
     for position, (role, asset) in enumerate((role, asset) for role, asset in inputs if asset is not None):
         Reference.objects.create(generation=generation, asset=asset, position=position, role=role)
-    enqueue(generation)
+    # Waiting videos are started by the video poller, many at a time; make sure
+    # one runs once this row is visible to it.
+    transaction.on_commit(poller.ensure_running)
     return generation

@@ -85,6 +85,9 @@ def start(generation: Generation) -> Generation:
     tasks.run_generation(generation.pk)
     generation.refresh_from_db()
     assert generation.status == Status.PROCESSING, generation.message
+    # The first poll comes one interval after the start; these tests want it now.
+    Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
+    generation.refresh_from_db()
     return generation
 
 
