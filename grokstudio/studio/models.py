@@ -17,7 +17,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from grokstudio.studio.catalog import VideoMode
+from grokstudio.studio.catalog import VIDEO_MODELS, VideoMode
 
 
 class Status(models.TextChoices):
@@ -234,6 +234,16 @@ class Asset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.kind} #{self.pk}"
+
+    @property
+    def can_extend(self) -> bool:
+        """Whether xAI takes this clip as the start of an extension (the model table's limits)."""
+        if self.kind != Kind.VIDEO or not self.duration_s:
+            return False
+        return any(
+            low <= self.duration_s <= high
+            for low, high in (m.extend_input_seconds for m in VIDEO_MODELS.values())
+        )
 
     @property
     def extension(self) -> str:

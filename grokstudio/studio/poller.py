@@ -153,7 +153,9 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
             expires_at=timezone.now(), holder="", renewed_at=None
         )
         log.info("video poller %s stopped", holder)
-    ensure_running(even_if_alive=True)
+        # A video committed while this poller was deciding to stop saw a live
+        # lease and queued nothing: look once more, now that the lease is free.
+        ensure_running(even_if_alive=True)
 
 
 def _start(generation_id: int) -> None:

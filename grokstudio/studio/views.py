@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from grokstudio.studio import selectors, services
+from grokstudio.studio import downloads, selectors, services
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.forms import ImageGenerationForm, VideoGenerationForm
 
@@ -92,20 +92,34 @@ def generate(request: HttpRequest) -> HttpResponse:
         return redirect(
             f"{reverse('studio:gallery')}?kind={kind}" if kind == "video" else reverse("studio:gallery")
         )
+    initial = _sticky_options(form)
     return render(
         request,
         "studio/generate_response.html",
-        {"form": _create_form(kind, request.user, initial=_sticky_options(form)), "form_kind": kind,
-         "generation": generation, "polling": True, "since": _poll_since()},
+        {"form": _create_form(kind, request.user, initial=initial), "form_kind": kind,
+         "presets": selectors.preset_assets(request.user, initial), "generation": generation,
+         "polling": True, "since": _poll_since()},
     )  # fmt: skip
 
 
-STICKY = ("model", "aspect_ratio", "resolution", "n", "mode", "duration", "audio")
+STICKY = (
+    "model",
+    "aspect_ratio",
+    "resolution",
+    "n",
+    "mode",
+    "duration",
+    "audio",
+    "image_asset",
+    "video_asset",
+)
 
 
 def _sticky_options(form) -> dict:
-    """After a submit the prompt and inputs clear, but the chosen options stay, as people expect."""
-    return {k: form.cleaned_data[k] for k in STICKY if k in form.cleaned_data}
+    """After a submit the prompt and uploads clear, but the chosen options stay, as people
+    expect; a gallery item being animated or extended stays too, ready for another take."""
+    sticky = {k: form.cleaned_data[k] for k in STICKY if form.cleaned_data.get(k) is not None}
+    return {k: getattr(v, "pk", v) for k, v in sticky.items()}
 
 
 @login_required
@@ -166,36 +180,26 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
     return render(request, "studio/asset.html", {"asset": asset, "generation": asset.generation})
 
 
-def _file_response(field, *, content_type: str, filename: str | None = None) -> FileResponse:
-    response = FileResponse(
-        field.open("rb"),
-        content_type=content_type,
-        as_attachment=filename is not None,
-        filename=filename or "",
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @login_required
 @require_GET
-def asset_file(request: HttpRequest, asset_id: int) -> FileResponse:
+def asset_file(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.get_asset_for_user(request.user, asset_id)
-    return _file_response(asset.file, content_type=asset.content_type)
+    return downloads.serve(request, asset.file, content_type=asset.content_type)
 
 
 @login_required
 @require_GET
-def asset_thumbnail(request: HttpRequest, asset_id: int) -> FileResponse:
+def asset_thumbnail(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.get_asset_for_user(request.user, asset_id)
     if not asset.thumbnail:
-        return _file_response(asset.file, content_type=asset.content_type)
-    return _file_response(asset.thumbnail, content_type="image/webp")
+        return downloads.serve(request, asset.file, content_type=asset.content_type)
+    return downloads.serve(request, asset.thumbnail, content_type="image/webp")
 
 
 @login_required
 @require_GET
-def asset_download(request: HttpRequest, asset_id: int) -> FileResponse:
+def asset_download(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.get_asset_for_user(request.user, asset_id)
-    return _file_response(asset.file, content_type=asset.content_type, filename=asset.download_name())
+    return downloads.serve(
+        request, asset.file, content_type=asset.content_type, filename=asset.download_name()
+    )

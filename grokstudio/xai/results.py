@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import requests
@@ -10,6 +11,14 @@ import urllib3
 from grokstudio.xai.errors import ProviderError
 
 _READ = 64 * 1024
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One session per thread: kept-alive connections, and proxy settings read once."""
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()
+    return _local.session
 
 
 def fetch_result(url: str, *, timeout: float, max_bytes: int) -> bytes:
@@ -22,7 +31,7 @@ def fetch_result(url: str, *, timeout: float, max_bytes: int) -> bytes:
     """
     deadline = time.monotonic() + timeout
     try:
-        with requests.get(url, stream=True, timeout=min(timeout, 10.0)) as response:
+        with _session().get(url, stream=True, timeout=min(timeout, 10.0)) as response:
             if response.status_code == 404:
                 raise ProviderError("result_gone", "xAI's result URL no longer exists.", retryable=True)
             response.raise_for_status()

@@ -98,3 +98,20 @@ def worker(transactional_db, xai, settings):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@pytest.fixture
+def sign_up(page):
+    """Sign a new person up through the pages; they land on the gallery with the create form."""
+    from playwright.sync_api import expect
+
+    def sign_up(username: str) -> None:
+        page.goto("/")
+        page.get_by_role("link", name="Sign up").click()
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password", exact=True).fill("correct-horse-battery-staple")
+        page.get_by_label("Confirmation").fill("correct-horse-battery-staple")
+        page.get_by_role("button", name="Sign up").click()
+        expect(page.get_by_label("Prompt")).to_be_visible()
+
+    return sign_up

@@ -1,0 +1,85 @@
+"""A real worker cluster that tests may SIGKILL, against an emulator whose videos take a while."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django_q.models import Schedule
+
+from grokstudio.emulator.testing import EmulatorProcess
+from tests.crash.cluster import Cluster
+
+# The workers' deadline for one xAI call: short, so that a call lost with its worker is
+# recognised (after this plus pipeline.SUBMIT_GRACE) within a test's patience.
+XAI_TIMEOUT_S = 3.0
+WORKERS = 2
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    """This module's own emulator: a video takes 6 s, long enough to kill its poller mid-render."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("crash tests find worker processes through /proc (Linux only)")
+    with EmulatorProcess(api_key="test-key", extra_args=["--latency", "6", "--url-ttl", "120"]) as process:
+        yield process
+
+
+@pytest.fixture
+def cluster(transactional_db, xai, settings, tmp_path):
+    """A real `manage.py qcluster` on the test database, pointed at this module's emulator."""
+    # Tests run the sweep in this process: it must judge a lost call as the workers do.
+    settings.XAI_TIMEOUT_S = XAI_TIMEOUT_S
+    # No scheduled sweep in the cluster: whether its row exists would depend on which test
+    # flushed the database first, and its timing would decide what a test proves.
+    Schedule.objects.all().delete()
+    database = connection.settings_dict
+    if database["ENGINE"].endswith("sqlite3"):
+        database_url = f"sqlite:///{database['NAME']}"
+    else:
+        database_url = (
+            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or 'localhost'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "STUDIO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "XAI_API_KEY": settings.XAI_API_KEY,
+        "XAI_API_HOST": settings.XAI_API_HOST,
+        "STUDIO_XAI_TIMEOUT_S": str(XAI_TIMEOUT_S),
+        "STUDIO_RETRY_BASE_DELAY_S": "0.1",
+        "STUDIO_WORKERS": str(WORKERS),
+    }
+    log_path = tmp_path / "qcluster.log"
+    # A file, not a pipe: a pipe nobody reads would stall a chatty cluster. Its own
+    # session, so that cleaning up can take every process of the cluster down at once.
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"], cwd=django_settings.BASE_DIR, env=env,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    cluster = Cluster(process, log_path)
+    try:
+        # Sentinel, workers, monitor and pusher: the cluster is up once all of them are.
+        cluster.wait_for(
+            lambda: process.poll() is not None or len(cluster.descendants()) >= WORKERS + 3,
+            20,
+            "the cluster's processes to start",
+        )
+        assert process.poll() is None, cluster.log()
+        yield cluster
+    finally:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
