@@ -13,7 +13,7 @@ import av
 
 from grokstudio.studio.catalog import VIDEO_CODECS, VIDEO_CONTAINERS
 
-POSTER_MAX_SIDE = 480
+POSTER_MAX_SIDE = 360
 
 
 class ClipRejected(ValueError):
@@ -42,7 +42,7 @@ def check_clip(
     if not data:
         raise ClipRejected("The file is empty.")
     try:
-        with av.open(io.BytesIO(data), mode="r") as container:
+        with _open(data) as container:
             if not set(container.format.name.split(",")) & set(containers):
                 raise ClipRejected(
                     f"{container.format.long_name or container.format.name} files are not supported; use MP4."
@@ -96,7 +96,7 @@ def _not_mp4(container) -> str:
     file's own brand (its `ftyp` box) tells them apart. QuickTime files may have no
     `ftyp` at all.
     """
-    if "mov" not in container.format.name.split(","):
+    if not {"mov", "mp4"} & set(container.format.name.split(",")):
         return ""
     brand = container.metadata.get("major_brand", "").strip().lower()
     if brand in ("", "qt"):
@@ -104,6 +104,15 @@ def _not_mp4(container) -> str:
     if brand.startswith("3g"):
         return "3GPP"
     return ""
+
+
+def _open(data: bytes):
+    # Naming the demuxer skips FFmpeg's format probing, a good part of the cost of
+    # a check; anything that is not MP4 is probed after all, to say what it is.
+    try:
+        return av.open(io.BytesIO(data), mode="r", format="mp4")
+    except av.FFmpegError:
+        return av.open(io.BytesIO(data), mode="r")
 
 
 def _duration(container, stream) -> float:

@@ -124,12 +124,13 @@ class Generation(models.Model):
 
     def claim(self) -> bool:
         """Take a pending generation for submission; False if another worker has it."""
+        # The row was just read and only the winner of this UPDATE may change it now.
+        attempts = self.attempts + 1
         won = self._move(
             (Status.PENDING,), status=Status.SUBMITTING, attempts=F("attempts") + 1,
             started_at=timezone.now(), message="",
         )  # fmt: skip
-        if won:
-            self.attempts = Generation.objects.values_list("attempts", flat=True).get(pk=self.pk)
+        self.attempts = attempts if won else self.attempts
         return won
 
     def back_to_pending(self, message: str, error_code: str, retry_at=None) -> bool:

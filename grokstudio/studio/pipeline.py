@@ -189,27 +189,26 @@ def _submit_images(generation: Generation) -> None:
         )
 
 
-def start_video(generation_id: int) -> None:
+def start_video(generation: Generation) -> None:
     """Start one waiting video without sleeping on a retry: the poller's way (see poller.py)."""
-    generation = Generation.objects.filter(pk=generation_id, status=Status.PENDING).first()
-    if generation is None:
-        return
     try:
         _submit_video(generation, wait=False)
     except Exception:
-        log.exception("generation %s: unexpected error", generation_id)
+        log.exception("generation %s: unexpected error", generation.pk)
         generation.refresh_from_db()
-        generation.fail(
-            LOST_TRACK if generation.status == Status.SUBMITTING else "The studio hit an unexpected error.",
-            "outcome_unknown" if generation.status == Status.SUBMITTING else "internal_error",
-        )
+        if generation.status == Status.SUBMITTING:
+            generation.fail(LOST_TRACK, "outcome_unknown")
+        else:
+            generation.fail(
+                "The studio hit an unexpected error; an administrator can see it.", "internal_error"
+            )
 
 
 def _submit_video(generation: Generation, *, wait: bool = True) -> None:
     params = generation.params
     mode = params.get("mode", VideoMode.TEXT)
     inputs: dict[str, list[Asset]] = {}
-    for ref in generation.references.select_related("asset"):
+    for ref in generation.references.all():  # the poller prefetches these for a whole batch
         inputs.setdefault(ref.role, []).append(ref.asset)
     clip = inputs.get(Reference.Role.SOURCE_VIDEO, [None])[0]
     clip_bytes = _read(clip) if clip else None

@@ -40,8 +40,8 @@ MAX_BACKOFF_S = 60.0
 DOWNLOAD_BATCH = 16
 # Waiting videos started per cycle, on a few threads: a burst of hundreds is
 # started in seconds without one queued task per video.
-START_BATCH = 32
-START_THREADS = 8
+START_BATCH = 64
+START_THREADS = 16
 
 
 def _in_flight():
@@ -123,8 +123,9 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
                 starts = list(
                     _waiting_to_start(now)
                     .order_by("created_at", "pk")
-                    .values_list("pk", flat=True)[:START_BATCH]
+                    .prefetch_related("references__asset")[:START_BATCH]
                 )
+
                 if starts:
                     list(starter.map(_start, starts))
                 due = list(
@@ -158,11 +159,11 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
         ensure_running(even_if_alive=True)
 
 
-def _start(generation_id: int) -> None:
+def _start(generation: Generation) -> None:
     from grokstudio.studio.pipeline import start_video  # pipeline uses this module too
 
     try:
-        start_video(generation_id)
+        start_video(generation)
     finally:
         connections.close_all()  # this thread's own connections
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.request
 
 import requests
 import urllib3
@@ -17,7 +18,11 @@ _local = threading.local()
 def _session() -> requests.Session:
     """One session per thread: kept-alive connections, and proxy settings read once."""
     if not hasattr(_local, "session"):
-        _local.session = requests.Session()
+        session = requests.Session()
+        # Read proxy settings from the environment once, not on every request.
+        session.proxies = urllib.request.getproxies()
+        session.trust_env = False
+        _local.session = session
     return _local.session
 
 
