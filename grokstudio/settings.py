@@ -189,7 +189,7 @@ STUDIO_RETRY_BASE_DELAY_S = env.float("STUDIO_RETRY_BASE_DELAY_S", default=2.0)
 STUDIO_DOWNLOAD_TIMEOUT_S = env.float("STUDIO_DOWNLOAD_TIMEOUT_S", default=30.0)
 # Videos: how often each in-flight request is asked about, how many at once,
 # and how long the studio waits for one before it gives up (`timeout`).
-STUDIO_VIDEO_POLL_INTERVAL_S = env.float("STUDIO_VIDEO_POLL_INTERVAL_S", default=2.0)
+STUDIO_VIDEO_POLL_INTERVAL_S = env.float("STUDIO_VIDEO_POLL_INTERVAL_S", default=4.0)
 STUDIO_POLL_CONCURRENCY = env.int("STUDIO_POLL_CONCURRENCY", default=32)
 STUDIO_VIDEO_DEADLINE_S = env.float("STUDIO_VIDEO_DEADLINE_S", default=1800.0)
 STUDIO_MAX_VIDEO_UPLOAD_MB = env.int("STUDIO_MAX_VIDEO_UPLOAD_MB", default=100)

@@ -37,6 +37,7 @@ HEARTBEAT = timedelta(seconds=5)
 RUN_FOR_S = 300
 BATCH = 2000
 MAX_BACKOFF_S = 60.0
+NEAR_THE_END = timedelta(seconds=1)
 DOWNLOAD_BATCH = 16
 # Waiting videos started per cycle, on a few threads: a burst of hundreds is
 # started in seconds without one queued task per video.
@@ -175,6 +176,16 @@ def _ask(request_id: str) -> xai.VideoPoll | xai.ProviderError:
         return error
 
 
+def _next_poll_in(generation: Generation, progress: int, now, interval: timedelta) -> timedelta:
+    """The usual interval, shortened when the progress so far says the video is about to
+    be done, so that a finished video is noticed within a moment, not a whole interval."""
+    if progress <= 0 or generation.started_at is None:
+        return interval
+    elapsed = (now - generation.started_at).total_seconds()
+    remaining = timedelta(seconds=elapsed * (100 - progress) / progress)
+    return max(min(interval, remaining), NEAR_THE_END)
+
+
 def _poll(pool: ThreadPoolExecutor, due: list[Generation]) -> None:
     answers = list(pool.map(_ask, [g.request_id for g in due]))
     now = timezone.now()
@@ -200,7 +211,7 @@ def _poll(pool: ThreadPoolExecutor, due: list[Generation]) -> None:
                 )  # fmt: skip
                 continue
             generation.poll_failures = 0
-            generation.next_poll_at = now + interval
+            generation.next_poll_at = now + _next_poll_in(generation, answer.progress, now, interval)
             if answer.progress != generation.progress:
                 generation.progress = answer.progress
                 generation.updated_at = now  # the gallery's poll sends cards whose updated_at moved
