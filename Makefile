@@ -25,6 +25,7 @@ run: $(VENV)/.run-installed
 	PORT=$(PORT) $(PY) manage.py runstudio
 
 test: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench-videos: $(VENV)/.dev-installed

@@ -49,23 +49,23 @@ class MultipleImageField(forms.FileField):
         return checked
 
 
+def _prompt_field(placeholder: str) -> forms.CharField:
+    return forms.CharField(
+        max_length=catalog.PROMPT_MAX_CHARS,
+        strip=True,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": placeholder, "maxlength": catalog.PROMPT_MAX_CHARS}
+        ),
+        error_messages={"required": "Write a prompt first."},
+    )
+
+
 def _choices(values) -> list[tuple[str, str]]:
     return [(v, v) for v in values]
 
 
 class ImageGenerationForm(forms.Form):
-    prompt = forms.CharField(
-        max_length=catalog.PROMPT_MAX_CHARS,
-        strip=True,
-        widget=forms.Textarea(
-            attrs={
-                "rows": 3,
-                "placeholder": "Describe the image you want…",
-                "maxlength": catalog.PROMPT_MAX_CHARS,
-            }
-        ),
-        error_messages={"required": "Write a prompt first."},
-    )
+    prompt = _prompt_field("Describe the image you want…")
     model = forms.ChoiceField(
         choices=[(m.name, m.label) for m in catalog.IMAGE_MODELS.values()],
         initial=catalog.DEFAULT_IMAGE_MODEL,
@@ -145,18 +145,7 @@ class VideoGenerationForm(forms.Form):
     """Every video mode in one form; inputs that the chosen mode does not use are ignored."""
 
     mode = forms.ChoiceField(choices=catalog.VideoMode.CHOICES, initial=catalog.VideoMode.TEXT)
-    prompt = forms.CharField(
-        max_length=catalog.PROMPT_MAX_CHARS,
-        strip=True,
-        widget=forms.Textarea(
-            attrs={
-                "rows": 3,
-                "placeholder": "Describe the video you want…",
-                "maxlength": catalog.PROMPT_MAX_CHARS,
-            }
-        ),
-        error_messages={"required": "Write a prompt first."},
-    )
+    prompt = _prompt_field("Describe the video you want…")
     model = forms.ChoiceField(
         choices=[(m.name, m.label) for m in catalog.VIDEO_MODELS.values()],
         initial=catalog.DEFAULT_VIDEO_MODEL,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
+
+from tests.workers import cluster_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -68,23 +69,7 @@ def screenshot(page):
 @pytest.fixture
 def worker(transactional_db, xai, settings):
     """A real `manage.py qcluster` on the test database, pointed at the emulator."""
-    database = connection.settings_dict
-    if database["ENGINE"].endswith("sqlite3"):
-        database_url = f"sqlite:///{database['NAME']}"
-    else:
-        database_url = (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or 'localhost'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        )
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "STUDIO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "XAI_API_KEY": settings.XAI_API_KEY,
-        "XAI_API_HOST": settings.XAI_API_HOST,
-        "STUDIO_RETRY_BASE_DELAY_S": "0.1",
-        "STUDIO_WORKERS": "2",
-    }
+    env = cluster_env(settings, STUDIO_WORKERS="2")
     process = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"], cwd=django_settings.BASE_DIR, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

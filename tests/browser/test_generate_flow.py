@@ -13,18 +13,8 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
-def sign_up(page, username="ada"):
-    page.goto("/")
-    page.get_by_role("link", name="Sign up").click()
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill("correct-horse-battery-staple")
-    page.get_by_label("Confirmation").fill("correct-horse-battery-staple")
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_label("Prompt")).to_be_visible()
-
-
-def test_sign_up_generate_see_it_live_and_download(page, worker, screenshot):
-    sign_up(page)
+def test_sign_up_generate_see_it_live_and_download(page, worker, sign_up, screenshot):
+    sign_up("ada")
     expect(page.get_by_role("status")).to_contain_text("emulator")
     # A marker that a page reload would wipe out.
     page.evaluate("window.__noReload = true")
@@ -55,8 +45,8 @@ def test_sign_up_generate_see_it_live_and_download(page, worker, screenshot):
     screenshot("asset-detail")
 
 
-def test_a_moderated_prompt_says_why_without_a_reload(page, worker, screenshot):
-    sign_up(page, "grace")
+def test_a_moderated_prompt_says_why_without_a_reload(page, worker, sign_up, screenshot):
+    sign_up("grace")
     page.evaluate("window.__noReload = true")
     page.get_by_label("Prompt").fill("[fault:moderation] something not allowed")
     page.get_by_role("button", name="Generate").click()
@@ -68,17 +58,17 @@ def test_a_moderated_prompt_says_why_without_a_reload(page, worker, screenshot):
     screenshot("gallery-failed")
 
 
-def test_bad_input_is_refused_beside_the_field(page, live_server):
-    sign_up(page, "linus")
+def test_bad_input_is_refused_beside_the_field(page, live_server, sign_up):
+    sign_up("linus")
     page.get_by_label("Prompt").fill("x" * 1000)
     page.get_by_label("Number of images").fill("11")
     page.get_by_role("button", name="Generate").click()
     expect(page.locator(".field.invalid")).to_contain_text("10")
 
 
-def test_one_poll_per_interval_for_the_page_and_none_once_all_are_done(page, worker, settings):
+def test_one_poll_per_interval_for_the_page_and_none_once_all_are_done(page, worker, sign_up, settings):
     settings.STUDIO_POLL_INTERVAL_S = 0.5
-    sign_up(page, "barbara")
+    sign_up("barbara")
     polls: list[float] = []
     page.on("request", lambda request: "/poll/" in request.url and polls.append(time.monotonic()))
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django_q.models import Schedule
 
 from grokstudio.emulator.testing import EmulatorProcess
 from tests.crash.cluster import Cluster
+from tests.workers import cluster_env
 
 # The workers' deadline for one xAI call: short, so that a call lost with its worker is
 # recognised (after this plus pipeline.SUBMIT_GRACE) within a test's patience.
@@ -40,24 +40,7 @@ def cluster(transactional_db, xai, settings, tmp_path):
     # No scheduled sweep in the cluster: whether its row exists would depend on which test
     # flushed the database first, and its timing would decide what a test proves.
     Schedule.objects.all().delete()
-    database = connection.settings_dict
-    if database["ENGINE"].endswith("sqlite3"):
-        database_url = f"sqlite:///{database['NAME']}"
-    else:
-        database_url = (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or 'localhost'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        )
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "STUDIO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "XAI_API_KEY": settings.XAI_API_KEY,
-        "XAI_API_HOST": settings.XAI_API_HOST,
-        "STUDIO_XAI_TIMEOUT_S": str(XAI_TIMEOUT_S),
-        "STUDIO_RETRY_BASE_DELAY_S": "0.1",
-        "STUDIO_WORKERS": str(WORKERS),
-    }
+    env = cluster_env(settings, STUDIO_XAI_TIMEOUT_S=str(XAI_TIMEOUT_S), STUDIO_WORKERS=str(WORKERS))
     log_path = tmp_path / "qcluster.log"
     # A file, not a pipe: a pipe nobody reads would stall a chatty cluster. Its own
     # session, so that cleaning up can take every process of the cluster down at once.
