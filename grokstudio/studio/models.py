@@ -148,6 +148,20 @@ class Generation(models.Model):
             error_code="", message="",
         )  # fmt: skip
 
+    def resume_processing(self, request_id: str) -> bool:
+        """A start whose answer came after the row was given up as `outcome_unknown`:
+        xAI has the video, so the studio follows it after all."""
+        won = (
+            Generation.objects.filter(pk=self.pk, status=Status.FAILED, error_code="outcome_unknown").update(
+                status=Status.PROCESSING, request_id=request_id, finished_at=None, message="", error_code="",
+                next_poll_at=timezone.now(), updated_at=timezone.now(),
+            )
+            == 1
+        )  # fmt: skip
+        if won:
+            self.refresh_from_db()
+        return won
+
     def cancel(self) -> bool:
         """Stop waiting. xAI has no way to stop a render: what it finishes may still be billed."""
         return self._move(

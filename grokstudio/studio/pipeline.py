@@ -23,6 +23,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connections
+from django.db.models import Q
 from django.utils import timezone
 
 from grokstudio import xai
@@ -122,8 +123,9 @@ def sweep() -> int:
         status=Status.SUBMITTING,
         started_at__lt=now - timedelta(seconds=settings.XAI_TIMEOUT_S) - SUBMIT_GRACE,
     )
-    stalled = Generation.objects.filter(
-        status__in=(Status.PENDING, Status.DOWNLOADING), updated_at__lt=now - STALE_AFTER
+    # Waiting videos belong to the poller (ensure_running below), not to tasks.
+    stalled = Generation.objects.filter(updated_at__lt=now - STALE_AFTER).filter(
+        Q(status=Status.DOWNLOADING) | Q(status=Status.PENDING, kind=Kind.IMAGE)
     )
     ids = list(lost_calls.values_list("pk", flat=True)[:1000]) + list(
         stalled.values_list("pk", flat=True)[:1000]
@@ -210,14 +212,28 @@ def _submit_video(generation: Generation, *, wait: bool = True) -> None:
     inputs: dict[str, list[Asset]] = {}
     for ref in generation.references.all():  # the poller prefetches these for a whole batch
         inputs.setdefault(ref.role, []).append(ref.asset)
+    # Everything but the paid call happens before the claim: a failure here is
+    # plainly "nothing was sent", and the call alone fits the claim's deadline.
+    first = [_image_uri(a) for a in inputs.get(Reference.Role.FIRST_FRAME, [])]
+    last = [_image_uri(a) for a in inputs.get(Reference.Role.LAST_FRAME, [])]
+    references = [_image_uri(a) for a in inputs.get(Reference.Role.REFERENCE, [])]
     clip = inputs.get(Reference.Role.SOURCE_VIDEO, [None])[0]
-    clip_bytes = _read(clip) if clip else None
-    first = inputs.get(Reference.Role.FIRST_FRAME, [])
-    last = inputs.get(Reference.Role.LAST_FRAME, [])
+    file_id = None
+    if clip is not None:
+        try:
+            # Free, and kept by xAI for a day: uploading again on a later try costs nothing.
+            file_id = xai.upload_clip(_read(clip), clip.download_name())
+        except xai.ProviderError as error:
+            if error.retryable:
+                Generation.objects.filter(pk=generation.pk, status=Status.PENDING).update(
+                    next_poll_at=timezone.now() + timedelta(seconds=settings.STUDIO_RETRY_BASE_DELAY_S * 4),
+                    message=f"{error.message} (uploading the clip)", error_code=error.code,
+                )  # fmt: skip
+            else:
+                generation.fail(f"{error.message} (uploading the clip)", error.code)
+            return
 
     def call() -> str:
-        # The upload is free and only lives a day: doing it again on a retry costs nothing.
-        file_id = xai.upload_clip(clip_bytes, clip.download_name()) if clip_bytes else None
         if mode == VideoMode.EXTEND:
             return xai.extend_video(
                 prompt=generation.prompt, model=generation.model, video_file_id=file_id,
@@ -231,9 +247,9 @@ def _submit_video(generation: Generation, *, wait: bool = True) -> None:
             aspect_ratio=params.get("aspect_ratio") if shaped else None,
             resolution=params.get("resolution") if mode != VideoMode.VIDEO else None,
             audio=params.get("audio"),
-            image=_image_uri(first[0]) if first else None,
-            last_frame=_image_uri(last[0]) if last else None,
-            references=[_image_uri(a) for a in inputs.get(Reference.Role.REFERENCE, [])],
+            image=first[0] if first else None,
+            last_frame=last[0] if last else None,
+            references=references,
             video_file_id=file_id if mode == VideoMode.VIDEO else None,
         )
 
@@ -242,7 +258,11 @@ def _submit_video(generation: Generation, *, wait: bool = True) -> None:
         return
     # The request_id is written before anything else happens: from here on a
     # crash costs a poll, never a second paid start.
-    generation.start_processing(request_id)
+    if not generation.start_processing(request_id):
+        # The sweep gave up on this call a moment ago; xAI did take it, so carry it on.
+        log.warning("generation %s: start answered late with request %s", generation.pk, request_id)
+        generation.resume_processing(request_id)
+    poller.ensure_running()
 
 
 def _read(asset: Asset) -> bytes:

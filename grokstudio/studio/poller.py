@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,8 @@ RUN_FOR_S = 300
 BATCH = 2000
 MAX_BACKOFF_S = 60.0
 NEAR_THE_END = timedelta(seconds=1)
+# Poll answers that no amount of asking again will change.
+FINAL_POLL_ERRORS = {"not_found", "unauthenticated", "permission_denied"}
 DOWNLOAD_BATCH = 16
 # Waiting videos started per cycle, on a few threads: a burst of hundreds is
 # started in seconds without one queued task per video.
@@ -111,6 +114,11 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
             return
     log.info("video poller %s started", holder)
     end = time.monotonic() + run_for_s
+    # The lease is renewed on its own thread: a cycle that waits long on a slow
+    # xAI must not look like a dead poller and invite a second one.
+    stop = threading.Event()
+    heartbeat = threading.Thread(target=_keep_lease, args=(holder, stop), daemon=True)
+    heartbeat.start()
     try:
         with (
             ThreadPoolExecutor(max_workers=settings.STUDIO_POLL_CONCURRENCY) as pool,
@@ -151,6 +159,8 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
                 wait = (upcoming - timezone.now()).total_seconds() if upcoming else 0
                 time.sleep(min(max(wait, 0.05), 1.0))
     finally:
+        stop.set()
+        heartbeat.join()
         PollerLease.objects.filter(name=LEASE, holder=holder).update(
             expires_at=timezone.now(), holder="", renewed_at=None
         )
@@ -158,6 +168,14 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
         # A video committed while this poller was deciding to stop saw a live
         # lease and queued nothing: look once more, now that the lease is free.
         ensure_running(even_if_alive=True)
+
+
+def _keep_lease(holder: str, stop: threading.Event) -> None:
+    try:
+        while not stop.wait(HEARTBEAT.total_seconds() / 2):
+            _acquire(holder)
+    finally:
+        connections.close_all()  # this thread's own connections
 
 
 def _start(generation: Generation) -> None:
@@ -193,23 +211,30 @@ def _poll(pool: ThreadPoolExecutor, due: list[Generation]) -> None:
     deadline = timedelta(seconds=settings.STUDIO_VIDEO_DEADLINE_S)
     progressed, waiting, finished = [], [], []
     for generation, answer in zip(due, answers, strict=True):
+        if (
+            generation.started_at
+            and now - generation.started_at > deadline
+            and (isinstance(answer, xai.ProviderError) or answer.state == "pending")
+        ):
+            minutes = settings.STUDIO_VIDEO_DEADLINE_S / 60
+            generation.fail(
+                f"xAI had not finished the video after {minutes:g} minutes; the studio stopped waiting.",
+                "deadline_exceeded", status=Status.TIMEOUT,
+            )  # fmt: skip
+            continue
         if isinstance(answer, xai.ProviderError):
-            if not answer.retryable:
-                generation.fail(f"{answer.message} while asking about the video.", answer.code)
+            if answer.code in FINAL_POLL_ERRORS:
+                generation.fail(f"{answer.message.rstrip('.')} (while asking about the video).", answer.code)
                 continue
-            # Per-request backoff: one troubled request does not slow the others.
+            # A poll is free and changes nothing: anything else is asked again later,
+            # with per-request backoff so one troubled request does not slow the others.
             generation.poll_failures += 1
-            delay = min(settings.STUDIO_VIDEO_POLL_INTERVAL_S * 2**generation.poll_failures, MAX_BACKOFF_S)
+            delay = min(
+                settings.STUDIO_VIDEO_POLL_INTERVAL_S * 2 ** min(generation.poll_failures, 8), MAX_BACKOFF_S
+            )
             generation.next_poll_at = now + timedelta(seconds=delay)
             waiting.append(generation)
         elif answer.state == "pending":
-            if generation.started_at and now - generation.started_at > deadline:
-                minutes = settings.STUDIO_VIDEO_DEADLINE_S / 60
-                generation.fail(
-                    f"xAI had not finished the video after {minutes:g} minutes; the studio stopped waiting.",
-                    "deadline_exceeded", status=Status.TIMEOUT,
-                )  # fmt: skip
-                continue
             generation.poll_failures = 0
             generation.next_poll_at = now + _next_poll_in(generation, answer.progress, now, interval)
             if answer.progress != generation.progress:

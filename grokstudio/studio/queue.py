@@ -1,7 +1,8 @@
 """The only place that puts work on the django-q2 queue.
 
 A task only nudges a row: the Generation table says what is left to do, so
-a task that runs twice, late or never is safe (the sweep nudges lost rows).
+a task that runs twice, late or never is safe (the sweep nudges rows whose
+task was lost, and makes sure a video poller runs while videos are active).
 """
 
 from django.conf import settings

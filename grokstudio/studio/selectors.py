@@ -49,7 +49,7 @@ def preset_assets(user, initial) -> dict[str, Asset]:
     presets = {}
     for field in ("image_asset", "video_asset"):
         value = str(initial.get(field) or "")
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             asset = Asset.objects.filter(pk=int(value), user=user).first()
             if asset is not None:
                 presets[field] = asset

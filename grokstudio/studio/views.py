@@ -46,7 +46,11 @@ def _presets(request: HttpRequest) -> tuple[str, dict]:
         for field, asset_kind in (("image_asset", "image"), ("video_asset", "video")):
             value = request.GET.get(field, "")
             # An item of the wrong kind is left out: the form would only refuse it.
-            if value.isdigit() and selectors.get_asset_for_user(request.user, int(value)).kind == asset_kind:
+            if (
+                value.isascii()
+                and value.isdigit()
+                and (selectors.get_asset_for_user(request.user, int(value)).kind == asset_kind)
+            ):
                 initial[field] = int(value)
     return kind, initial
 
@@ -161,8 +165,7 @@ def poll(request: HttpRequest) -> HttpResponse:
         {"changed": changed, "polling": polling, "since": next_since},
     )
     if not polling:
-        stop = HttpResponseStopPolling(response.content)
-        return stop
+        return HttpResponseStopPolling(response.content)
     return response
 
 

@@ -39,6 +39,8 @@ _GRPC_ERRORS: dict[grpc.StatusCode, tuple[str, str, bool, bool]] = {
     grpc.StatusCode.RESOURCE_EXHAUSTED: (
         "rate_limited", "xAI's rate limit was reached; trying again shortly.", True, False,
     ),
+    # The SDK's channel already retries UNAVAILABLE five times; the studio's own
+    # retries come on top, as xAI answering UNAVAILABLE means it did not take the call.
     grpc.StatusCode.UNAVAILABLE: (
         "unavailable", "xAI is temporarily unavailable; trying again shortly.", True, False,
     ),

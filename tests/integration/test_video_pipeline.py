@@ -465,3 +465,66 @@ def test_a_cancelled_video_stays_cancelled_and_is_never_downloaded(owner, owner_
     assert len(xai.calls("GetDeferredVideo")) == polls
     assert generation.result_urls == []
     assert_ended_without_a_result(generation, media_root)
+
+
+# --- polls never end a paid video on a passing error ------------------------------------------
+
+
+@pytest.mark.parametrize("fault", ["internal", "slow"])
+def test_a_failed_or_slow_poll_is_asked_again_and_the_video_completes(owner, xai, settings, fault):
+    settings.XAI_POLL_TIMEOUT_S = 1.0
+    generation = start(submit_video(owner, duration=1))
+    xai.add_fault("GetDeferredVideo", fault, arg=2 if fault == "slow" else None, times=1)
+
+    generation = poll_once(generation)
+
+    assert generation.status == Status.PROCESSING
+    assert generation.poll_failures == 1
+    generation = drive(generation)
+    assert generation.status == Status.COMPLETED, generation.message
+    assert len(xai.calls("GenerateVideo")) == 1
+
+
+def test_a_request_that_keeps_failing_still_ends_at_the_deadline(owner, xai, settings):
+    generation = start(submit_video(owner, duration=1))
+    Generation.objects.filter(pk=generation.pk).update(
+        started_at=timezone.now() - timedelta(seconds=settings.STUDIO_VIDEO_DEADLINE_S + 1)
+    )
+    xai.add_fault("GetDeferredVideo", "unavailable", times=5)
+
+    generation = poll_once(generation)
+
+    assert generation.status == Status.TIMEOUT
+    assert generation.error_code == "deadline_exceeded"
+
+
+def test_a_start_answered_after_the_sweep_gave_up_is_followed_after_all(owner, xai):
+    generation = submit_video(owner, duration=1)
+    assert generation.claim()
+    generation.fail("given up", "outcome_unknown")
+    request_id = late_start_request()
+
+    assert generation.resume_processing(request_id)
+    generation.refresh_from_db()
+    assert generation.status == Status.PROCESSING
+    assert generation.request_id == request_id
+
+
+def late_start_request() -> str:
+    """A real start call straight through the SDK door, as the late answer would bring."""
+    from grokstudio import xai as door
+
+    return door.start_video(prompt="late", model="grok-imagine-video", duration=1)
+
+
+def test_the_sweep_leaves_waiting_videos_to_the_poller(owner, xai):
+    from django_q.models import OrmQ
+
+    from grokstudio.studio import pipeline
+
+    waiting = submit_video(owner, duration=1)
+    Generation.objects.filter(pk=waiting.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
+    OrmQ.objects.all().delete()
+
+    assert pipeline.sweep() == 0
+    assert [task.func() for task in OrmQ.objects.all()] == ["grokstudio.studio.tasks.poll_videos"]

@@ -234,3 +234,11 @@ def test_a_preset_of_the_wrong_kind_is_ignored(owner_client, owner):
     assert response.status_code == 200
     assert hidden_input(response, "image_asset") == ""
     assert f"/a/{clip.pk}/thumb" not in response.text
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "-1", "1e3"])
+def test_a_preset_id_that_is_not_a_plain_number_is_ignored(owner_client, value):
+    response = owner_client.get("/", {"kind": "video", "mode": "image", "image_asset": value})
+
+    assert response.status_code == 200
+    assert "Animating this image" not in response.text
