@@ -1,0 +1,59 @@
+"""Every route that takes an object id answers 404 to anyone but the object's owner.
+
+The routes are read from the URLconf, so a route added later is covered without
+anyone remembering to: a new kind of id fails here until it has an owner's object.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from grokstudio.studio import services
+from grokstudio.studio.media import check_result
+from grokstudio.studio.models import Asset, Generation, Kind, Status
+from tests.factories import make_image
+
+pytestmark = pytest.mark.django_db
+
+
+def routes_with_ids(patterns=None, prefix: str = ""):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if not route.startswith("admin/"):  # the admin is for staff, behind its own checks
+                yield from routes_with_ids(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern) and pattern.pattern.converters:
+            yield route, list(pattern.pattern.converters)
+
+
+@pytest.fixture
+def owners_objects(owner) -> dict[str, int]:
+    generation = Generation.objects.create(
+        user=owner, kind=Kind.IMAGE, prompt="mine", model="grok-imagine-image", status=Status.PROCESSING,
+        params={"n": 1, "aspect_ratio": "1:1", "resolution": "1k"},
+    )  # fmt: skip
+    asset = services.store_image(
+        user=owner, role=Asset.Role.OUTPUT, image=check_result(make_image()), generation=generation
+    )
+    return {"generation_id": generation.pk, "asset_id": asset.pk}
+
+
+def test_the_sweep_finds_the_routes_it_is_meant_to_guard():
+    routes = [route for route, _ in routes_with_ids()]
+    assert "g/<int:generation_id>/" in routes
+    assert "a/<int:asset_id>/download" in routes
+
+
+def test_every_route_with_an_id_answers_404_to_another_user(stranger_client, owners_objects):
+    for route, names in routes_with_ids():
+        missing = [name for name in names if name not in owners_objects]
+        assert not missing, f"{route}: give this test an owner's object for {missing}"
+        path = "/" + route
+        for name in names:
+            path = path.replace(f"<int:{name}>", str(owners_objects[name]))
+        answers = {method: getattr(stranger_client, method)(path).status_code for method in ("get", "post")}
+        # A method the route does not take may answer 405 before anything is looked up.
+        assert set(answers.values()) <= {404, 405} and 404 in answers.values(), (route, answers)
+    # Nothing the stranger tried changed the owner's objects.
+    assert Generation.objects.get(pk=owners_objects["generation_id"]).status == Status.PROCESSING
