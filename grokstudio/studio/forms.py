@@ -49,6 +49,12 @@ class MultipleImageField(forms.FileField):
         return checked
 
 
+def _values(data, name: str) -> list[str]:
+    """Every value sent for `name`, from a QueryDict or a plain dict."""
+    values = data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
+    return [str(v) for v in (values if isinstance(values, list | tuple) else [values])]
+
+
 def _prompt_field(placeholder: str) -> forms.CharField:
     return forms.CharField(
         max_length=catalog.PROMPT_MAX_CHARS,
@@ -92,19 +98,45 @@ class ImageGenerationForm(forms.Form):
         help_text="One image to edit it, several to combine them. PNG, JPEG or WebP.",
         widget=MultipleImageInput(attrs={"accept": ",".join(catalog.REFERENCE_FORMATS.values())}),
     )
+    # Images from the user's own gallery ("Use as reference"), by id.
+    reference_assets = forms.TypedMultipleChoiceField(
+        coerce=int, required=False, widget=forms.MultipleHiddenInput
+    )
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        # Any id is a valid choice here; `clean` keeps only the user's own images.
+        values = _values(self.data, self.add_prefix("reference_assets")) if self.is_bound else []
+        values += [str(v) for v in self.initial.get("reference_assets", [])]
+        self.fields["reference_assets"].choices = [(v, v) for v in values]
+
+    def clean_reference_assets(self) -> list[Asset]:
+        ids = list(dict.fromkeys(self.cleaned_data.get("reference_assets") or []))
+        if len(ids) > catalog.max_references():
+            raise forms.ValidationError(f"Attach at most {catalog.max_references()} reference images.")
+        found = {
+            a.pk: a for a in Asset.objects.filter(pk__in=ids, user=self.user, kind="image").exclude(file="")
+        }
+        if len(found) != len(ids):
+            raise forms.ValidationError("That image is not in your gallery.")
+        return [found[pk] for pk in ids]
 
     def clean(self) -> dict:
         data = super().clean()
         model = catalog.IMAGE_MODELS.get(data.get("model", ""))
         if model is None:
             return data
+        if self.has_error("reference_assets"):
+            self.add_error(None, self.errors.pop("reference_assets"))
         if data.get("aspect_ratio") and data["aspect_ratio"] not in model.aspect_ratios:
             self.add_error("aspect_ratio", f"{model.label} does not offer {data['aspect_ratio']}.")
         if data.get("resolution") and data["resolution"] not in model.resolutions:
             self.add_error("resolution", f"{model.label} does not offer {data['resolution']}.")
         if data.get("n") and data["n"] > model.max_images:
             self.add_error("n", f"{model.label} makes at most {model.max_images} images at once.")
-        if len(data.get("references") or []) > model.max_references:
+        count = len(data.get("references") or []) + len(data.get("reference_assets") or [])
+        if count > model.max_references:
             self.add_error(
                 "references", f"{model.label} takes at most {model.max_references} reference images."
             )
@@ -291,3 +323,88 @@ class VideoGenerationForm(forms.Form):
             if duration and duration not in model.extend_durations:
                 ext = model.extend_durations
                 self.add_error("duration", f"An extension adds {ext[0]} to {ext[-1]} seconds.")
+
+
+SORTS = [("", "Newest first"), ("oldest", "Oldest first")]
+
+
+class GalleryFilterForm(forms.Form):
+    """What the gallery shows. Everything lives in the URL, so a view can be bookmarked;
+    a value that makes no sense is reported beside its field and left out."""
+
+    q = forms.CharField(
+        label="Search prompts", required=False, max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search prompts…"}),
+    )  # fmt: skip
+    kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Images and videos"),
+                             ("image", "Images"), ("video", "Videos")])  # fmt: skip
+    status = forms.ChoiceField(
+        label="Status", required=False,
+        choices=[("", "Any status"), ("active", "In progress"), ("completed", "Completed"),
+                 ("failed", "Failed"), ("cancelled", "Cancelled"), ("timeout", "Timed out")],
+    )  # fmt: skip
+    model = forms.ChoiceField(
+        label="Model", required=False,
+        choices=[("", "Any model"), *[(m.name, m.label) for m in catalog.IMAGE_MODELS.values()],
+                 *[(m.name, m.label) for m in catalog.VIDEO_MODELS.values()]],
+    )  # fmt: skip
+    fav = forms.BooleanField(label="Favourites only", required=False)
+    collection = forms.TypedChoiceField(label="Collection", required=False, coerce=int, empty_value=None)
+    sort = forms.ChoiceField(label="Order", required=False, choices=SORTS)
+    cursor = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, collections=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.collections = list(collections)
+        self.fields["collection"].choices = [("", "All items"), *[(c.pk, c.name) for c in self.collections]]
+        self.fields["collection"].error_messages["invalid_choice"] = "That collection does not exist."
+
+
+class CollectionForm(forms.Form):
+    name = forms.CharField(
+        label="Name", max_length=80, strip=True, error_messages={"required": "Give the collection a name."}
+    )
+
+
+BULK_ACTIONS = [
+    ("zip", "Download as ZIP"),
+    ("add", "Add to collection"),
+    ("remove", "Remove from collection"),
+    ("favorite", "Add to favourites"),
+    ("unfavorite", "Remove from favourites"),
+    ("delete", "Delete"),
+]
+BULK_MAX_ITEMS = 1000
+
+
+class BulkForm(forms.Form):
+    """An action on the generations ticked in the gallery."""
+
+    action = forms.ChoiceField(choices=BULK_ACTIONS, error_messages={"required": "Choose what to do."})
+    ids = forms.TypedMultipleChoiceField(
+        coerce=int, error_messages={"required": "Select at least one item first."}
+    )
+    collection = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, collections=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Any number is a choice here: ids that are not the user's are left out by the service.
+        values = _values(self.data, "ids") if self.is_bound else []
+        self.fields["ids"].choices = [(v, v) for v in values if v.isascii() and v.isdigit() and len(v) < 19]
+        self.fields["ids"].error_messages["invalid_choice"] = "Those items are not in your gallery."
+        self.fields["collection"].choices = [("", "—"), *[(c.pk, c.name) for c in collections]]
+        self.collections = {c.pk: c for c in collections}
+
+    def clean_ids(self) -> list[int]:
+        ids = list(dict.fromkeys(self.cleaned_data["ids"]))
+        if len(ids) > BULK_MAX_ITEMS:
+            raise forms.ValidationError(f"Select at most {BULK_MAX_ITEMS} items at a time.")
+        return ids
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") in ("add", "remove") and not data.get("collection"):
+            self.add_error("collection", "Choose a collection.")
+        if data.get("collection"):
+            data["collection"] = self.collections[data["collection"]]
+        return data

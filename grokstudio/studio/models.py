@@ -65,6 +65,7 @@ class Generation(models.Model):
     # Result URLs xAI answered with, kept so a download can resume after a crash.
     result_urls = models.JSONField(default=list, blank=True)
     cost_usd_ticks = models.BigIntegerField(null=True, blank=True)
+    favorite = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -76,6 +77,12 @@ class Generation(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="gen_user_newest"),
+            # Favourites are few among many: their own index keeps that filter a short walk.
+            models.Index(
+                fields=["user", "-created_at", "-id"],
+                condition=models.Q(favorite=True),
+                name="gen_user_favorites",
+            ),
             models.Index(fields=["status", "next_poll_at"], name="gen_due_polls"),
         ]
 
@@ -226,8 +233,10 @@ class Asset(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IMAGE)
     index = models.PositiveSmallIntegerField(default=0)
-    file = models.FileField(upload_to=_asset_path, max_length=300)
-    thumbnail = models.FileField(upload_to=_asset_path, max_length=300, blank=True)
+    # Indexed because files may be shared (seeded demo galleries): a file is
+    # removed from storage only when no remaining asset names it.
+    file = models.FileField(upload_to=_asset_path, max_length=300, db_index=True)
+    thumbnail = models.FileField(upload_to=_asset_path, max_length=300, blank=True, db_index=True)
     content_type = models.CharField(max_length=64)
     size_bytes = models.PositiveBigIntegerField(default=0)
     width = models.PositiveIntegerField(default=0)
@@ -294,6 +303,22 @@ class Reference(models.Model):
 
     def __str__(self) -> str:
         return f"reference {self.position} of generation #{self.generation_id}"
+
+
+class Collection(models.Model):
+    """A named set of a user's generations, like a board or a folder; a generation can be in many."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections")
+    name = models.CharField(max_length=80)
+    generations = models.ManyToManyField(Generation, related_name="collections", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="one_collection_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class PollerLease(models.Model):

@@ -1,35 +1,169 @@
-"""Reads: what a user may see, always scoped to that user."""
+"""Reads: what a user may see, always scoped to that user.
+
+The gallery pages with a keyset cursor (the last card's creation time and id),
+never OFFSET: page 1,000 costs what page 1 costs, because both are one walk
+along the `(user, created_at, id)` index from a known point.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from urllib.parse import urlencode
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from grokstudio.studio.models import Asset, Generation
+from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Status
 
 GALLERY_PAGE_SIZE = 60
+CURSOR_FORMAT = "%Y%m%d%H%M%S%f"
+
+
+@dataclass(frozen=True)
+class GalleryFilters:
+    """What a gallery view shows; it lives in the URL so a view can be bookmarked."""
+
+    q: str = ""
+    kind: str = ""
+    status: str = ""
+    model: str = ""
+    favorites: bool = False
+    collection: Collection | None = None
+    oldest_first: bool = False
+
+    def querystring(self, **extra: str) -> str:
+        """These filters as URL parameters (empty ones left out), plus `extra`."""
+        params = {
+            "q": self.q,
+            "kind": self.kind,
+            "status": self.status,
+            "model": self.model,
+            "fav": "1" if self.favorites else "",
+            "collection": str(self.collection.pk) if self.collection else "",
+            "sort": "oldest" if self.oldest_first else "",
+            **extra,
+        }
+        return urlencode({k: v for k, v in params.items() if v})
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.q or self.kind or self.status or self.model or self.favorites or self.collection)
+
+    def without_sort(self) -> GalleryFilters:
+        return replace(self, oldest_first=False)
+
+
+def encode_cursor(generation: Generation) -> str:
+    return f"{generation.created_at.astimezone(UTC).strftime(CURSOR_FORMAT)}-{generation.pk}"
+
+
+def decode_cursor(value: str) -> tuple[datetime, int] | None:
+    stamp, _, pk = value.partition("-")
+    if not (pk.isascii() and pk.isdigit() and len(pk) < 19):
+        return None
+    try:
+        return datetime.strptime(stamp, CURSOR_FORMAT).replace(tzinfo=UTC), int(pk)
+    except ValueError:
+        return None
+
+
+def _filtered(user, filters: GalleryFilters) -> QuerySet[Generation]:
+    queryset = Generation.objects.filter(user=user)
+    if filters.q:
+        for word in filters.q.split():
+            queryset = queryset.filter(prompt__icontains=word)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.status == "active":
+        queryset = queryset.filter(status__in=ACTIVE_STATUSES)
+    elif filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.model:
+        queryset = queryset.filter(model=filters.model)
+    if filters.favorites:
+        queryset = queryset.filter(favorite=True)
+    if filters.collection is not None:
+        queryset = queryset.filter(collections=filters.collection)
+    return queryset
+
+
+def _ordered(queryset: QuerySet[Generation], oldest_first: bool) -> QuerySet[Generation]:
+    return queryset.order_by("created_at", "id") if oldest_first else queryset.order_by("-created_at", "-id")
+
+
+def _beyond(
+    queryset: QuerySet[Generation], created_at: datetime, pk: int, forward: bool
+) -> QuerySet[Generation]:
+    """Rows after (created_at, pk) in the walking direction.
+
+    Written as a range on created_at minus the cursor's own tie, not as an OR of
+    two ranges: both SQLite and PostgreSQL then walk the index in order and stop
+    at the page's end, instead of collecting and sorting everything beyond.
+    """
+    if forward:  # newest first: walking towards older rows
+        return queryset.filter(created_at__lte=created_at).exclude(created_at=created_at, pk__gte=pk)
+    return queryset.filter(created_at__gte=created_at).exclude(created_at=created_at, pk__lte=pk)
+
+
+def _with_outputs(queryset: QuerySet[Generation]) -> QuerySet[Generation]:
+    return queryset.prefetch_related(Prefetch("outputs", queryset=Asset.objects.order_by("index")))
 
 
 def _with_assets(queryset: QuerySet[Generation]) -> QuerySet[Generation]:
-    return queryset.prefetch_related(
-        Prefetch("outputs", queryset=Asset.objects.order_by("index")),
-        Prefetch("references__asset"),
-    )
+    return _with_outputs(queryset).prefetch_related(Prefetch("references__asset"))
 
 
-def gallery(user) -> QuerySet[Generation]:
-    return _with_assets(Generation.objects.filter(user=user))[:GALLERY_PAGE_SIZE]
+@dataclass
+class GalleryPage:
+    generations: list[Generation]
+    next_cursor: str | None
 
 
-def changed_since(user, since: datetime) -> QuerySet[Generation]:
-    return _with_assets(Generation.objects.filter(user=user, updated_at__gt=since))
+def gallery_page(user, filters: GalleryFilters = GalleryFilters(), cursor: str = "") -> GalleryPage:
+    """One page of the user's gallery: two queries (rows, then their outputs) whatever the page size."""
+    queryset = _ordered(_filtered(user, filters), filters.oldest_first)
+    position = decode_cursor(cursor) if cursor else None
+    if position is not None:
+        queryset = _beyond(queryset, *position, forward=not filters.oldest_first)
+    rows = list(_with_outputs(queryset)[: GALLERY_PAGE_SIZE + 1])
+    more = len(rows) > GALLERY_PAGE_SIZE
+    rows = rows[:GALLERY_PAGE_SIZE]
+    return GalleryPage(rows, encode_cursor(rows[-1]) if more else None)
+
+
+def poll_state(user, since: datetime | None) -> tuple[list[int], bool]:
+    """Ids of the rows changed since `since`, and whether any row is still at work.
+
+    One query, served by the `updated_at` and `status` indexes: an idle
+    gallery's poll costs this and the sign-in lookup, nothing more.
+    """
+    recent = Q(updated_at__gt=since) if since else Q(pk__in=[])
+    rows = Generation.objects.filter(user=user).filter(recent | Q(status__in=ACTIVE_STATUSES))
+    changed, active = [], False
+    for pk, status, updated_at in rows.values_list("pk", "status", "updated_at"):
+        active = active or status in ACTIVE_STATUSES
+        if since and updated_at > since:
+            changed.append(pk)
+    return changed, active
+
+
+def cards(user, ids: list[int]) -> list[Generation]:
+    return list(_with_outputs(Generation.objects.filter(user=user, pk__in=ids)))
 
 
 def has_active(user) -> bool:
     return Generation.objects.filter(user=user).active().exists()
+
+
+def collections(user) -> QuerySet[Collection]:
+    return Collection.objects.filter(user=user)
+
+
+def get_collection_for_user(user, collection_id: int) -> Collection:
+    return get_object_or_404(Collection, pk=collection_id, user=user)
 
 
 def get_generation_for_user(user, generation_id: int) -> Generation:
@@ -42,6 +176,59 @@ def get_asset_for_user(user, asset_id: int) -> Asset:
     if not asset.file:
         raise Http404
     return asset
+
+
+def neighbours(user, asset: Asset, filters: GalleryFilters) -> tuple[Asset | None, Asset | None]:
+    """The items before and after `asset` in the gallery as filtered: the lightbox's arrow keys.
+
+    Within a generation its images come in order; past either end the walk
+    moves on to the nearest completed generation in the gallery's order.
+    """
+    generation = asset.generation
+    if generation is None:
+        return None, None
+    siblings = list(generation.outputs.order_by("index").only("pk", "index", "kind", "generation_id"))
+    position = next((i for i, a in enumerate(siblings) if a.pk == asset.pk), 0)
+    previous = siblings[position - 1] if position > 0 else None
+    following = siblings[position + 1] if position + 1 < len(siblings) else None
+    base = _filtered(user, filters).filter(status=Status.COMPLETED)
+    forward = not filters.oldest_first
+    if previous is None:
+        before = _ordered(
+            _beyond(base, generation.created_at, generation.pk, not forward), not filters.oldest_first
+        )
+        neighbour = before.first()
+        if neighbour is not None:
+            previous = neighbour.outputs.order_by("-index").first()
+    if following is None:
+        after = _ordered(_beyond(base, generation.created_at, generation.pk, forward), filters.oldest_first)
+        neighbour = after.first()
+        if neighbour is not None:
+            following = neighbour.outputs.order_by("index").first()
+    return previous, following
+
+
+def usage(user) -> dict:
+    """The user's own counts and cost by day (last 31 days) and by month, newest first."""
+    rows = Generation.objects.filter(user=user)
+
+    def grouped(trunc) -> list[dict]:
+        return [
+            {**row, "cost_usd": (row["cost_ticks"] or 0) / 1e10}
+            for row in rows.annotate(period=trunc("created_at"))
+            .values("period")
+            .annotate(
+                total=Count("id"),
+                images=Count("id", filter=Q(kind="image")),
+                videos=Count("id", filter=Q(kind="video")),
+                completed=Count("id", filter=Q(status=Status.COMPLETED)),
+                failed=Count("id", filter=Q(status__in=[Status.FAILED, Status.TIMEOUT])),
+                cost_ticks=Sum("cost_usd_ticks"),
+            )
+            .order_by("-period")
+        ]
+
+    return {"days": grouped(TruncDate)[:31], "months": grouped(TruncMonth)}
 
 
 def preset_assets(user, initial) -> dict[str, Asset]:

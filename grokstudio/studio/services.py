@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from grokstudio.studio import poller
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.clips import CheckedClip
 from grokstudio.studio.media import CheckedImage, thumbnail_webp
-from grokstudio.studio.models import Asset, Generation, Kind, Reference
+from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Kind, Reference
 from grokstudio.studio.queue import nudge_with_commit
 
 
@@ -62,6 +67,7 @@ def _save(asset: Asset, data: bytes, extension: str, thumbnail: bytes) -> Asset:
 @transaction.atomic
 def submit_image_generation(user: AbstractBaseUser, data: dict) -> Generation:
     references: list[CheckedImage] = data.get("references") or []
+    count = len(references) + len(data.get("reference_assets") or [])
     generation = Generation.objects.create(
         user=user,
         kind=Kind.IMAGE,
@@ -71,11 +77,12 @@ def submit_image_generation(user: AbstractBaseUser, data: dict) -> Generation:
             "aspect_ratio": data.get("aspect_ratio") or "",
             "resolution": data["resolution"],
             "n": data["n"],
-            "mode": "edit" if len(references) == 1 else "compose" if references else "text",
+            "mode": "edit" if count == 1 else "compose" if count else "text",
         },
     )
-    for position, image in enumerate(references):
-        asset = store_image(user=user, role=Asset.Role.UPLOAD, image=image, original_name=image.name)
+    stored = [store_image(user=user, role=Asset.Role.UPLOAD, image=image, original_name=image.name)
+              for image in references]  # fmt: skip
+    for position, asset in enumerate([*(data.get("reference_assets") or []), *stored]):
         Reference.objects.create(generation=generation, asset=asset, position=position)
     enqueue(generation)
     return generation
@@ -132,3 +139,88 @@ def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
     # one runs once this row is visible to it.
     transaction.on_commit(poller.ensure_running)
     return generation
+
+
+@transaction.atomic
+def reroll(generation: Generation) -> Generation:
+    """The same request again: same prompt, model, options and inputs, as a new generation."""
+    again = Generation.objects.create(
+        user=generation.user, kind=generation.kind, prompt=generation.prompt, model=generation.model,
+        params=generation.params,
+    )  # fmt: skip
+    Reference.objects.bulk_create(
+        Reference(generation=again, asset_id=r.asset_id, role=r.role, position=r.position)
+        for r in generation.references.all()
+    )
+    if again.kind == Kind.VIDEO:
+        transaction.on_commit(poller.ensure_running)
+    else:
+        enqueue(again)
+    return again
+
+
+def set_favorite(user: AbstractBaseUser, ids: Iterable[int], favorite: bool) -> int:
+    # updated_at moves too, so an open gallery's poll redraws the star.
+    return Generation.objects.filter(user=user, pk__in=list(ids)).update(
+        favorite=favorite, updated_at=timezone.now()
+    )
+
+
+def add_to_collection(collection: Collection, ids: Iterable[int]) -> int:
+    """Add the owner's generations among `ids`; those already in it stay once."""
+    owned = set(
+        Generation.objects.filter(user_id=collection.user_id, pk__in=list(ids)).values_list("pk", flat=True)
+    )
+    present = set(collection.generations.filter(pk__in=owned).values_list("pk", flat=True))
+    collection.generations.add(*(owned - present))
+    return len(owned - present)
+
+
+def remove_from_collection(collection: Collection, ids: Iterable[int]) -> int:
+    through = Collection.generations.through
+    return through.objects.filter(collection=collection, generation_id__in=list(ids)).delete()[0]
+
+
+def delete_generations(user: AbstractBaseUser, ids: Iterable[int]) -> tuple[int, int]:
+    """Delete the user's finished generations among `ids`, their rows and their files.
+
+    Returns (deleted, skipped): a generation still at work is skipped, as a
+    worker may be about to store its results. An output that another of the
+    user's generations took as its input stays, as that generation's input,
+    until nothing uses it. Files leave storage only after the rows are gone
+    for good (on commit) and only if no remaining asset names them.
+    """
+    ids = list(ids)
+    with transaction.atomic():
+        rows = Generation.objects.filter(user=user, pk__in=ids)
+        doomed = list(rows.exclude(status__in=ACTIVE_STATUSES).values_list("pk", flat=True))
+        skipped = rows.filter(status__in=ACTIVE_STATUSES).count()
+        inputs = set(Reference.objects.filter(generation__in=doomed).values_list("asset_id", flat=True))
+        # Outputs in use elsewhere are kept, detached from the generation being deleted.
+        in_use = Reference.objects.filter(asset__generation__in=doomed).exclude(generation__in=doomed)
+        Asset.objects.filter(pk__in=in_use.values("asset_id")).update(generation=None)
+        outputs = Asset.objects.filter(generation__in=doomed)
+        files = set(_file_names(outputs))
+        Generation.objects.filter(pk__in=doomed).delete()
+        # Inputs (uploads, detached outputs) that nothing uses any more go too.
+        orphans = Asset.objects.filter(pk__in=inputs, generation=None, used_by=None)
+        files |= set(_file_names(orphans))
+        orphans.delete()
+        transaction.on_commit(lambda: remove_unused_files(files))
+    return len(doomed), skipped
+
+
+def _file_names(assets) -> list[str]:
+    return [name for pair in assets.values_list("file", "thumbnail") for name in pair if name]
+
+
+def remove_unused_files(names: Iterable[str], chunk: int = 2000) -> None:
+    """Delete from storage the files among `names` that no asset names any more."""
+    names = sorted(set(names))
+    for start in range(0, len(names), chunk):
+        part = names[start : start + chunk]
+        used = Asset.objects.filter(Q(file__in=part) | Q(thumbnail__in=part)).values_list("file", "thumbnail")
+        still_used = {name for pair in used for name in pair}
+        for name in part:
+            if name not in still_used:
+                default_storage.delete(name)

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
 
-from grokstudio.studio import downloads, selectors, services
+from grokstudio.studio import archives, downloads, selectors, services
 from grokstudio.studio.catalog import VideoMode
-from grokstudio.studio.forms import ImageGenerationForm, VideoGenerationForm
+from grokstudio.studio.forms import (
+    BulkForm,
+    CollectionForm,
+    GalleryFilterForm,
+    ImageGenerationForm,
+    VideoGenerationForm,
+)
+from grokstudio.studio.models import Collection
 
 # Rows whose update committed a moment after the poll's clock read are caught
 # by the next poll; a card sent twice is harmless, a card missed is not.
@@ -30,47 +41,79 @@ def _poll_since() -> str:
 def _create_form(kind: str, user, *args, **kwargs):
     if kind == "video":
         return VideoGenerationForm(*args, user=user, **kwargs)
-    return ImageGenerationForm(*args, **kwargs)
+    return ImageGenerationForm(*args, user=user, **kwargs)
+
+
+def _own_asset_id(request: HttpRequest, field: str, kind: str) -> int | None:
+    """A gallery item named in the URL to start from; naming another user's item answers 404."""
+    value = request.GET.get(field, "")
+    # An item of the wrong kind is left out: the form would only refuse it.
+    if (
+        value.isascii()
+        and value.isdigit()
+        and selectors.get_asset_for_user(request.user, int(value)).kind == kind
+    ):
+        return int(value)
+    return None
 
 
 def _presets(request: HttpRequest) -> tuple[str, dict]:
-    """What the create form starts with, e.g. `?kind=video&mode=image&image_asset=7` from "Animate".
-
-    Naming another user's item answers 404, like every other route.
-    """
+    """What the create form starts with: `?kind=video&mode=image&image_asset=7` from "Animate",
+    `?reference_asset=7` from "Use as reference"."""
     kind = "video" if request.GET.get("kind") == "video" else "image"
     initial: dict = {}
     if kind == "video":
         if request.GET.get("mode") in dict(VideoMode.CHOICES):
             initial["mode"] = request.GET["mode"]
         for field, asset_kind in (("image_asset", "image"), ("video_asset", "video")):
-            value = request.GET.get(field, "")
-            # An item of the wrong kind is left out: the form would only refuse it.
-            if (
-                value.isascii()
-                and value.isdigit()
-                and (selectors.get_asset_for_user(request.user, int(value)).kind == asset_kind)
-            ):
-                initial[field] = int(value)
+            if (asset_id := _own_asset_id(request, field, asset_kind)) is not None:
+                initial[field] = asset_id
+    elif (asset_id := _own_asset_id(request, "reference_asset", "image")) is not None:
+        initial["reference_assets"] = [asset_id]
     return kind, initial
+
+
+def _filters(request: HttpRequest) -> tuple[GalleryFilterForm, selectors.GalleryFilters, str]:
+    """The gallery's filters from the URL. A value that makes no sense is reported and left out."""
+    form = GalleryFilterForm(request.GET, collections=selectors.collections(request.user))
+    form.is_valid()
+    data = form.cleaned_data
+    collection = next((c for c in form.collections if c.pk == data.get("collection")), None)
+    filters = selectors.GalleryFilters(
+        q=data.get("q", ""), kind=data.get("kind", ""), status=data.get("status", ""),
+        model=data.get("model", ""), favorites=bool(data.get("fav")), collection=collection,
+        oldest_first=data.get("sort") == "oldest",
+    )  # fmt: skip
+    return form, filters, data.get("cursor", "")
 
 
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
+    """The gallery page, or one of its parts for htmx: the next page when the
+    "Older" link scrolls into view, the results when a filter changes."""
+    filter_form, filters, cursor = _filters(request)
+    page = selectors.gallery_page(request.user, filters, cursor)
+    context = {
+        "page": page,
+        "filters": filters,
+        "filter_form": filter_form,
+        "query": filters.querystring(),
+    }
+    if request.htmx and request.htmx.target and request.htmx.target.startswith("older"):
+        return render(request, "studio/gallery.html#page", context)
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "studio/gallery.html#results", context)
     kind, initial = _presets(request)
-    return render(
-        request,
-        "studio/gallery.html",
-        {
-            "form": _create_form(kind, request.user, initial=initial),
-            "form_kind": kind,
-            "presets": selectors.preset_assets(request.user, initial),
-            "generations": selectors.gallery(request.user),
-            "polling": selectors.has_active(request.user),
-            "since": _poll_since(),
-        },
+    context.update(
+        form=_create_form(kind, request.user, initial=initial),
+        form_kind=kind,
+        presets=selectors.preset_assets(request.user, initial),
+        polling=selectors.has_active(request.user),
+        since=_poll_since(),
+        bulk_form=BulkForm(collections=filter_form.collections),
     )
+    return render(request, "studio/gallery.html", context)
 
 
 @login_required
@@ -79,15 +122,21 @@ def generate(request: HttpRequest) -> HttpResponse:
     kind = "video" if request.POST.get("kind") == "video" else "image"
     form = _create_form(kind, request.user, request.POST, request.FILES)
     if not form.is_valid():
-        template = "studio/gallery.html#create-form" if request.htmx else "studio/gallery.html"
-        context = {
-            "form": form,
-            "form_kind": kind,
-            "presets": selectors.preset_assets(request.user, form.data),
-        }
-        if not request.htmx:
-            context.update(generations=selectors.gallery(request.user), polling=False, since=_poll_since())
-        return render(request, template, context, status=200 if request.htmx else 400)
+        if request.htmx:
+            context = {
+                "form": form,
+                "form_kind": kind,
+                "presets": selectors.preset_assets(request.user, form.data),
+            }
+            return render(request, "studio/gallery.html#create-form", context)
+        filter_form, filters, _ = _filters(request)
+        return render(
+            request, "studio/gallery.html",
+            {"form": form, "form_kind": kind, "presets": selectors.preset_assets(request.user, form.data),
+             "page": selectors.gallery_page(request.user), "filters": filters, "filter_form": filter_form,
+             "polling": False, "since": _poll_since(), "bulk_form": BulkForm()},
+            status=400,
+        )  # fmt: skip
     if kind == "video":
         generation = services.submit_video_generation(request.user, form.cleaned_data)
     else:
@@ -126,17 +175,6 @@ def _sticky_options(form) -> dict:
     return {k: getattr(v, "pk", v) for k, v in sticky.items()}
 
 
-@login_required
-@require_POST
-def cancel(request: HttpRequest, generation_id: int) -> HttpResponse:
-    generation = selectors.get_generation_for_user(request.user, generation_id)
-    generation.cancel()
-    if not request.htmx:
-        return redirect("studio:gallery")
-    generation = selectors.get_generation_for_user(request.user, generation_id)
-    return render(request, "studio/gallery.html#card", {"g": generation})
-
-
 def _parse_since(value: str) -> datetime | None:
     """The client's cursor, or None for anything that is not a sensible recent time."""
     try:
@@ -154,33 +192,226 @@ def _parse_since(value: str) -> datetime | None:
 @login_required
 @require_GET
 def poll(request: HttpRequest) -> HttpResponse:
-    """One request per open gallery per interval: the cards that changed, and whether to go on."""
+    """One request per open gallery per interval: the cards that changed, and whether to go on.
+
+    When nothing changed this costs one query beyond the sign-in lookup.
+    """
     since = _parse_since(request.GET.get("since", ""))
     next_since = _poll_since()
-    changed = list(selectors.changed_since(request.user, since)) if since else []
-    polling = any(g.is_active for g in changed) or selectors.has_active(request.user)
-    response = render(
-        request,
-        "studio/poll_response.html",
-        {"changed": changed, "polling": polling, "since": next_since},
-    )
+    changed, polling = selectors.poll_state(request.user, since)
+    context = {"changed": selectors.cards(request.user, changed) if changed else [], "polling": polling,
+               "since": next_since}  # fmt: skip
+    response = render(request, "studio/poll_response.html", context)
     if not polling:
         return HttpResponseStopPolling(response.content)
     return response
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    """Back where the person was (a filtered gallery, a detail page), never to another site."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("studio:gallery")
+
+
+def _card(request: HttpRequest, generation_id: int) -> HttpResponse:
+    generation = selectors.get_generation_for_user(request.user, generation_id)
+    return render(request, "studio/gallery.html#card", {"g": generation})
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, generation_id: int) -> HttpResponse:
+    generation = selectors.get_generation_for_user(request.user, generation_id)
+    generation.cancel()
+    return _card(request, generation_id) if request.htmx else _back(request)
+
+
+@login_required
+@require_POST
+def favorite(request: HttpRequest, generation_id: int) -> HttpResponse:
+    """Star or unstar: `value=1` or `value=0`, so that a double click or a retry lands where meant."""
+    generation = selectors.get_generation_for_user(request.user, generation_id)
+    services.set_favorite(request.user, [generation.pk], request.POST.get("value") == "1")
+    if request.htmx and request.htmx.target == f"gen-{generation_id}":
+        return _card(request, generation_id)
+    if request.htmx:
+        return HttpResponseClientRefresh()
+    return _back(request)
+
+
+@login_required
+@require_POST
+def reroll(request: HttpRequest, generation_id: int) -> HttpResponse:
+    """The same request once more, as a new card at the top of the gallery."""
+    again = services.reroll(selectors.get_generation_for_user(request.user, generation_id))
+    if not request.htmx:
+        messages.success(request, "Sent again with the same settings.")
+        return redirect("studio:gallery")
+    return render(
+        request, "studio/reroll_response.html", {"generation": again, "polling": True, "since": _poll_since()}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
+    """GET asks to confirm (the page works without a script); POST deletes rows and files."""
+    generation = selectors.get_generation_for_user(request.user, generation_id)
+    if request.method == "GET":
+        return render(request, "studio/delete_confirm.html", {"generation": generation})
+    _, skipped = services.delete_generations(request.user, [generation.pk])
+    if skipped:
+        messages.error(request, "This generation is still at work: cancel it first, then delete it.")
+        return _card(request, generation_id) if request.htmx else _back(request)
+    if request.htmx:
+        # An empty answer swapped over the card removes it.
+        return HttpResponse("")
+    messages.success(request, "Deleted.")
+    return _back(request)
+
+
+@login_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """One action on the generations ticked in the gallery: ZIP, collection, favourites or delete."""
+    user_collections = list(selectors.collections(request.user))
+    form = BulkForm(request.POST, collections=user_collections)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(request)
+    action, ids, collection = (
+        form.cleaned_data["action"],
+        form.cleaned_data["ids"],
+        form.cleaned_data["collection"],
+    )
+    if action == "zip":
+        archive = archives.gallery_zip(request.user, ids)
+        response = StreamingHttpResponse(archive.stream, content_type="application/zip")
+        response["Content-Length"] = str(len(archive.stream))
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"grok-studio-{timezone.now():%Y%m%d-%H%M%S}.zip"
+        )
+        return response
+    if action == "delete" and request.POST.get("confirmed") != "1":
+        return render(
+            request, "studio/bulk_delete_confirm.html", {"ids": ids, "next": request.POST.get("next", "")}
+        )
+    if action == "delete":
+        deleted, skipped = services.delete_generations(request.user, ids)
+        messages.success(request, f"Deleted {deleted} item{pluralize(deleted)}.")
+        if skipped:
+            messages.error(
+                request, f"{skipped} item{pluralize(skipped)} still at work kept: cancel them first."
+            )
+    elif action in ("favorite", "unfavorite"):
+        count = services.set_favorite(request.user, ids, action == "favorite")
+        verb = "Added to" if action == "favorite" else "Removed from"
+        messages.success(request, f"{verb} favourites: {count} item{pluralize(count)}.")
+    elif action == "add":
+        count = services.add_to_collection(collection, ids)
+        messages.success(request, f"Added {count} item{pluralize(count)} to “{collection.name}”.")
+    else:
+        count = services.remove_from_collection(collection, ids)
+        messages.success(request, f"Removed {count} item{pluralize(count)} from “{collection.name}”.")
+    return _back(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def collections(request: HttpRequest) -> HttpResponse:
+    """The user's collections, with a form to start a new one."""
+    form = CollectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["name"]
+        if selectors.collections(request.user).filter(name__iexact=name).exists():
+            form.add_error("name", f"You already have a collection called “{name}”.")
+        else:
+            Collection.objects.create(user=request.user, name=name)
+            messages.success(request, f"Created “{name}”.")
+            return redirect("studio:collections")
+    rows = selectors.collections(request.user).annotate(size=Count("generations"))
+    return render(request, "studio/collections.html", {"form": form, "collections": rows},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@login_required
+@require_POST
+def collection_rename(request: HttpRequest, collection_id: int) -> HttpResponse:
+    collection = selectors.get_collection_for_user(request.user, collection_id)
+    form = CollectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["name"][0])
+    elif (
+        selectors.collections(request.user)
+        .filter(name__iexact=form.cleaned_data["name"])
+        .exclude(pk=collection.pk)
+        .exists()
+    ):
+        messages.error(request, f"You already have a collection called “{form.cleaned_data['name']}”.")
+    else:
+        collection.name = form.cleaned_data["name"]
+        collection.save(update_fields=["name"])
+        messages.success(request, f"Renamed to “{collection.name}”.")
+    return redirect("studio:collections")
+
+
+@login_required
+@require_POST
+def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """Deleting a collection keeps its items: they stay in the gallery."""
+    collection = selectors.get_collection_for_user(request.user, collection_id)
+    collection.delete()
+    messages.success(request, f"Deleted the collection “{collection.name}”; its items stay in your gallery.")
+    return redirect("studio:collections")
+
+
+@login_required
+@require_GET
+def usage(request: HttpRequest) -> HttpResponse:
+    rows = selectors.usage(request.user)
+    tables = [("Days", rows["days"], "D j M Y"), ("Months", rows["months"], "F Y")]
+    return render(request, "studio/usage.html", {"tables": tables})
 
 
 @login_required
 @require_GET
 def generation_detail(request: HttpRequest, generation_id: int) -> HttpResponse:
     generation = selectors.get_generation_for_user(request.user, generation_id)
-    return render(request, "studio/generation.html", {"generation": generation})
+    return render(
+        request, "studio/generation.html",
+        {"generation": generation, "collections": selectors.collections(request.user),
+         "in_collections": set(generation.collections.values_list("pk", flat=True))},
+    )  # fmt: skip
 
 
 @login_required
 @require_GET
 def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
+    """An item on a page of its own, or inside the gallery's lightbox: the same facts either way.
+
+    Previous and next follow the gallery's filters, carried in the URL.
+    """
     asset = selectors.get_asset_for_user(request.user, asset_id)
-    return render(request, "studio/asset.html", {"asset": asset, "generation": asset.generation})
+    _, filters, _ = _filters(request)
+    previous, following = selectors.neighbours(request.user, asset, filters)
+    context = {
+        "asset": asset,
+        "generation": asset.generation
+        and selectors.get_generation_for_user(request.user, asset.generation_id),
+        "previous": previous,
+        "next": following,
+        "query": filters.querystring(),
+        "collections": selectors.collections(request.user),
+    }
+    if request.htmx and request.htmx.target == "lightbox-body":
+        return render(request, "studio/asset.html#viewer", context)
+    return render(request, "studio/asset.html", context)
 
 
 @login_required

@@ -51,7 +51,7 @@ def test_it_shows_the_prompt_options_and_cost(owner_client, generation):
     assert response.status_code == 200
     assert "A red fox at dawn" in response.text
     assert "grok-imagine-image-2.0" in response.text
-    assert "2 \N{MULTIPLICATION SIGN} 16:9, 2k" in response.text
+    assert "2 images, 16:9, 2k" in response.text
     assert "$0.0400" in response.text
 
 

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from grokstudio.studio import services
 from grokstudio.studio.media import check_result
-from grokstudio.studio.models import Asset, Generation, Kind, Status
+from grokstudio.studio.models import Asset, Collection, Generation, Kind, Status
 from tests.factories import make_image
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,9 @@ def owners_objects(owner) -> dict[str, int]:
     asset = services.store_image(
         user=owner, role=Asset.Role.OUTPUT, image=check_result(make_image()), generation=generation
     )
-    return {"generation_id": generation.pk, "asset_id": asset.pk}
+    collection = Collection.objects.create(user=owner, name="mine")
+    collection.generations.add(generation)
+    return {"generation_id": generation.pk, "asset_id": asset.pk, "collection_id": collection.pk}
 
 
 def test_the_sweep_finds_the_routes_it_is_meant_to_guard():
@@ -56,4 +58,8 @@ def test_every_route_with_an_id_answers_404_to_another_user(stranger_client, own
         # A method the route does not take may answer 405 before anything is looked up.
         assert set(answers.values()) <= {404, 405} and 404 in answers.values(), (route, answers)
     # Nothing the stranger tried changed the owner's objects.
-    assert Generation.objects.get(pk=owners_objects["generation_id"]).status == Status.PROCESSING
+    generation = Generation.objects.get(pk=owners_objects["generation_id"])
+    assert generation.status == Status.PROCESSING and not generation.favorite
+    assert Collection.objects.get(pk=owners_objects["collection_id"]).name == "mine"
+    assert generation.collections.count() == 1
+    assert Asset.objects.filter(pk=owners_objects["asset_id"]).exists()
