@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format clean bench-videos
+.PHONY: run test lint format clean bench-videos bench-gallery
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: $(VENV)/.dev-installed
 
 bench-videos: $(VENV)/.dev-installed
 	$(PY) bench/videos.py $(if $(N),--inflight $(N)) $(if $(L),--latency $(L))
+
+bench-gallery: $(VENV)/.dev-installed
+	$(PY) bench/gallery.py $(if $(N),--items $(N))
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,7 @@
 """Values every page needs: whether we talk to the emulator, and the poll interval."""
 
 from django.conf import settings
+from django.urls import reverse
 
 
 def studio(request) -> dict:
@@ -8,4 +9,6 @@ def studio(request) -> dict:
         "xai_emulator": settings.XAI_EMULATOR,
         "poll_interval_s": settings.STUDIO_POLL_INTERVAL_S,
         "allow_signup": settings.STUDIO_ALLOW_SIGNUP,
+        # Cards link to it several times each: reversed once per page, not per link.
+        "gallery_url": reverse("studio:gallery"),
     }

@@ -84,6 +84,9 @@ class Generation(models.Model):
                 name="gen_user_favorites",
             ),
             models.Index(fields=["status", "next_poll_at"], name="gen_due_polls"),
+            # The gallery's poll: "changed since" or "still at work", one user at a time.
+            models.Index(fields=["user", "updated_at"], name="gen_user_changed"),
+            models.Index(fields=["user", "status"], name="gen_user_status"),
         ]
 
     def __str__(self) -> str:

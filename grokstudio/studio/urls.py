@@ -15,6 +15,7 @@ urlpatterns = [
     path("g/<int:generation_id>/", views.generation_detail, name="generation"),
     path("g/<int:generation_id>/cancel", views.cancel, name="cancel"),
     path("g/<int:generation_id>/favorite", views.favorite, name="favorite"),
+    path("g/<int:generation_id>/menu", views.card_menu, name="card-menu"),
     path("g/<int:generation_id>/reroll", views.reroll, name="reroll"),
     path("g/<int:generation_id>/delete", views.delete, name="delete"),
     path("a/<int:asset_id>/", views.asset_detail, name="asset"),

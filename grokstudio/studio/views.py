@@ -244,6 +244,14 @@ def favorite(request: HttpRequest, generation_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def card_menu(request: HttpRequest, generation_id: int) -> HttpResponse:
+    """The actions behind a card's "⋯", loaded when it is opened."""
+    generation = selectors.get_generation_for_user(request.user, generation_id)
+    return render(request, "studio/gallery.html#card-menu", {"g": generation})
+
+
+@login_required
 @require_POST
 def reroll(request: HttpRequest, generation_id: int) -> HttpResponse:
     """The same request once more, as a new card at the top of the gallery."""

@@ -1,0 +1,269 @@
+"""make bench-gallery: is a gallery of 100,000 items as quick as a new one?
+
+Seeds one user with N completed generations (a database under /tmp that already
+holds exactly N is reused), serves the studio with gunicorn (2 sync workers) and
+measures over fresh connections: the first gallery page, a page 1,000 pages deep
+(its keyset cursor computed from the database), and the throughput of the live
+poll when nothing changed against a bare Django view on the same server in the
+same run. SQL queries per request are counted in-process with the test client.
+
+Last line: items=N first_ms=A deep_ms=B deep_ratio=B/A queries_first=Q queries_poll=P poll_vs_bare=T
+where T is the poll's throughput divided by the bare view's. Targets: deep_ratio <= 1.2,
+queries_first <= 8 (whatever the page size), queries_poll <= 2, poll_vs_bare >= 0.8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from contextlib import closing
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+USERNAME = "bench"
+DEEP_PAGES = 1000
+MAX_QUERIES_FIRST, MAX_QUERIES_POLL = 8, 2
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--var-dir", type=Path, default=Path("/tmp/bench-gallery-var"))
+    parser.add_argument("--runs", type=int, default=20, help="timed requests per page")
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each throughput round")
+    parser.add_argument("--threads", type=int, default=4, help="concurrent clients in a throughput round")
+    args = parser.parse_args()
+
+    seeded = _seeded_count(args.var_dir)
+    if seeded != args.items:
+        shutil.rmtree(args.var_dir, ignore_errors=True)
+    os.environ.update(STUDIO_VAR_DIR=str(args.var_dir), DJANGO_SETTINGS_MODULE="bench.settings")
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")
+    # The bench's own SQLite database and media, whatever the shell points the studio at.
+    for name in ("DATABASE_URL", "STUDIO_MEDIA_ROOT"):
+        os.environ.pop(name, None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    if seeded == args.items:
+        print(f"reusing {args.var_dir}: {seeded} items already seeded", flush=True)
+    else:
+        call_command("seed_gallery", username=USERNAME, count=args.items, seed=1)
+    return run(args)
+
+
+def _seeded_count(var: Path) -> int:
+    """How many items the bench user has in a database left by an earlier run; -1 if unreadable."""
+    if not (var / "db.sqlite3").exists():
+        return 0
+    query = (
+        "SELECT count(*) FROM studio_generation g JOIN auth_user u ON u.id = g.user_id "
+        "WHERE u.username = ? AND g.status = 'completed'"
+    )
+    try:
+        with closing(sqlite3.connect(var / "db.sqlite3")) as db:
+            return db.execute(query, (USERNAME,)).fetchone()[0]
+    except sqlite3.Error:
+        return -1
+
+
+def run(args: argparse.Namespace) -> int:
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from grokstudio.studio.models import Generation
+    from grokstudio.studio.selectors import GALLERY_PAGE_SIZE, encode_cursor
+
+    user = get_user_model().objects.get(username=USERNAME)
+    items = Generation.objects.filter(user=user).count()
+    # The last item of page 1,000: the next page starts right after it.
+    position = max(0, min(DEEP_PAGES * GALLERY_PAGE_SIZE, items - GALLERY_PAGE_SIZE) - 1)
+    newest_first = Generation.objects.filter(user=user).order_by("-created_at", "-id")
+    deep_after = newest_first[position]
+    page = (position + 1) // GALLERY_PAGE_SIZE + 1
+    print(f"deep page: page {page:,}, after item {position + 1:,} of {items:,}")
+    # Every seeded row was last changed when it finished, so "now" means nothing changed since.
+    paths = {
+        "first": "/",
+        "deep": f"/?cursor={quote(encode_cursor(deep_after))}",
+        "poll": f"/poll/?since={quote(timezone.now().isoformat())}",
+        "bare": "/_bench/bare",
+    }
+    expected = {"first": 200, "deep": 200, "poll": 286, "bare": 200}
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    queries = {name: _queries(client, paths[name], expected[name]) for name in ("first", "deep", "poll")}
+    for name, sql in queries.items():
+        print(f"queries_{name}={len(sql)}")
+    for name, limit in (("first", MAX_QUERIES_FIRST), ("poll", MAX_QUERIES_POLL)):
+        if len(queries[name]) > limit:
+            print(f"{name}: {len(queries[name])} queries, target {limit}:")
+            for i, sql in enumerate(queries[name], 1):
+                print(f"  {i}. {sql[:600]}")
+    _check_cursor(client, paths, deep_after, newest_first)
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync",
+         "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--log-level", "warning",
+         "grokstudio.wsgi:application"],
+        cwd=ROOT, env=os.environ.copy(),
+    )  # fmt: skip
+    try:
+        _wait_until_up(server, port)
+        web = _Http(port, cookie)
+        first_ms, deep_ms = web.medians(paths["first"], paths["deep"], args.runs)
+        print(f"median of {args.runs}: first page {first_ms:.1f} ms, deep page {deep_ms:.1f} ms")
+        for name in ("bare", "poll"):  # unrecorded: the workers' first requests of each kind
+            web.throughput(paths[name], expected[name], 1.0, args.threads)
+        best = {"bare": 0.0, "poll": 0.0}
+        for round_ in (1, 2):
+            for name in ("bare", "poll"):
+                rate = web.throughput(paths[name], expected[name], args.seconds, args.threads)
+                best[name] = max(best[name], rate)
+                print(f"round {round_}: {name} {rate:,.0f} req/s, {args.threads} clients, {args.seconds:g} s")
+        print(f"best: poll {best['poll']:,.0f} req/s, bare {best['bare']:,.0f} req/s", flush=True)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    deep_ratio, poll_vs_bare = deep_ms / first_ms, best["poll"] / best["bare"]
+    verdicts = {
+        "deep_ratio<=1.2": deep_ratio <= 1.2,
+        f"queries_first<={MAX_QUERIES_FIRST}": len(queries["first"]) <= MAX_QUERIES_FIRST,
+        f"queries_poll<={MAX_QUERIES_POLL}": len(queries["poll"]) <= MAX_QUERIES_POLL,
+        "poll_vs_bare>=0.8": poll_vs_bare >= 0.8,
+    }
+    print("targets: " + " ".join(f"{name}:{'met' if ok else 'MISSED'}" for name, ok in verdicts.items()))
+    print(
+        f"items={items} first_ms={first_ms:.1f} deep_ms={deep_ms:.1f} deep_ratio={deep_ratio:.2f} "
+        f"queries_first={len(queries['first'])} queries_poll={len(queries['poll'])} "
+        f"poll_vs_bare={poll_vs_bare:.2f}"
+    )
+    return 0
+
+
+def _queries(client, path: str, expected: int) -> list[str]:
+    """The SQL of one request, after a first one has filled the per-process caches (templates, ...)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    if response.status_code != expected:
+        raise SystemExit(f"GET {path} answered {response.status_code}, expected {expected}")
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def _check_cursor(client, paths: dict[str, str], deep_after, newest_first) -> None:
+    """Say so if the deep page is not the page after the cursor: its timing would then mean nothing."""
+    newest = newest_first.first()
+    following = newest_first.filter(created_at__lte=deep_after.created_at).exclude(pk=deep_after.pk).first()
+    first, deep = client.get(paths["first"]).content.decode(), client.get(paths["deep"]).content.decode()
+
+    def shows(html: str, generation) -> bool:
+        marks = [generation.get_absolute_url()] + [f"/a/{a.pk}/" for a in generation.outputs.all()[:1]]
+        return any(mark in html for mark in marks)
+
+    if following is None:
+        return
+    if not (shows(first, newest) and shows(deep, following) and not shows(deep, newest)):
+        print("warning: the deep page does not look like the page after its cursor")
+
+
+class _Http:
+    """Plain HTTP/1.1 requests, one connection each, as a browser's first visit makes them."""
+
+    def __init__(self, port: int, cookie: str) -> None:
+        self.port, self.headers = port, {"Cookie": cookie, "Connection": "close"}
+
+    def get(self, path: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request("GET", path, headers=self.headers)
+            response = connection.getresponse()
+            response.read()
+            return response.status
+        finally:
+            connection.close()
+
+    def medians(self, first: str, deep: str, runs: int) -> tuple[float, float]:
+        """Median milliseconds of each page, requested in turn so that drift hits both alike."""
+        times: dict[str, list[float]] = {first: [], deep: []}
+        for i in range(runs + 3):
+            for path in (first, deep):
+                started = time.perf_counter()
+                status = self.get(path)
+                if status != 200:
+                    raise SystemExit(f"GET {path} answered {status}, expected 200")
+                if i >= 3:  # the first rounds only warm up
+                    times[path].append((time.perf_counter() - started) * 1000)
+        return statistics.median(times[first]), statistics.median(times[deep])
+
+    def throughput(self, path: str, expected: int, seconds: float, threads: int) -> float:
+        done, wrong = [0] * threads, [0] * threads
+        deadline = time.monotonic() + seconds
+
+        def client(i: int) -> None:
+            while time.monotonic() < deadline:
+                if self.get(path) == expected:
+                    done[i] += 1
+                else:
+                    wrong[i] += 1
+
+        workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+        started = time.monotonic()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        if sum(wrong):
+            raise SystemExit(f"GET {path}: {sum(wrong)} answers were not {expected}")
+        return sum(done) / (time.monotonic() - started)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_up(server: subprocess.Popen, port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {server.returncode}")
+        try:
+            if _Http(port, "").get("/_bench/bare") == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not answer within 30 s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
