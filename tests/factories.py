@@ -34,3 +34,45 @@ def make_clip(
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
     return out.getvalue()
+
+
+def make_generation(
+    user, *, prompt: str = "A red fox at dawn", kind: str = "image", status: str = "completed",
+    outputs: int | None = None, created_at=None, favorite: bool = False, model: str | None = None,
+    params: dict | None = None, **fields,
+):  # fmt: skip
+    """A generation row as the pipeline leaves it; a completed one has real files in storage.
+
+    `outputs` defaults to one result for a completed generation and none otherwise.
+    Each image has its own colour, so files are told apart by their bytes.
+    """
+    from django.utils import timezone
+
+    from grokstudio.studio import services
+    from grokstudio.studio.clips import check_clip
+    from grokstudio.studio.media import check_result
+    from grokstudio.studio.models import Asset, Generation
+
+    if outputs is None:
+        outputs = 1 if status == "completed" else 0
+    video = kind == "video"
+    if params is None:
+        params = (
+            {"mode": "text", "n": 1, "duration": 2, "aspect_ratio": "16:9", "resolution": "480p"}
+            if video
+            else {"aspect_ratio": "1:1", "resolution": "1k", "n": max(outputs, 1), "mode": "text"}
+        )
+    generation = Generation.objects.create(
+        user=user, kind=kind, prompt=prompt, status=status, favorite=favorite, params=params,
+        model=model or ("grok-imagine-video" if video else "grok-imagine-image"),
+        created_at=created_at or timezone.now(), **fields,
+    )  # fmt: skip
+    for index in range(outputs):
+        if video:
+            services.store_clip(user=user, role=Asset.Role.OUTPUT, clip=check_clip(make_clip()),
+                                generation=generation, index=index)  # fmt: skip
+        else:
+            image = check_result(make_image(color=((generation.pk * 37) % 256, (index * 60) % 256, 120)))
+            services.store_image(user=user, role=Asset.Role.OUTPUT, image=image, generation=generation,
+                                 index=index)  # fmt: skip
+    return generation

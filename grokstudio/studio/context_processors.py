@@ -1,7 +1,7 @@
 """Values every page needs: whether we talk to the emulator, and the poll interval."""
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import reverse_lazy
 
 
 def studio(request) -> dict:
@@ -9,6 +9,7 @@ def studio(request) -> dict:
         "xai_emulator": settings.XAI_EMULATOR,
         "poll_interval_s": settings.STUDIO_POLL_INTERVAL_S,
         "allow_signup": settings.STUDIO_ALLOW_SIGNUP,
-        # Cards link to it several times each: reversed once per page, not per link.
-        "gallery_url": reverse("studio:gallery"),
+        # Cards link to it several times each: reversed once per page, not per
+        # link, and not at all by answers that do not use it (the poll).
+        "gallery_url": reverse_lazy("studio:gallery"),
     }

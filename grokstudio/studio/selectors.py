@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
@@ -137,22 +138,35 @@ def gallery_page(user, filters: GalleryFilters = GalleryFilters(), cursor: str =
 def poll_state(user, since: datetime | None) -> tuple[list[int], bool]:
     """Ids of the rows changed since `since`, and whether any row is still at work.
 
-    One query: a UNION of "changed" and "at work", each half a short walk on
-    its own index (`gen_user_changed`, `gen_user_status`). Written as one OR,
-    SQLite would walk all the user's rows instead. An idle gallery's poll
-    costs this and the sign-in lookup, nothing more.
+    Every open gallery asks this every couple of seconds, so it is one fixed
+    SQL statement rather than a queryset: building the query would cost the
+    ORM more than running it. A UNION of "changed" and "at work", each half a
+    short walk on its own index (`gen_user_changed`, `gen_user_status`);
+    written as one OR, SQLite would walk all the user's rows instead.
     """
-    columns = ("pk", "status", "updated_at")
-    mine = Generation.objects.filter(user=user).order_by()
-    rows = mine.filter(status__in=ACTIVE_STATUSES).values_list(*columns)
+    table = connection.ops.quote_name(Generation._meta.db_table)
+    marks = ", ".join(["%s"] * len(ACTIVE_STATUSES))
+    sql = f"SELECT id, status, updated_at FROM {table} WHERE user_id = %s AND status IN ({marks})"
+    params: list = [user.pk, *ACTIVE_STATUSES]
     if since is not None:
-        rows = mine.filter(updated_at__gt=since).values_list(*columns).union(rows, all=True)
+        sql += f" UNION ALL SELECT id, status, updated_at FROM {table} WHERE user_id = %s AND updated_at > %s"
+        params += [user.pk, connection.ops.adapt_datetimefield_value(since)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     changed, active = set(), False
     for pk, status, updated_at in rows:
         active = active or status in ACTIVE_STATUSES
-        if since is not None and updated_at > since:
+        if since is not None and _as_datetime(updated_at) > since:
             changed.add(pk)
     return sorted(changed), active
+
+
+def _as_datetime(value) -> datetime:
+    """A timestamp as the database returned it: SQLite gives text, PostgreSQL a datetime."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def cards(user, ids: list[int]) -> list[Generation]:
@@ -214,7 +228,7 @@ def neighbours(user, asset: Asset, filters: GalleryFilters) -> tuple[Asset | Non
 
 
 def usage(user) -> dict:
-    """The user's own counts and cost by day (last 31 days) and by month, newest first."""
+    """The user's own counts and cost by day (the 31 latest days with any) and by month, newest first."""
     rows = Generation.objects.filter(user=user)
 
     def grouped(trunc) -> list[dict]:
@@ -236,13 +250,23 @@ def usage(user) -> dict:
     return {"days": grouped(TruncDate)[:31], "months": grouped(TruncMonth)}
 
 
-def preset_assets(user, initial) -> dict[str, Asset]:
-    """The user's own gallery items a create form starts from (Animate, Extend), for their thumbnails."""
-    presets = {}
+def preset_assets(user, initial) -> dict:
+    """The user's own gallery items a create form starts from (Animate, Extend, Use as
+    reference), for their thumbnails. Ids that are not the user's are left out."""
+    presets: dict = {}
     for field in ("image_asset", "video_asset"):
         value = str(initial.get(field) or "")
         if value.isascii() and value.isdigit():
             asset = Asset.objects.filter(pk=int(value), user=user).first()
             if asset is not None:
                 presets[field] = asset
+    values = (
+        initial.getlist("reference_assets")
+        if hasattr(initial, "getlist")
+        else initial.get("reference_assets")
+    )
+    ids = [int(v) for v in values or [] if str(v).isascii() and str(v).isdigit() and len(str(v)) < 19]
+    if ids:
+        found = {a.pk: a for a in Asset.objects.filter(pk__in=ids, user=user, kind="image")}
+        presets["reference_assets"] = [found[pk] for pk in ids if pk in found]
     return presets

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -165,14 +167,15 @@ STICKY = (
     "audio",
     "image_asset",
     "video_asset",
+    "reference_assets",
 )
 
 
 def _sticky_options(form) -> dict:
     """After a submit the prompt and uploads clear, but the chosen options stay, as people
     expect; a gallery item being animated or extended stays too, ready for another take."""
-    sticky = {k: form.cleaned_data[k] for k in STICKY if form.cleaned_data.get(k) is not None}
-    return {k: getattr(v, "pk", v) for k, v in sticky.items()}
+    sticky = {k: form.cleaned_data[k] for k in STICKY if form.cleaned_data.get(k) not in (None, [])}
+    return {k: [a.pk for a in v] if isinstance(v, list) else getattr(v, "pk", v) for k, v in sticky.items()}
 
 
 def _parse_since(value: str) -> datetime | None:
@@ -197,14 +200,22 @@ def poll(request: HttpRequest) -> HttpResponse:
     When nothing changed this costs one query beyond the sign-in lookup.
     """
     since = _parse_since(request.GET.get("since", ""))
-    next_since = _poll_since()
     changed, polling = selectors.poll_state(request.user, since)
+    if not changed and not polling:
+        # The commonest answer by far: nothing changed, nothing at work.
+        return HttpResponseStopPolling(_idle_poller())
     context = {"changed": selectors.cards(request.user, changed) if changed else [], "polling": polling,
-               "since": next_since}  # fmt: skip
+               "since": _poll_since()}  # fmt: skip
     response = render(request, "studio/poll_response.html", context)
     if not polling:
         return HttpResponseStopPolling(response.content)
     return response
+
+
+@cache
+def _idle_poller() -> str:
+    """The poller element that stops polling, rendered once per process."""
+    return render_to_string("studio/gallery.html#poller", {"polling": False})
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -343,7 +354,8 @@ def collections(request: HttpRequest) -> HttpResponse:
             Collection.objects.create(user=request.user, name=name)
             messages.success(request, f"Created “{name}”.")
             return redirect("studio:collections")
-    rows = selectors.collections(request.user).annotate(size=Count("generations"))
+    # A grouped query drops Meta.ordering: name the order again.
+    rows = selectors.collections(request.user).annotate(size=Count("generations")).order_by("name", "id")
     return render(request, "studio/collections.html", {"form": form, "collections": rows},
                   status=400 if form.errors else 200)  # fmt: skip
 
