@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+# The studio's own routes come first: the gallery's poll is the most frequent
+# request, and URL resolution tries patterns in order.
 urlpatterns = [
-    path("admin/", admin.site.urls),
-    path("accounts/", include("grokstudio.accounts.urls")),
     path("", include("grokstudio.studio.urls")),
+    path("accounts/", include("grokstudio.accounts.urls")),
+    path("admin/", admin.site.urls),
 ]

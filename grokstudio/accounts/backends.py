@@ -20,6 +20,7 @@ from django.db import connections, router
 
 @cache
 def _statement(alias: str):
+    """The SQL and, per column, the converters Django would apply to its value."""
     User = get_user_model()
     connection = connections[alias]
     quote = connection.ops.quote_name
@@ -27,9 +28,10 @@ def _statement(alias: str):
     columns = ", ".join(quote(f.column) for f in fields)
     sql = f"SELECT {columns} FROM {quote(User._meta.db_table)} WHERE {quote(User._meta.pk.column)} = %s"
     converters = []
-    for field in fields:
-        column = field.get_col(User._meta.db_table)
-        converters.append(connection.ops.get_db_converters(column) + field.get_db_converters(connection))
+    for index, field in enumerate(fields):
+        expression = field.get_col(User._meta.db_table)
+        functions = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
+        converters.extend((index, function, expression) for function in functions)
     return sql, [f.attname for f in fields], converters
 
 
@@ -48,10 +50,8 @@ class StudioModelBackend(ModelBackend):
             row = cursor.fetchone()
         if row is None:
             return None
-        values = []
-        for value, field_converters, field in zip(row, converters, User._meta.concrete_fields, strict=True):
-            for converter in field_converters:
-                value = converter(value, field.get_col(User._meta.db_table), connection)
-            values.append(value)
+        values = list(row)
+        for index, function, expression in converters:
+            values[index] = function(values[index], expression, connection)
         user = User.from_db(alias, names, values)
         return user if self.user_can_authenticate(user) else None

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 from urllib.parse import urlencode
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
@@ -140,17 +141,16 @@ def poll_state(user, since: datetime | None) -> tuple[list[int], bool]:
 
     Every open gallery asks this every couple of seconds, so it is one fixed
     SQL statement rather than a queryset: building the query would cost the
-    ORM more than running it. A UNION of "changed" and "at work", each half a
-    short walk on its own index (`gen_user_changed`, `gen_user_status`);
+    ORM more than running it. A UNION of "at work" and "changed", each half a
+    short walk on its own index (`gen_user_status`, `gen_user_changed`);
     written as one OR, SQLite would walk all the user's rows instead.
     """
-    table = connection.ops.quote_name(Generation._meta.db_table)
-    marks = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-    sql = f"SELECT id, status, updated_at FROM {table} WHERE user_id = %s AND status IN ({marks})"
-    params: list = [user.pk, *ACTIVE_STATUSES]
-    if since is not None:
-        sql += f" UNION ALL SELECT id, status, updated_at FROM {table} WHERE user_id = %s AND updated_at > %s"
-        params += [user.pk, connection.ops.adapt_datetimefield_value(since)]
+    active_sql, changed_sql = _poll_statements(connection.alias)
+    if since is None:
+        sql, params = active_sql, [user.pk, *ACTIVE_STATUSES]
+    else:
+        since_value = connection.ops.adapt_datetimefield_value(since)
+        sql, params = changed_sql, [user.pk, *ACTIVE_STATUSES, user.pk, since_value]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -160,6 +160,15 @@ def poll_state(user, since: datetime | None) -> tuple[list[int], bool]:
         if since is not None and _as_datetime(updated_at) > since:
             changed.add(pk)
     return sorted(changed), active
+
+
+@cache
+def _poll_statements(alias: str) -> tuple[str, str]:
+    table = connections[alias].ops.quote_name(Generation._meta.db_table)
+    marks = ", ".join(["%s"] * len(ACTIVE_STATUSES))
+    active = f"SELECT id, status, updated_at FROM {table} WHERE user_id = %s AND status IN ({marks})"
+    changed = f"SELECT id, status, updated_at FROM {table} WHERE user_id = %s AND updated_at > %s"
+    return active, f"{active} UNION ALL {changed}"
 
 
 def _as_datetime(value) -> datetime:

@@ -4,9 +4,9 @@ from grokstudio.studio import views
 
 app_name = "studio"
 urlpatterns = [
+    path("poll/", views.poll, name="poll"),
     path("", views.gallery, name="gallery"),
     path("generate/", views.generate, name="generate"),
-    path("poll/", views.poll, name="poll"),
     path("bulk/", views.bulk, name="bulk"),
     path("usage/", views.usage, name="usage"),
     path("collections/", views.collections, name="collections"),
