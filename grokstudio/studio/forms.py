@@ -333,7 +333,7 @@ class GalleryFilterForm(forms.Form):
     a value that makes no sense is reported beside its field and left out."""
 
     q = forms.CharField(
-        label="Search prompts", required=False, max_length=200,
+        label="Search the gallery", required=False, max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search prompts…"}),
     )  # fmt: skip
     kind = forms.ChoiceField(label="Kind", required=False, choices=[("", "Images and videos"),
@@ -348,7 +348,9 @@ class GalleryFilterForm(forms.Form):
         choices=[("", "Any model"), *[(m.name, m.label) for m in catalog.IMAGE_MODELS.values()],
                  *[(m.name, m.label) for m in catalog.VIDEO_MODELS.values()]],
     )  # fmt: skip
-    fav = forms.BooleanField(label="Favourites only", required=False)
+    fav = forms.BooleanField(
+        label="Favourites only", required=False, widget=forms.CheckboxInput(attrs={"value": "1"})
+    )
     collection = forms.TypedChoiceField(label="Collection", required=False, coerce=int, empty_value=None)
     sort = forms.ChoiceField(label="Order", required=False, choices=SORTS)
     cursor = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling
+from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling, replace_url
 
 from grokstudio.studio import archives, downloads, selectors, services
 from grokstudio.studio.catalog import VideoMode
@@ -105,7 +105,10 @@ def gallery(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target and request.htmx.target.startswith("older"):
         return render(request, "studio/gallery.html#page", context)
     if request.htmx and request.htmx.target == "results":
-        return render(request, "studio/gallery.html#results", context)
+        # The address bar shows the filters as the gallery's own links spell them.
+        response = render(request, "studio/gallery.html#results", context)
+        query = context["query"]
+        return replace_url(response, f"{request.path}?{query}" if query else request.path)
     kind, initial = _presets(request)
     context.update(
         form=_create_form(kind, request.user, initial=initial),
@@ -115,7 +118,10 @@ def gallery(request: HttpRequest) -> HttpResponse:
         since=_poll_since(),
         bulk_form=BulkForm(collections=filter_form.collections),
     )
-    return render(request, "studio/gallery.html", context)
+    response = render(request, "studio/gallery.html", context)
+    if request.htmx and request.htmx.target == "create":  # the Image / Video switch
+        replace_url(response, request.get_full_path())
+    return response
 
 
 @login_required
@@ -430,7 +436,7 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
         "collections": selectors.collections(request.user),
     }
     if request.htmx and request.htmx.target == "lightbox-body":
-        return render(request, "studio/asset.html#viewer", context)
+        return render(request, "studio/asset.html#viewer", {**context, "in_lightbox": True})
     return render(request, "studio/asset.html", context)
 
 

@@ -18,37 +18,43 @@ setInterval(() => {
 
 // --- Lightbox: a gallery item opens over the gallery with its own URL. -------
 // The links are real links (each item has a page of its own); htmx loads the
-// item into the dialog instead, and these few lines open it, move with the
-// arrow keys, and close it with Esc, going back to the gallery's URL.
-let galleryUrl = null;
+// item into the dialog instead, and these lines keep the address bar and the
+// Back button honest: opening pushes the item's URL, moving with the arrow
+// keys replaces it, and closing (Esc, ✕, the backdrop or Back) returns to the
+// gallery's URL. htmx's own history is not involved, so its page snapshots
+// never contain an open dialog.
 const lightbox = () => document.getElementById("lightbox");
 
-document.addEventListener("htmx:beforeRequest", (event) => {
-  const dialog = lightbox();
-  if (dialog && event.detail.target.id === "lightbox-body" && !dialog.open) {
-    galleryUrl = window.location.href;
-  }
+// Filters and the Image / Video switch: the server names the URL to show.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const url = event.detail.xhr && event.detail.xhr.getResponseHeader("HX-Replace-Url");
+  if (url) history.replaceState(history.state, "", url);
 });
 
 document.addEventListener("htmx:afterSwap", (event) => {
   const dialog = lightbox();
-  if (dialog && event.detail.target.id === "lightbox-body" && !dialog.open) {
+  if (!dialog || event.detail.target.id !== "lightbox-body") return;
+  const url = event.detail.pathInfo.requestPath;
+  if (dialog.open) {
+    history.replaceState({ lightbox: true }, "", url);
+  } else {
+    history.pushState({ lightbox: true }, "", url);
     dialog.showModal();
   }
 });
-
-function closeLightbox() {
-  const dialog = lightbox();
-  if (dialog && dialog.open) dialog.close();
-}
 
 document.addEventListener("close", (event) => {
   if (event.target.id !== "lightbox") return;
   for (const video of event.target.querySelectorAll("video")) video.pause();
   event.target.querySelector("#lightbox-body").replaceChildren();
-  if (galleryUrl && window.location.href !== galleryUrl) history.pushState({}, "", galleryUrl);
-  galleryUrl = null;
+  // Closed by the person rather than by Back: take the item's entry off too.
+  if (history.state && history.state.lightbox) history.back();
 }, true);
+
+function closeLightbox() {
+  const dialog = lightbox();
+  if (dialog && dialog.open) dialog.close();
+}
 
 document.addEventListener("click", (event) => {
   const close = event.target.closest("#lightbox [data-close]");
@@ -71,6 +77,9 @@ document.addEventListener("keydown", (event) => {
   const link = rel && dialog.querySelector(`a[rel="${rel}"]`);
   if (link) {
     event.preventDefault();
+    // A key held down can arrive before htmx has taken over a link it just
+    // swapped in; without this the browser would follow it as a plain link.
+    htmx.process(link);
     link.click();
   }
 });

@@ -55,12 +55,31 @@ def page(browser, live_server):
 
 
 @pytest.fixture
+def new_page(browser, live_server):
+    """A page in a context of its own, for what `page` cannot change later: a phone, no JavaScript."""
+    contexts = []
+
+    def new_page(**options):
+        context = browser.new_context(base_url=live_server.url, accept_downloads=True, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        return page
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def screenshot(page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(name: str) -> Path:
+    def take(name: str, of=None, full_page: bool = True) -> Path:
+        """A PNG of `page`, or of another page given as `of`; the screen only with `full_page=False`
+        (a full-page capture stretches the viewport, which moves sticky bars and resizes dialogs)."""
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (of or page).screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

@@ -41,8 +41,12 @@ def test_sign_up_generate_see_it_live_and_download(page, worker, sign_up, screen
     assert image.width == image.height == 1024
 
     card.locator("a.open").first.click()
-    expect(page.get_by_role("link", name="Download")).to_be_visible()
-    screenshot("asset-detail")
+    lightbox = page.locator("#lightbox")
+    expect(lightbox).to_be_visible()
+    download_link = lightbox.get_by_role("link", name="Download")
+    expect(download_link).to_be_visible()
+    expect(download_link).to_have_attribute("href", card.locator("a.dl").first.get_attribute("href"))
+    screenshot("asset-detail", full_page=False)
 
 
 def test_a_moderated_prompt_says_why_without_a_reload(page, worker, sign_up, screenshot):

@@ -15,9 +15,12 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 # Wait for a video's metadata and answer its duration (NaN until the browser knows it).
+# Gallery videos load nothing until asked (preload="none"), so ask, as pressing play would.
 DURATION_JS = """video => video.readyState >= 1 ? video.duration : new Promise((resolve, reject) => {
     video.addEventListener("loadedmetadata", () => resolve(video.duration), {once: true});
     video.addEventListener("error", () => reject(new Error(`error ${video.error?.code}`)), {once: true});
+    video.preload = "metadata";
+    video.load();
 })"""
 PLAYS_JS = """async video => {
     video.muted = true;
