@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from grokstudio.studio import catalog
+from grokstudio.studio import budgets, catalog
 from grokstudio.studio.clips import CheckedClip, ClipRejected, check_clip
 from grokstudio.studio.media import CheckedImage, ImageRejected, check_reference
 from grokstudio.studio.models import Asset
@@ -47,6 +47,16 @@ class MultipleImageField(forms.FileField):
         if errors:
             raise forms.ValidationError(errors)
         return checked
+
+
+def _check_budget(form: forms.Form, kind: str, data: dict) -> None:
+    """Refuse, beside the form, a request that does not fit in what the person has left this month."""
+    if form.user is None or form.errors:
+        return
+    try:
+        budgets.check(form.user, budgets.estimate_submission(kind, data))
+    except budgets.OverBudget as exc:
+        form.add_error(None, str(exc))
 
 
 def _values(data, name: str) -> list[str]:
@@ -140,6 +150,7 @@ class ImageGenerationForm(forms.Form):
             self.add_error(
                 "references", f"{model.label} takes at most {model.max_references} reference images."
             )
+        _check_budget(self, "image", data)
         return data
 
 
@@ -267,6 +278,7 @@ class VideoGenerationForm(forms.Form):
                 self.add_error(
                     "duration", f"{model.label} makes {model.durations[0]} to {model.durations[-1]} seconds."
                 )
+        _check_budget(self, "video", data)
         return data
 
     def _missing(self, field: str, message: str) -> None:

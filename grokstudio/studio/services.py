@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from grokstudio.studio import poller
+from grokstudio.studio import budgets, poller
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.clips import CheckedClip
 from grokstudio.studio.media import CheckedImage, thumbnail_webp
@@ -66,6 +66,9 @@ def _save(asset: Asset, data: bytes, extension: str, thumbnail: bytes) -> Asset:
 
 @transaction.atomic
 def submit_image_generation(user: AbstractBaseUser, data: dict) -> Generation:
+    """Raises budgets.OverBudget (and stores nothing) when the request does not fit the budget."""
+    budgets.lock(user)
+    budgets.check(user, budgets.estimate_submission(Kind.IMAGE, data))
     references: list[CheckedImage] = data.get("references") or []
     count = len(references) + len(data.get("reference_assets") or [])
     generation = Generation.objects.create(
@@ -106,8 +109,11 @@ def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
     """Store the inputs of a video generation, the row in `pending`, and nudge a worker.
 
     `data` is a VideoGenerationForm's cleaned_data: the inputs it carries are
-    already checked, and gallery items already belong to `user`.
+    already checked, and gallery items already belong to `user`. Raises
+    budgets.OverBudget (and stores nothing) when it does not fit the budget.
     """
+    budgets.lock(user)
+    budgets.check(user, budgets.estimate_submission(Kind.VIDEO, data))
     mode = data["mode"]
     first = _input_asset(user, data.get("image"), data.get("image_asset"))
     last = _input_asset(user, data.get("last_frame"), None)
@@ -143,7 +149,16 @@ def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
 
 @transaction.atomic
 def reroll(generation: Generation) -> Generation:
-    """The same request again: same prompt, model, options and inputs, as a new generation."""
+    """The same request again: same prompt, model, options and inputs, as a new generation.
+
+    Raises budgets.OverBudget when it does not fit in what the person has left.
+    """
+    budgets.lock(generation.user)
+    references = generation.references.count() if generation.kind == Kind.IMAGE else 0
+    budgets.check(
+        generation.user,
+        budgets.estimate_usd(generation.kind, generation.model, generation.params, references),
+    )
     again = Generation.objects.create(
         user=generation.user, kind=generation.kind, prompt=generation.prompt, model=generation.model,
         params=generation.params,

@@ -19,7 +19,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling, replace_url
 
-from grokstudio.studio import archives, downloads, selectors, services
+from grokstudio.studio import archives, budgets, downloads, selectors, services
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.forms import (
     BulkForm,
@@ -117,6 +117,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
         polling=selectors.has_active(request.user),
         since=_poll_since(),
         bulk_form=BulkForm(collections=filter_form.collections),
+        **_budget(request.user),
     )
     response = render(request, "studio/gallery.html", context)
     if request.htmx and request.htmx.target == "create":  # the Image / Video switch
@@ -130,25 +131,13 @@ def generate(request: HttpRequest) -> HttpResponse:
     kind = "video" if request.POST.get("kind") == "video" else "image"
     form = _create_form(kind, request.user, request.POST, request.FILES)
     if not form.is_valid():
-        if request.htmx:
-            context = {
-                "form": form,
-                "form_kind": kind,
-                "presets": selectors.preset_assets(request.user, form.data),
-            }
-            return render(request, "studio/gallery.html#create-form", context)
-        filter_form, filters, _ = _filters(request)
-        return render(
-            request, "studio/gallery.html",
-            {"form": form, "form_kind": kind, "presets": selectors.preset_assets(request.user, form.data),
-             "page": selectors.gallery_page(request.user), "filters": filters, "filter_form": filter_form,
-             "polling": False, "since": _poll_since(), "bulk_form": BulkForm()},
-            status=400,
-        )  # fmt: skip
-    if kind == "video":
-        generation = services.submit_video_generation(request.user, form.cleaned_data)
-    else:
-        generation = services.submit_image_generation(request.user, form.cleaned_data)
+        return _refused(request, form, kind)
+    submit = services.submit_video_generation if kind == "video" else services.submit_image_generation
+    try:
+        generation = submit(request.user, form.cleaned_data)
+    except budgets.OverBudget as exc:  # another submission took the last of the budget meanwhile
+        form.add_error(None, str(exc))
+        return _refused(request, form, kind)
     if not request.htmx:
         return redirect(
             f"{reverse('studio:gallery')}?kind={kind}" if kind == "video" else reverse("studio:gallery")
@@ -159,8 +148,28 @@ def generate(request: HttpRequest) -> HttpResponse:
         "studio/generate_response.html",
         {"form": _create_form(kind, request.user, initial=initial), "form_kind": kind,
          "presets": selectors.preset_assets(request.user, initial), "generation": generation,
-         "polling": True, "since": _poll_since()},
+         "polling": True, "since": _poll_since(), **_budget(request.user)},
     )  # fmt: skip
+
+
+def _refused(request: HttpRequest, form, kind: str) -> HttpResponse:
+    """The create form again, with its messages, and nothing stored."""
+    context = {"form": form, "form_kind": kind, "presets": selectors.preset_assets(request.user, form.data),
+               **_budget(request.user)}  # fmt: skip
+    if request.htmx:
+        return render(request, "studio/gallery.html#create-form", context)
+    filter_form, filters, _ = _filters(request)
+    context.update(page=selectors.gallery_page(request.user), filters=filters, filter_form=filter_form,
+                   polling=False, since=_poll_since(), bulk_form=BulkForm())  # fmt: skip
+    return render(request, "studio/gallery.html", context, status=400)
+
+
+def _budget(user) -> dict:
+    """What the create form says about the month's budget: nothing when there is no limit."""
+    limit = budgets.limit_usd(user)
+    if limit is None:
+        return {}
+    return {"budget_limit": limit, "budget_left": max(0, limit - budgets.spent_usd(user))}
 
 
 STICKY = (
@@ -272,7 +281,11 @@ def card_menu(request: HttpRequest, generation_id: int) -> HttpResponse:
 @require_POST
 def reroll(request: HttpRequest, generation_id: int) -> HttpResponse:
     """The same request once more, as a new card at the top of the gallery."""
-    again = services.reroll(selectors.get_generation_for_user(request.user, generation_id))
+    try:
+        again = services.reroll(selectors.get_generation_for_user(request.user, generation_id))
+    except budgets.OverBudget as exc:
+        messages.error(request, str(exc))
+        return HttpResponseClientRefresh() if request.htmx else redirect("studio:gallery")
     if not request.htmx:
         messages.success(request, "Sent again with the same settings.")
         return redirect("studio:gallery")
