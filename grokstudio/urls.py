@@ -1,10 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from grokstudio.health import healthz
+
 # The studio's own routes come first: the gallery's poll is the most frequent
 # request, and URL resolution tries patterns in order.
 urlpatterns = [
     path("", include("grokstudio.studio.urls")),
     path("accounts/", include("grokstudio.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
