@@ -1,0 +1,82 @@
+"""Settings come from the environment: production safety when not debugging, Redis when REDIS_URL is set."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+SECRET = "a-production-secret-key-that-is-long-and-random-0123456789abcdef"
+
+
+def run(code: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_", "DATABASE_"))
+    }
+    environment.update(env, STUDIO_VAR_DIR=str(settings.VAR_DIR / "settings-test"))
+    argv = code.split() if code.startswith("manage.py") else ["-c", code]
+    return subprocess.run(
+        [sys.executable, *argv],
+        cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def settings_of(**env: str) -> dict:
+    code = (
+        "import json, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'grokstudio.settings'; "
+        "from django.conf import settings as s; "
+        "print(json.dumps({'debug': s.DEBUG, 'caches': s.CACHES, 'q': s.Q_CLUSTER, "
+        "'proxy': getattr(s, 'SECURE_PROXY_SSL_HEADER', None), 'hosts': s.ALLOWED_HOSTS}))"
+    )
+    result = run(code, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_deploy_checks_pass_with_debug_off_a_secret_key_and_hosts():
+    result = run(
+        "manage.py check --deploy --fail-level WARNING",
+        DJANGO_DEBUG="false", DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS="studio.example.com",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_without_a_secret_key_production_refuses_to_start():
+    result = run("manage.py check", DJANGO_DEBUG="false", DJANGO_ALLOWED_HOSTS="studio.example.com")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_the_proxy_header_is_trusted_only_when_asked():
+    assert settings_of()["proxy"] is None
+    assert settings_of(DJANGO_SECURE_PROXY_SSL_HEADER="true")["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_by_default_the_database_is_the_broker_and_caches_need_no_server():
+    values = settings_of()
+
+    assert values["q"]["orm"] == "default" and "redis" not in values["q"]
+    assert {c["BACKEND"].rsplit(".", 1)[-1] for c in values["caches"].values()} == {
+        "DatabaseCache", "FileBasedCache",
+    }  # fmt: skip
+
+
+def test_redis_url_makes_redis_the_broker_and_every_cache():
+    values = settings_of(REDIS_URL="redis://cache.internal:6379/2")
+
+    assert values["q"]["redis"] == "redis://cache.internal:6379/2" and "orm" not in values["q"]
+    for cache in values["caches"].values():
+        assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+        assert cache["LOCATION"] == "redis://cache.internal:6379/2"
+    assert len({c["KEY_PREFIX"] for c in values["caches"].values()}) == len(values["caches"])
+
+
+def test_allowed_hosts_come_from_the_environment():
+    assert settings_of(DJANGO_ALLOWED_HOSTS="a.example.com,b.example.com")["hosts"] == [
+        "a.example.com", "b.example.com",
+    ]  # fmt: skip
