@@ -44,6 +44,9 @@ def main() -> int:
             "XAI_API_KEY": emulator.api_key,
             "XAI_API_HOST": emulator.grpc_target,
             "DJANGO_SETTINGS_MODULE": "grokstudio.settings",
+            # The emulator runs without --rate-limit here: this measures the studio's
+            # overhead on top of xAI's latency, not xAI's one video start a second.
+            "STUDIO_XAI_VIDEO_RPS": "1000",
         }
         env.pop("DATABASE_URL", None)
         env.pop("STUDIO_WORKERS", None)  # the default worker count

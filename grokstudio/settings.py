@@ -223,6 +223,11 @@ STUDIO_VIDEO_POLL_INTERVAL_S = env.float("STUDIO_VIDEO_POLL_INTERVAL_S", default
 STUDIO_POLL_CONCURRENCY = env.int("STUDIO_POLL_CONCURRENCY", default=32)
 STUDIO_VIDEO_DEADLINE_S = env.float("STUDIO_VIDEO_DEADLINE_S", default=1800.0)
 STUDIO_MAX_VIDEO_UPLOAD_MB = env.int("STUDIO_MAX_VIDEO_UPLOAD_MB", default=100)
+# xAI's per-key rates, shared by every worker (grokstudio/studio/ratelimit.py),
+# and the fraction of them the studio uses, as headroom for arrival jitter.
+STUDIO_XAI_IMAGE_RPS = env.float("STUDIO_XAI_IMAGE_RPS", default=5.0)
+STUDIO_XAI_VIDEO_RPS = env.float("STUDIO_XAI_VIDEO_RPS", default=1.0)
+STUDIO_XAI_RATE_HEADROOM = env.float("STUDIO_XAI_RATE_HEADROOM", default=0.9)
 # Each person's monthly spending limit in USD unless an administrator sets
 # their own; unset means no limit.
 STUDIO_MONTHLY_BUDGET_USD = env.float("STUDIO_MONTHLY_BUDGET_USD", default=None)

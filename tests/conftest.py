@@ -59,6 +59,9 @@ def xai(settings, emulator):
     settings.XAI_API_HOST = emulator.grpc_target
     settings.XAI_EMULATOR = True
     settings.STUDIO_RETRY_BASE_DELAY_S = 0.05
+    # The emulator enforces no rates unless started with --rate-limit; the
+    # limiter's own tests set xAI's real ones.
+    settings.STUDIO_XAI_IMAGE_RPS = settings.STUDIO_XAI_VIDEO_RPS = 1000.0
     emulator.clear_faults()
     emulator.clear_calls()
     yield emulator

@@ -24,5 +24,7 @@ def cluster_env(settings, **extra: str) -> dict[str, str]:
         "XAI_API_KEY": settings.XAI_API_KEY,
         "XAI_API_HOST": settings.XAI_API_HOST,
         "STUDIO_RETRY_BASE_DELAY_S": "0.1",
+        "STUDIO_XAI_IMAGE_RPS": str(settings.STUDIO_XAI_IMAGE_RPS),
+        "STUDIO_XAI_VIDEO_RPS": str(settings.STUDIO_XAI_VIDEO_RPS),
         **extra,
     }

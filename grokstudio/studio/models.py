@@ -336,3 +336,13 @@ class PollerLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at}"
+
+
+class RateSlot(models.Model):
+    """When the next call of one kind may go to xAI: the rate limiter every worker shares."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    next_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"next {self.name} call at {self.next_at}"

@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grokstudio import xai
-from grokstudio.studio import poller
+from grokstudio.studio import poller, ratelimit
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.clips import CheckedClip, ClipRejected, check_clip
 from grokstudio.studio.media import CheckedImage, ImageRejected, check_result, data_uri
@@ -139,14 +139,23 @@ def sweep() -> int:
 # --- submitting ------------------------------------------------------------
 
 
-def _call_with_retries(generation: Generation, call: Callable[[], T], *, wait: bool = True) -> T | None:
+def _call_with_retries(
+    generation: Generation, call: Callable[[], T], *, bucket: str, wait: bool = True
+) -> T | None:
     """Claim the row and make the paid call, retrying only what xAI refused outright.
 
     Answers the call's result with the row in `submitting`, or None when the
     row is no longer ours to carry (another worker has it, it has ended, or,
     with `wait=False`, it is back in `pending` until its `next_poll_at`).
+    Each try first waits for its slot of the shared rate limiter, before the
+    claim: waiting in `submitting` would look like a lost call. With
+    `wait=False` the caller (the video poller) has taken the slot already.
     """
-    while generation.claim():
+    while True:
+        if wait:
+            ratelimit.acquire(bucket)
+        if not generation.claim():
+            return None
         try:
             return call()
         except xai.ProviderError as error:
@@ -165,7 +174,6 @@ def _call_with_retries(generation: Generation, call: Callable[[], T], *, wait: b
                 continue
             generation.fail(error.message, error.code)
             return None
-    return None
 
 
 def _submit_images(generation: Generation) -> None:
@@ -173,7 +181,8 @@ def _submit_images(generation: Generation) -> None:
     references = [_image_uri(ref.asset) for ref in generation.references.select_related("asset")]
     batch = _call_with_retries(
         generation,
-        lambda: xai.generate_images(
+        bucket=ratelimit.IMAGE,
+        call=lambda: xai.generate_images(
             prompt=generation.prompt,
             model=generation.model,
             n=generation.params.get("n", 1),
@@ -253,7 +262,7 @@ def _submit_video(generation: Generation, *, wait: bool = True) -> None:
             video_file_id=file_id if mode == VideoMode.VIDEO else None,
         )
 
-    request_id = _call_with_retries(generation, call, wait=wait)
+    request_id = _call_with_retries(generation, call, bucket=ratelimit.VIDEO, wait=wait)
     if request_id is None:
         return
     # The request_id is written before anything else happens: from here on a

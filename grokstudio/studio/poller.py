@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grokstudio import xai
+from grokstudio.studio import ratelimit
 from grokstudio.studio.models import Generation, Kind, PollerLease, Status
 from grokstudio.studio.queue import nudge_downloads, nudge_poller
 
@@ -45,6 +46,9 @@ DOWNLOAD_BATCH = 16
 # Waiting videos started per cycle, on a few threads: a burst of hundreds is
 # started in seconds without one queued task per video.
 START_BATCH = 64
+# How far ahead one cycle takes start slots of the rate limiter: the cycle waits
+# for its starts, and in-flight videos must still be polled on time.
+START_HORIZON_S = 2.0
 START_THREADS = 16
 
 
@@ -136,7 +140,9 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
                 )
 
                 if starts:
-                    list(starter.map(_start, starts))
+                    # Only as many as the shared rate limiter has slots for before the next cycle.
+                    waits = ratelimit.reserve(ratelimit.VIDEO, len(starts), within_s=START_HORIZON_S)
+                    list(starter.map(_start, starts[: len(waits)], waits))
                 due = list(
                     _in_flight()
                     .filter(next_poll_at__lte=now)
@@ -178,10 +184,12 @@ def _keep_lease(holder: str, stop: threading.Event) -> None:
         connections.close_all()  # this thread's own connections
 
 
-def _start(generation: Generation) -> None:
+def _start(generation: Generation, wait_s: float = 0.0) -> None:
     from grokstudio.studio.pipeline import start_video  # pipeline uses this module too
 
     try:
+        if wait_s > 0:
+            time.sleep(wait_s)  # its slot of the shared rate limiter
         start_video(generation)
     finally:
         connections.close_all()  # this thread's own connections
