@@ -175,6 +175,9 @@ STORAGES = {
 # views that check the owner first.
 MEDIA_ROOT = env.path("STUDIO_MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/no-public-media/"
+# Behind nginx: the internal location it serves MEDIA_ROOT from (e.g.
+# "/protected-media/"); downloads then leave through X-Accel-Redirect.
+STUDIO_ACCEL_REDIRECT_PREFIX = env.str("STUDIO_ACCEL_REDIRECT_PREFIX", default="")
 
 if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True

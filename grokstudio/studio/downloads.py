@@ -3,19 +3,29 @@
 Whole files stream with FileResponse. A `Range: bytes=...` request (what a
 `<video>` element sends to seek, and what Safari needs to play at all)
 gets 206 and only those bytes, read in chunks so memory stays flat.
+
+Behind nginx (`STUDIO_ACCEL_REDIRECT_PREFIX`, see compose.yaml), the view only
+checks the owner and answers with `X-Accel-Redirect`: nginx then sends the
+file from an internal location, ranges included, and no Python process
+carries the bytes.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 256 * 1024
 
 
 def serve(request: HttpRequest, field, *, content_type: str, filename: str | None = None) -> HttpResponse:
+    if settings.STUDIO_ACCEL_REDIRECT_PREFIX:
+        return _accel(field, content_type=content_type, filename=filename)
     size = field.size
     wanted = _single_range(request.headers.get("Range", ""), size)
     if wanted is None:
@@ -34,6 +44,16 @@ def serve(request: HttpRequest, field, *, content_type: str, filename: str | Non
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
     response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _accel(field, *, content_type: str, filename: str | None) -> HttpResponse:
+    response = HttpResponse(content_type=content_type)
+    response["X-Accel-Redirect"] = settings.STUDIO_ACCEL_REDIRECT_PREFIX + quote(field.name)
+    if filename is not None:
+        response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
