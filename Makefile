@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint format clean bench-videos bench-gallery
+.PHONY: run test test-postgres lint format clean bench-videos bench-gallery
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The same suite on a throwaway PostgreSQL 15 and Redis (Debian's postgresql-15 and redis-server).
+test-postgres: $(VENV)/.dev-installed
+	STUDIO_VAR_DIR=$(CURDIR)/var/postgres .ci/with-services $(MAKE) test
 
 bench-videos: $(VENV)/.dev-installed
 	$(PY) bench/videos.py $(if $(N),--inflight $(N)) $(if $(L),--latency $(L))

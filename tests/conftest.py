@@ -13,6 +13,15 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def empty_redis_queue(settings):
+    """With Redis as broker, tasks queued by one test would outlive its database rollback."""
+    if "redis" in settings.Q_CLUSTER:
+        from tests import queue
+
+        queue.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

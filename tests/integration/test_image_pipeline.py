@@ -17,6 +17,7 @@ from PIL import Image
 from grokstudio.studio import services, tasks
 from grokstudio.studio.media import check_reference
 from grokstudio.studio.models import Asset, Generation, Status
+from tests import queue
 from tests.factories import make_image
 
 pytestmark = pytest.mark.django_db
@@ -242,16 +243,14 @@ def test_an_unexpected_error_before_the_call_fails_the_row_without_calling_xai(o
 
 
 def test_the_sweep_nudges_stalled_rows_and_leaves_moving_ones(owner, xai, settings):
-    from django_q.models import OrmQ
-
     from grokstudio.studio import pipeline
 
     stalled, moving = submit(owner, "stalled"), submit(owner, "moving")
     Generation.objects.filter(pk=stalled.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
-    OrmQ.objects.all().delete()  # the tasks queued with the two rows were lost
+    queue.clear()  # the tasks queued with the two rows were lost
 
     assert pipeline.sweep() == 1
-    assert OrmQ.objects.count() == 1
+    assert len(queue.queued()) == 1
     assert Generation.objects.get(pk=moving.pk).status == Status.PENDING
 
     stalled = run(stalled)  # what the nudged task does

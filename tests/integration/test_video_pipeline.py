@@ -20,6 +20,7 @@ from grokstudio.studio import poller, services, tasks
 from grokstudio.studio.clips import check_clip
 from grokstudio.studio.media import check_reference
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
+from tests import queue
 from tests.factories import make_clip, make_image
 from tests.integration.videos import drive, submit_video
 
@@ -518,13 +519,11 @@ def late_start_request() -> str:
 
 
 def test_the_sweep_leaves_waiting_videos_to_the_poller(owner, xai):
-    from django_q.models import OrmQ
-
     from grokstudio.studio import pipeline
 
     waiting = submit_video(owner, duration=1)
     Generation.objects.filter(pk=waiting.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
-    OrmQ.objects.all().delete()
+    queue.clear()
 
     assert pipeline.sweep() == 0
-    assert [task.func() for task in OrmQ.objects.all()] == ["grokstudio.studio.tasks.poll_videos"]
+    assert [task["func"] for task in queue.queued()] == ["grokstudio.studio.tasks.poll_videos"]

@@ -6,11 +6,11 @@ import html
 import re
 
 import pytest
-from django_q.models import OrmQ
 
 from grokstudio.studio import services
 from grokstudio.studio.media import check_reference
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
+from tests import queue
 from tests.factories import make_generation, make_image
 
 
@@ -98,12 +98,15 @@ def test_it_leaves_the_original_as_it_was(owner_client, edit):
     assert len(inputs(edit)) == 3
 
 
-def test_an_image_reroll_queues_one_task_for_the_new_row(owner_client, edit):
-    owner_client.post(url(edit))
+def test_an_image_reroll_queues_one_task_for_the_new_row(
+    owner_client, edit, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(url(edit))
 
-    task = OrmQ.objects.get()
-    assert task.func() == "grokstudio.studio.tasks.run_generation"
-    assert task.args() == (the_reroll().pk,)
+    (task,) = queue.queued()
+    assert task["func"] == "grokstudio.studio.tasks.run_generation"
+    assert task["args"] == (the_reroll().pk,)
 
 
 def test_a_failed_generation_can_be_tried_again(owner_client, owner):
@@ -129,7 +132,7 @@ def test_a_video_reroll_is_pending_with_its_inputs_and_queues_no_image_task(owne
     again = the_reroll()
     assert (again.kind, again.model, again.params) == (Kind.VIDEO, "grok-imagine-video-1.5", params)
     assert inputs(again) == [(first.pk, "first_frame", 0), (last.pk, "last_frame", 1)]
-    assert not OrmQ.objects.exists()  # the video poller starts waiting videos, not a task per row
+    assert not queue.queued()  # the video poller starts waiting videos, not a task per row
 
 
 def test_htmx_prepends_the_new_card_and_starts_polling(owner_client, edit):
@@ -156,4 +159,4 @@ def test_another_users_generation_is_not_found_and_not_sent(stranger_client, edi
 
     assert response.status_code == 404
     assert Generation.objects.count() == count
-    assert not OrmQ.objects.exists()
+    assert not queue.queued()

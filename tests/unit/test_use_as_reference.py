@@ -7,9 +7,9 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_q.models import OrmQ
 
 from grokstudio.studio.models import Asset, Generation, Reference
+from tests import queue
 from tests.factories import make_generation, make_image
 
 GENERATE = "/generate/"
@@ -46,11 +46,14 @@ def test_it_opens_the_create_form_with_the_image_attached(owner_client, owner):
     assert attached(response) == [str(image.pk)]
 
 
-def test_submitting_with_the_image_makes_an_edit_of_it(owner_client, owner):
+def test_submitting_with_the_image_makes_an_edit_of_it(
+    owner_client, owner, django_capture_on_commit_callbacks
+):
     image = own_image(owner)
     assets = Asset.objects.count()
 
-    response = owner_client.post(GENERATE, {**VALID, "reference_assets": image.pk}, headers=HTMX)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(GENERATE, {**VALID, "reference_assets": image.pk}, headers=HTMX)
 
     assert response.status_code == 200
     generation = Generation.objects.get(prompt=VALID["prompt"])
@@ -59,7 +62,7 @@ def test_submitting_with_the_image_makes_an_edit_of_it(owner_client, owner):
         (image.pk, Reference.Role.REFERENCE, 0)
     ]
     assert Asset.objects.count() == assets  # the gallery file itself, not a copy
-    assert OrmQ.objects.get().args() == (generation.pk,)
+    assert [task["args"] for task in queue.queued()] == [(generation.pk,)]
 
 
 def test_gallery_images_come_before_fresh_uploads(owner_client, owner):
@@ -114,7 +117,7 @@ def test_a_reference_that_is_not_ones_own_image_is_refused_and_nothing_stored(
     assert Generation.objects.count() == generations
     assert Asset.objects.count() == assets
     assert sorted(media_root.rglob("*")) == files
-    assert not OrmQ.objects.exists()
+    assert not queue.queued()
 
 
 def test_a_video_named_as_a_reference_is_left_out_of_the_form(owner_client, owner):
