@@ -171,6 +171,26 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# S3-compatible object storage (AWS, MinIO, ...) for media when a bucket is
+# named. Objects stay private; they leave through the same owner-checked views.
+STUDIO_S3_BUCKET = env.str("STUDIO_S3_BUCKET", default="")
+if STUDIO_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STUDIO_S3_BUCKET,
+            "endpoint_url": env.str("STUDIO_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("STUDIO_S3_REGION", default="") or None,
+            # Empty: boto3 finds credentials itself (AWS_* variables, an instance role).
+            "access_key": env.str("STUDIO_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("STUDIO_S3_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+            "addressing_style": env.str("STUDIO_S3_ADDRESSING_STYLE", default="") or None,
+            # A download is read through a temporary file: at most this much in memory.
+            "max_memory_size": 4 * 1024 * 1024,
+        },
+    }
 # Media is private: no URL pattern serves MEDIA_ROOT; files leave through
 # views that check the owner first.
 MEDIA_ROOT = env.path("STUDIO_MEDIA_ROOT", default=VAR_DIR / "media")

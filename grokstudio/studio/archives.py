@@ -10,6 +10,7 @@ of breaking the download.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from zipstream import ZipStream
 from grokstudio.studio.models import Asset, Generation, Status
 
 CHUNK_BYTES = 256 * 1024
+log = logging.getLogger(__name__)
 
 
 def _chunks(name: str) -> Iterator[bytes]:
@@ -62,7 +64,8 @@ def _add(archive: Archive, asset: Asset) -> None:
     name = asset.download_name()
     try:
         size = default_storage.size(asset.file.name)
-    except OSError:
+    except Exception:  # a missing file: OSError on disk, botocore's ClientError on S3
+        log.warning("archive: %s is missing from storage", asset.file.name)
         archive.skipped.append(f"{name}: the file is missing from storage.")
         return
     archive.stream.add(_chunks(asset.file.name), name, size=size)
