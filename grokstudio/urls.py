@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from grokstudio import admin_views
 from grokstudio.health import healthz
 
 # The studio's own routes come first: the gallery's poll is the most frequent
@@ -8,6 +9,7 @@ from grokstudio.health import healthz
 urlpatterns = [
     path("", include("grokstudio.studio.urls")),
     path("accounts/", include("grokstudio.accounts.urls")),
+    path("admin/workers/", admin.site.admin_view(admin_views.workers), name="admin-workers"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
