@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django_q",
     "grokstudio.accounts",
     "grokstudio.studio",
+    "grokstudio.api",
+    "ninja",
 ]
 
 MIDDLEWARE = [

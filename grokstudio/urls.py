@@ -2,13 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 
 from grokstudio import admin_views
+from grokstudio.api import views as api_views
+from grokstudio.api.api import api
 from grokstudio.health import healthz
 
 # The studio's own routes come first: the gallery's poll is the most frequent
 # request, and URL resolution tries patterns in order.
 urlpatterns = [
     path("", include("grokstudio.studio.urls")),
+    path("xai/", api.urls),
     path("accounts/", include("grokstudio.accounts.urls")),
+    path("accounts/api-tokens/", api_views.tokens, name="api-tokens"),
+    path("accounts/api-tokens/<int:token_id>/revoke", api_views.revoke, name="api-token-revoke"),
     path("admin/workers/", admin.site.admin_view(admin_views.workers), name="admin-workers"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -38,23 +38,38 @@ def owners_objects(owner) -> dict[str, int]:
     )
     collection = Collection.objects.create(user=owner, name="mine")
     collection.generations.add(generation)
-    return {"generation_id": generation.pk, "asset_id": asset.pk, "collection_id": collection.pk}
+    from grokstudio.api.models import ApiToken
+
+    token, _ = ApiToken.issue(owner, "mine")
+    return {
+        "generation_id": generation.pk, "asset_id": asset.pk, "collection_id": collection.pk,
+        "token_id": token.pk,
+    }  # fmt: skip
 
 
 def test_the_sweep_finds_the_routes_it_is_meant_to_guard():
     routes = [route for route, _ in routes_with_ids()]
     assert "g/<int:generation_id>/" in routes
     assert "a/<int:asset_id>/download" in routes
+    assert "xai/tasks/<task_id>" in routes
 
 
-def test_every_route_with_an_id_answers_404_to_another_user(stranger_client, owners_objects):
+def test_every_route_with_an_id_answers_404_to_another_user(stranger_client, stranger, owners_objects):
+    from django.test import Client
+
+    from grokstudio.api.models import ApiToken
+
+    # The task API signs scripts in with a token, not a session: the stranger has one too.
+    stranger_script = Client(headers={"Authorization": f"Bearer {ApiToken.issue(stranger, 'theirs')[1]}"})
+    objects = {**owners_objects, "task_id": owners_objects["generation_id"]}
     for route, names in routes_with_ids():
-        missing = [name for name in names if name not in owners_objects]
+        missing = [name for name in names if name not in objects]
         assert not missing, f"{route}: give this test an owner's object for {missing}"
         path = "/" + route
         for name in names:
-            path = path.replace(f"<int:{name}>", str(owners_objects[name]))
-        answers = {method: getattr(stranger_client, method)(path).status_code for method in ("get", "post")}
+            path = path.replace(f"<int:{name}>", str(objects[name])).replace(f"<{name}>", str(objects[name]))
+        client = stranger_script if route.startswith("xai/") else stranger_client
+        answers = {method: getattr(client, method)(path).status_code for method in ("get", "post")}
         # A method the route does not take may answer 405 before anything is looked up.
         assert set(answers.values()) <= {404, 405} and 404 in answers.values(), (route, answers)
     # Nothing the stranger tried changed the owner's objects.
@@ -63,3 +78,6 @@ def test_every_route_with_an_id_answers_404_to_another_user(stranger_client, own
     assert Collection.objects.get(pk=owners_objects["collection_id"]).name == "mine"
     assert generation.collections.count() == 1
     assert Asset.objects.filter(pk=owners_objects["asset_id"]).exists()
+    from grokstudio.api.models import ApiToken
+
+    assert ApiToken.objects.get(pk=owners_objects["token_id"]).revoked_at is None

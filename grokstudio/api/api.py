@@ -1,0 +1,264 @@
+"""The task API for scripts: /xai/images, /xai/tasks, shaped like the hosted Grok Imagine task API.
+
+A script authenticates with `Authorization: Bearer <token>` (no cookie, no CSRF
+token). A task is a Generation like any other: it goes through the create
+form's validation (the one model table), the person's budget, the shared
+rate limiter and the same pipeline, and it appears live in their gallery.
+Every error is JSON with a stable `code` and a human `message`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import datetime
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+from pydantic import Field
+
+from grokstudio.api.models import ApiToken
+from grokstudio.studio import budgets, catalog, downloads, selectors, services
+from grokstudio.studio.forms import ImageGenerationForm
+from grokstudio.studio.models import Generation, Status
+
+# The studio's states in the task API's words.
+STATUS_WORDS = {
+    Status.PENDING: "pending",
+    Status.SUBMITTING: "assigned",
+    Status.PROCESSING: "processing",
+    Status.DOWNLOADING: "processing",
+    Status.COMPLETED: "completed",
+    Status.FAILED: "failed",
+    Status.CANCELLED: "cancelled",
+    Status.TIMEOUT: "timeout",
+}
+DATA_URI = re.compile(r"^data:(?P<type>image/[a-z0-9.+-]+);base64,(?P<data>.*)$", re.S | re.I)
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = ApiToken.authenticate(token)
+        if found is not None:
+            request.user = found.user
+        return found
+
+
+api = NinjaAPI(
+    title="Grok Studio task API",
+    version="1",
+    description=__doc__,
+    auth=TokenAuth(),
+    urls_namespace="xai",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, **extra) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+def _error(request, status: int, code: str, message: str, **extra) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc: ApiError):
+    return _error(request, exc.status, exc.code, exc.message, **exc.extra)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request, exc):
+    response = _error(request, 401, "unauthorized", "Send a valid API token: Authorization: Bearer <token>.")
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    if exc.status_code == 400:
+        return _error(request, 400, "bad_request", "The request body is not valid JSON.")
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+def _field(location) -> str:
+    """A validation error's field as the request names it ("body.payload.prompt" -> "prompt")."""
+    parts = [str(part) for part in location]
+    while parts and parts[0] in ("body", "query", "path", "payload"):
+        parts.pop(0)
+    return ".".join(parts)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc: ValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    where = _field(first.get("loc", ())) or "body"
+    errors = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]
+    message = f"{where}: {first.get('msg', 'invalid value')}"
+    return _error(request, 422, "invalid_request", message, errors=errors)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, "not_found", "No such task in your studio.")
+
+
+# --- schemas -------------------------------------------------------------------
+
+
+class ImageTaskIn(Schema):
+    prompt: str = Field(..., description="What to draw, at most 1,000 characters.")
+    model: str = Field(catalog.DEFAULT_IMAGE_MODEL, description="An image model of the studio's table.")
+    aspectRatio: str | None = Field(None, description="e.g. 1:1, 16:9; omit to keep a reference's shape.")
+    resolution: str = Field(catalog.DEFAULT_IMAGE_RESOLUTION, description="1k or 2k.")
+    n: int = Field(1, description="How many images, 1 to 10.")
+    images: list[str | int] = Field(
+        default_factory=list,
+        description="References: data: URIs (PNG, JPEG, WebP) or ids of your own gallery images.",
+    )
+
+
+class ResultOut(Schema):
+    assetId: int
+    url: str
+    contentType: str
+    width: int
+    height: int
+    durationS: float | None = None
+    sizeBytes: int
+
+
+class TaskOut(Schema):
+    taskId: str
+    kind: str
+    status: str
+    progress: int
+    model: str
+    prompt: str
+    createdAt: datetime
+    updatedAt: datetime
+    results: list[ResultOut]
+    costUsd: float | None = None
+    errorCode: str | None = None
+    errorMessage: str | None = None
+
+
+def task_json(request: HttpRequest, generation: Generation) -> dict:
+    ended_badly = generation.status in (Status.FAILED, Status.CANCELLED, Status.TIMEOUT)
+    results = []
+    if generation.status == Status.COMPLETED:
+        for asset in generation.outputs.all():
+            url = request.build_absolute_uri(reverse("xai:file", args=[asset.pk]))
+            results.append({
+                "assetId": asset.pk, "url": url, "contentType": asset.content_type, "width": asset.width,
+                "height": asset.height, "durationS": asset.duration_s, "sizeBytes": asset.size_bytes,
+            })  # fmt: skip
+    return {
+        "taskId": str(generation.pk), "kind": generation.kind, "status": STATUS_WORDS[generation.status],
+        "progress": 100 if generation.status == Status.COMPLETED else generation.progress,
+        "model": generation.model, "prompt": generation.prompt, "createdAt": generation.created_at,
+        "updatedAt": generation.updated_at, "results": results, "costUsd": generation.cost_usd,
+        "errorCode": generation.error_code or None if ended_badly else None,
+        "errorMessage": generation.message or None if ended_badly else None,
+    }  # fmt: skip
+
+
+# --- references ----------------------------------------------------------------
+
+
+def _references(images: list[str | int]) -> tuple[list[SimpleUploadedFile], list[str]]:
+    """Uploaded files from data: URIs, and gallery ids; an http(s) URL is never fetched."""
+    files, ids = [], []
+    for position, image in enumerate(images):
+        value = str(image).strip()
+        if value.isascii() and value.isdigit():
+            ids.append(value)
+            continue
+        if value.lower().startswith(("http://", "https://")):
+            raise ApiError(
+                422, "url_not_allowed",
+                f"images[{position}]: the studio does not fetch URLs; send the image as a data: URI "
+                "or give the id of an image in your gallery.",
+            )  # fmt: skip
+        match = DATA_URI.match(value)
+        if not match:
+            raise ApiError(422, "invalid_image", f"images[{position}]: expected a data: URI or a gallery id.")
+        try:
+            data = base64.b64decode(match["data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ApiError(422, "invalid_image", f"images[{position}]: the base64 data is damaged.") from None
+        files.append(SimpleUploadedFile(f"reference-{position + 1}", data, content_type=match["type"]))
+    return files, ids
+
+
+def _form_error(form) -> ApiError:
+    fields = {"aspect_ratio": "aspectRatio", "references": "images", "reference_assets": "images"}
+    errors = [
+        {"field": fields.get(name, name) if name != "__all__" else "", "message": str(message)}
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+    first = errors[0]
+    code = "over_budget" if "monthly budget" in first["message"] else "invalid_request"
+    message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return ApiError(422, code, message, errors=errors)
+
+
+# --- endpoints -------------------------------------------------------------------
+
+
+@api.post("/images", response={200: TaskOut, 401: ErrorOut, 422: ErrorOut}, summary="Generate images")
+def create_images(request: HttpRequest, payload: ImageTaskIn):
+    files, ids = _references(payload.images)
+    data = MultiValueDict({
+        "prompt": [payload.prompt], "model": [payload.model], "aspect_ratio": [payload.aspectRatio or ""],
+        "resolution": [payload.resolution.lower()], "n": [str(payload.n)], "reference_assets": ids,
+    })  # fmt: skip
+    form = ImageGenerationForm(data, MultiValueDict({"references": files}), user=request.user)
+    if not form.is_valid():
+        raise _form_error(form)
+    try:
+        generation = services.submit_image_generation(request.user, form.cleaned_data)
+    except budgets.OverBudget as exc:
+        raise ApiError(422, "over_budget", str(exc)) from None
+    return task_json(request, selectors.get_generation_for_user(request.user, generation.pk))
+
+
+def _task(request: HttpRequest, task_id: str) -> dict:
+    if not (task_id.isascii() and task_id.isdigit() and len(task_id) < 19):
+        raise Http404
+    return task_json(request, selectors.get_generation_for_user(request.user, int(task_id)))
+
+
+@api.get("/tasks/{task_id}", response={200: TaskOut, 401: ErrorOut, 404: ErrorOut}, summary="One task")
+def get_task(request: HttpRequest, task_id: str):
+    return _task(request, task_id)
+
+
+@api.get("/tasks", response={200: TaskOut, 401: ErrorOut, 404: ErrorOut}, summary="One task, by ?taskId=")
+def get_task_by_query(request: HttpRequest, taskId: str):
+    return _task(request, taskId)
+
+
+@api.get(
+    "/files/{asset_id}", response={401: ErrorOut, 404: ErrorOut}, url_name="file", summary="A result file"
+)
+def get_file(request: HttpRequest, asset_id: int):
+    asset = selectors.get_asset_for_user(request.user, asset_id)
+    return downloads.serve(
+        request, asset.file, content_type=asset.content_type, filename=asset.download_name()
+    )

@@ -1,0 +1,150 @@
+"""The task API with personal tokens, through the real pipeline and the emulator."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+from grokstudio.api.models import ApiToken
+from grokstudio.studio import tasks
+from grokstudio.studio.models import Generation
+from tests.factories import make_image
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def secret(owner) -> str:
+    return ApiToken.issue(owner, "script")[1]
+
+
+@pytest.fixture
+def api(secret) -> Client:
+    """A script's client: a Bearer token, no cookie, no CSRF token."""
+    return Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {secret}"})
+
+
+def post(client: Client, path: str, body: dict):
+    return client.post(path, body, content_type="application/json")
+
+
+def test_an_image_task_is_created_polled_to_completion_and_downloaded(api, owner, xai):
+    created = post(api, "/xai/images", {"prompt": "A lighthouse at dusk", "aspectRatio": "16:9"})
+
+    assert created.status_code == 200, created.content
+    task = created.json()
+    assert task["status"] == "pending" and task["results"] == []
+    generation = Generation.objects.get(pk=int(task["taskId"]))
+    assert generation.user == owner and generation.params["aspect_ratio"] == "16:9"
+
+    tasks.run_generation(generation.pk)  # what a worker does with the queued task
+    done = api.get(f"/xai/tasks?taskId={task['taskId']}").json()
+    assert done["status"] == "completed" and done["progress"] == 100
+    assert done == api.get(f"/xai/tasks/{task['taskId']}").json()
+    (result,) = done["results"]
+    downloaded = api.get(result["url"].removeprefix("http://testserver"))
+    image = Image.open(io.BytesIO(b"".join(downloaded.streaming_content)))
+    assert image.size == (result["width"], result["height"]) and image.width > image.height
+    assert done["costUsd"] > 0
+
+
+def test_a_data_uri_reference_makes_an_edit(api, xai):
+    uri = "data:image/png;base64," + base64.b64encode(make_image("PNG", size=(64, 48))).decode()
+
+    task = post(api, "/xai/images", {"prompt": "Make it night", "images": [uri]}).json()
+
+    assert Generation.objects.get(pk=int(task["taskId"])).params["mode"] == "edit"
+
+
+@pytest.mark.parametrize(
+    ("headers", "why"),
+    [
+        ({}, "missing"),
+        ({"Authorization": "Bearer"}, "malformed"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, "not bearer"),
+        ({"Authorization": "Bearer gs_00000000_not-a-real-secret"}, "wrong"),
+    ],
+)
+def test_a_request_without_a_valid_token_gets_json_401_never_a_sign_in_page(db, headers, why):
+    response = Client(headers=headers).get("/xai/tasks/1")
+
+    assert response.status_code == 401, why
+    assert response.json()["code"] == "unauthorized"
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_revoked_token_gets_401(api, owner, secret):
+    ApiToken.objects.get(user=owner).revoke()
+
+    assert api.get("/xai/tasks/1").status_code == 401
+
+
+def test_another_users_task_is_404_json(api, stranger):
+    theirs = Generation.objects.create(user=stranger, prompt="theirs", model="grok-imagine-image")
+
+    for path in (f"/xai/tasks/{theirs.pk}", f"/xai/tasks?taskId={theirs.pk}", "/xai/tasks/abc"):
+        response = api.get(path)
+        assert response.status_code == 404 and response.json()["code"] == "not_found", path
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "field"),
+    [
+        ({"aspectRatio": "16:9"}, "invalid_request", "prompt"),
+        ({"prompt": "x", "aspectRatio": "5:4"}, "invalid_request", "aspectRatio"),
+        ({"prompt": "x", "n": 11}, "invalid_request", "n"),
+        ({"prompt": "x", "model": "dall-e"}, "invalid_request", "model"),
+        ({"prompt": "x", "images": ["https://example.com/cat.png"]}, "url_not_allowed", None),
+        ({"prompt": "x", "images": ["data:image/png;base64,@@@"]}, "invalid_image", None),
+        ({"prompt": "x", "images": ["data:image/png;base64,aGVsbG8="]}, "invalid_request", "images"),
+        ({"prompt": "x" * 1001}, "invalid_request", "prompt"),
+    ],
+)
+def test_bad_input_is_a_422_with_a_stable_code_and_nothing_is_stored(api, body, code, field):
+    response = post(api, "/xai/images", body)
+
+    assert response.status_code == 422, response.content
+    error = response.json()
+    assert error["code"] == code and error["message"]
+    if field:
+        assert field in {e["field"] for e in error["errors"]}
+    assert not Generation.objects.exists()
+
+
+def test_a_malformed_json_body_is_a_422_not_a_500(api):
+    response = api.post("/xai/images", "{not json", content_type="application/json")
+
+    assert response.status_code in (400, 422)
+    assert response.json()["code"] in ("invalid_request", "bad_request")
+
+
+def test_the_tokens_page_shows_a_secret_once_and_keeps_only_its_digest(owner_client, owner):
+    page = owner_client.post("/accounts/api-tokens/", {"name": "nightly batch"})
+
+    token = ApiToken.objects.get(user=owner, name="nightly batch")
+    shown = page.text.split('<code id="new-token">')[1].split("</code>")[0]
+    assert shown.startswith(token.prefix + "_") and ApiToken.authenticate(shown) == token
+    assert shown not in str(ApiToken.objects.filter(pk=token.pk).values().get())
+    assert page["Cache-Control"] == "no-store"
+    again = owner_client.get("/accounts/api-tokens/")
+    assert shown not in again.text and f"{token.prefix}…" in again.text
+
+
+def test_revoking_from_the_page(owner_client, owner, secret):
+    token = ApiToken.objects.get(user=owner)
+
+    owner_client.post(f"/accounts/api-tokens/{token.pk}/revoke")
+
+    assert ApiToken.authenticate(secret) is None
+
+
+def test_the_schema_and_the_docs_are_served_from_the_studio_itself(client, db):
+    schema = client.get("/xai/openapi.json").json()
+    docs = client.get("/xai/docs").text
+
+    assert schema["openapi"].startswith("3.") and "/xai/images" in schema["paths"]
+    assert "/static/ninja/swagger-ui" in docs and "cdn" not in docs.lower()
