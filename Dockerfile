@@ -26,6 +26,10 @@ COPY --from=build /app /app
 WORKDIR /app
 USER studio
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+# Asks as the first allowed host: any other Host header is refused by Django.
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import os, sys, urllib.request as u; \
+host = os.environ.get('DJANGO_ALLOWED_HOSTS', 'localhost').split(',')[0].strip(); \
+r = u.urlopen(u.Request('http://127.0.0.1:' + os.environ.get('PORT', '8000') + '/healthz', headers={'Host': host})); \
+sys.exit(r.status != 200)"
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 CMD ["web"]

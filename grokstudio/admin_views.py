@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django_q.models import Failure, OrmQ
 from django_q.status import Stat
@@ -26,8 +27,14 @@ def workers(request: HttpRequest) -> HttpResponse:
         }
         for stat in clusters
     ]  # fmt: skip
+    try:
+        # django-q2 lists queued tasks in the admin only when the database is the broker.
+        queued_url = reverse("admin:django_q_ormq_changelist")
+    except NoReverseMatch:
+        queued_url = None
     context = {
         **admin.site.each_context(request),
+        "queued_url": queued_url,
         "title": "Workers",
         "clusters": rows,
         "failed": Failure.objects.count(),

@@ -206,6 +206,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Health probes come from inside (a container's own check, a load balancer) over HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
@@ -252,7 +254,7 @@ STUDIO_MAX_VIDEO_UPLOAD_MB = env.int("STUDIO_MAX_VIDEO_UPLOAD_MB", default=100)
 # and the fraction of them the studio uses, as headroom for arrival jitter.
 STUDIO_XAI_IMAGE_RPS = env.float("STUDIO_XAI_IMAGE_RPS", default=5.0)
 STUDIO_XAI_VIDEO_RPS = env.float("STUDIO_XAI_VIDEO_RPS", default=1.0)
-STUDIO_XAI_RATE_HEADROOM = env.float("STUDIO_XAI_RATE_HEADROOM", default=0.9)
+STUDIO_XAI_RATE_HEADROOM = env.float("STUDIO_XAI_RATE_HEADROOM", default=0.85)
 # Each person's monthly spending limit in USD unless an administrator sets
 # their own; unset means no limit.
 STUDIO_MONTHLY_BUDGET_USD = env.float("STUDIO_MONTHLY_BUDGET_USD", default=None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from grokstudio.accounts.models import Budget
@@ -30,7 +30,7 @@ def estimate_usd(kind: str, model: str, params: dict, references: int = 0) -> De
     """What xAI will probably charge, from the model table's prices."""
     if kind == Kind.VIDEO:
         video = catalog.VIDEO_MODELS.get(model)
-        seconds = params.get("duration") or catalog.DEFAULT_VIDEO_DURATION
+        seconds = params.get("duration") or params.get("source_seconds") or catalog.DEFAULT_VIDEO_DURATION
         return Decimal(str(video.usd_per_second if video else 0)) * seconds
     image = catalog.IMAGE_MODELS.get(model)
     price = Decimal(str(image.usd_per_image if image else 0))
@@ -66,7 +66,12 @@ def spent_usd(user) -> Decimal:
         user=user, created_at__gte=now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     )
     reported = month.exclude(status__in=ACTIVE_STATUSES).aggregate(t=Sum("cost_usd_ticks"))["t"] or 0
-    at_work = month.filter(status__in=ACTIVE_STATUSES).annotate(inputs=Count("references"))
+    # Still at work, or ended without a reported cost after reaching xAI (cancelled or timed
+    # out while rendering, an answer lost): xAI may well bill those, so their estimates count.
+    unreported = Q(status__in=ACTIVE_STATUSES) | (
+        Q(cost_usd_ticks=None) & (~Q(request_id="") | Q(error_code="outcome_unknown"))
+    )
+    at_work = month.filter(unreported).annotate(inputs=Count("references"))
     pending = sum(
         (estimate_usd(g.kind, g.model, g.params, g.inputs) for g in at_work.only("kind", "model", "params")),
         Decimal(0),

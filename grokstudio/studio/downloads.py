@@ -16,6 +16,7 @@ import re
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
@@ -24,7 +25,8 @@ _CHUNK = 256 * 1024
 
 
 def serve(request: HttpRequest, field, *, content_type: str, filename: str | None = None) -> HttpResponse:
-    if settings.STUDIO_ACCEL_REDIRECT_PREFIX:
+    # nginx can only send files it can see: local media, not objects in a bucket.
+    if settings.STUDIO_ACCEL_REDIRECT_PREFIX and isinstance(field.storage, FileSystemStorage):
         return _accel(field, content_type=content_type, filename=filename)
     size = field.size
     wanted = _single_range(request.headers.get("Range", ""), size)

@@ -59,6 +59,11 @@ def _check_budget(form: forms.Form, kind: str, data: dict) -> None:
         form.add_error(None, str(exc))
 
 
+def _plausible_id(value: str) -> bool:
+    """A positive integer a database id column can hold."""
+    return value.isascii() and value.isdigit() and len(value) < 19
+
+
 def _values(data, name: str) -> list[str]:
     """Every value sent for `name`, from a QueryDict or a plain dict."""
     values = data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
@@ -119,7 +124,10 @@ class ImageGenerationForm(forms.Form):
         # Any id is a valid choice here; `clean` keeps only the user's own images.
         values = _values(self.data, self.add_prefix("reference_assets")) if self.is_bound else []
         values += [str(v) for v in self.initial.get("reference_assets", [])]
-        self.fields["reference_assets"].choices = [(v, v) for v in values]
+        # Only plausible ids are choices: anything else is "not in your gallery", never a database error.
+        self.fields["reference_assets"].choices = [(v, v) for v in values if _plausible_id(v)]
+        not_yours = "That image is not in your gallery."
+        self.fields["reference_assets"].error_messages["invalid_choice"] = not_yours
 
     def clean_reference_assets(self) -> list[Asset]:
         ids = list(dict.fromkeys(self.cleaned_data.get("reference_assets") or []))
@@ -404,7 +412,7 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Any number is a choice here: ids that are not the user's are left out by the service.
         values = _values(self.data, "ids") if self.is_bound else []
-        self.fields["ids"].choices = [(v, v) for v in values if v.isascii() and v.isdigit() and len(v) < 19]
+        self.fields["ids"].choices = [(v, v) for v in values if _plausible_id(v)]
         self.fields["ids"].error_messages["invalid_choice"] = "Those items are not in your gallery."
         self.fields["collection"].choices = [("", "—"), *[(c.pk, c.name) for c in collections]]
         self.collections = {c.pk: c for c in collections}

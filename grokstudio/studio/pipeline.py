@@ -124,8 +124,11 @@ def sweep() -> int:
         started_at__lt=now - timedelta(seconds=settings.XAI_TIMEOUT_S) - SUBMIT_GRACE,
     )
     # Waiting videos belong to the poller (ensure_running below), not to tasks.
+    # A pending image whose next_poll_at is ahead is held by a worker waiting for its
+    # rate-limit slot or its retry: nudging it again would only waste a slot.
     stalled = Generation.objects.filter(updated_at__lt=now - STALE_AFTER).filter(
-        Q(status=Status.DOWNLOADING) | Q(status=Status.PENDING, kind=Kind.IMAGE)
+        Q(status=Status.DOWNLOADING)
+        | (Q(status=Status.PENDING, kind=Kind.IMAGE) & (Q(next_poll_at=None) | Q(next_poll_at__lt=now)))
     )
     ids = list(lost_calls.values_list("pk", flat=True)[:1000]) + list(
         stalled.values_list("pk", flat=True)[:1000]
@@ -153,7 +156,9 @@ def _call_with_retries(
     """
     while True:
         if wait:
-            ratelimit.acquire(bucket)
+            if not Generation.objects.filter(pk=generation.pk, status=Status.PENDING).exists():
+                return None  # another worker has it, or it ended: no slot for it
+            ratelimit.acquire(bucket, on_wait=lambda seconds: _waiting_for_slot(generation, seconds))
         if not generation.claim():
             return None
         try:
@@ -174,6 +179,13 @@ def _call_with_retries(
                 continue
             generation.fail(error.message, error.code)
             return None
+
+
+def _waiting_for_slot(generation: Generation, seconds: float) -> None:
+    """Say on the row when its slot comes: the sweep leaves a row alone that a worker holds."""
+    Generation.objects.filter(pk=generation.pk, status=Status.PENDING).update(
+        next_poll_at=timezone.now() + timedelta(seconds=seconds)
+    )
 
 
 def _submit_images(generation: Generation) -> None:

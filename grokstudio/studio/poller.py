@@ -139,10 +139,14 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
                     .prefetch_related("references__asset")[:START_BATCH]
                 )
 
+                started = 0
                 if starts:
-                    # Only as many as the shared rate limiter has slots for before the next cycle.
-                    waits = ratelimit.reserve(ratelimit.VIDEO, len(starts), within_s=START_HORIZON_S)
+                    # Only as many as the shared rate limiter has slots for before the next cycle
+                    # (at least one slot ahead, however slow the rate).
+                    horizon = max(START_HORIZON_S, ratelimit.interval_s(ratelimit.VIDEO))
+                    waits = ratelimit.reserve(ratelimit.VIDEO, len(starts), within_s=horizon)
                     list(starter.map(_start, starts[: len(waits)], waits))
+                    started = len(waits)
                 due = list(
                     _in_flight()
                     .filter(next_poll_at__lte=now)
@@ -151,7 +155,10 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
                 )
                 if due:
                     _poll(pool, due)
-                if starts or due:
+                if started or due:
+                    continue
+                if starts:  # videos wait, but every slot ahead is taken (by task-path starts)
+                    time.sleep(0.5)
                     continue
                 if not _active().exists():
                     return

@@ -13,6 +13,7 @@ xAI a little later than they leave, and not all equally late.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,9 +26,10 @@ IMAGE = "image"
 VIDEO = "video"
 
 
-def _interval(bucket: str) -> timedelta:
+def interval_s(bucket: str) -> float:
+    """Seconds between two slots of `bucket`."""
     rate = settings.STUDIO_XAI_IMAGE_RPS if bucket == IMAGE else settings.STUDIO_XAI_VIDEO_RPS
-    return timedelta(seconds=1 / (rate * settings.STUDIO_XAI_RATE_HEADROOM))
+    return 1 / (rate * settings.STUDIO_XAI_RATE_HEADROOM)
 
 
 def reserve(bucket: str, count: int = 1, *, within_s: float | None = None) -> list[float]:
@@ -36,7 +38,7 @@ def reserve(bucket: str, count: int = 1, *, within_s: float | None = None) -> li
     With `within_s`, only slots that start within that many seconds are taken,
     so a caller with other work (the video poller) never queues far ahead.
     """
-    interval = _interval(bucket)
+    interval = timedelta(seconds=interval_s(bucket))
     with transaction.atomic():
         now = timezone.now()
         RateSlot.objects.get_or_create(name=bucket, defaults={"next_at": now})
@@ -51,8 +53,10 @@ def reserve(bucket: str, count: int = 1, *, within_s: float | None = None) -> li
     return waits
 
 
-def acquire(bucket: str) -> None:
-    """Wait for one slot of `bucket`."""
+def acquire(bucket: str, on_wait: Callable[[float], None] | None = None) -> None:
+    """Wait for one slot of `bucket`; `on_wait(seconds)` is told first when there is a wait."""
     (wait,) = reserve(bucket)
     if wait > 0:
+        if on_wait is not None:
+            on_wait(wait)
         time.sleep(wait)

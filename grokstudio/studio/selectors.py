@@ -13,7 +13,7 @@ from functools import cache
 from urllib.parse import urlencode
 
 from django.db import connection, connections
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -219,7 +219,12 @@ def neighbours(user, asset: Asset, filters: GalleryFilters) -> tuple[Asset | Non
     position = next((i for i, a in enumerate(siblings) if a.pk == asset.pk), 0)
     previous = siblings[position - 1] if position > 0 else None
     following = siblings[position + 1] if position + 1 < len(siblings) else None
-    base = _filtered(user, filters).filter(status=Status.COMPLETED)
+    # Only generations with something to show: one whose images were all moderated has none.
+    base = (
+        _filtered(user, filters)
+        .filter(status=Status.COMPLETED)
+        .filter(Exists(Asset.objects.filter(generation=OuterRef("pk"))))
+    )
     forward = not filters.oldest_first
     if previous is None:
         before = _ordered(

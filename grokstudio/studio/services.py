@@ -133,6 +133,8 @@ def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
         "audio": data.get("audio", True),
         "shape": f"{shaper.width}:{shaper.height}" if shaper and shaper.width and shaper.height else "",
     }
+    if mode == VideoMode.VIDEO and source is not None and source.duration_s:
+        params["source_seconds"] = round(source.duration_s)  # an edit is as long as its clip
     generation = Generation.objects.create(
         user=user, kind=Kind.VIDEO, prompt=data["prompt"], model=data["model"], params=params
     )

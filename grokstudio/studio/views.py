@@ -233,14 +233,17 @@ def _idle_poller() -> str:
     return render_to_string("studio/gallery.html#poller", {"polling": False})
 
 
-def _back(request: HttpRequest) -> HttpResponse:
-    """Back where the person was (a filtered gallery, a detail page), never to another site."""
+def _safe_next(request: HttpRequest) -> str:
+    """Where the person was (a filtered gallery, a detail page), never another site or a script."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    allowed = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("studio:gallery")
+    )
+    return target if allowed else reverse("studio:gallery")
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    return redirect(_safe_next(request))
 
 
 def _card(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -337,9 +340,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         )
         return response
     if action == "delete" and request.POST.get("confirmed") != "1":
-        return render(
-            request, "studio/bulk_delete_confirm.html", {"ids": ids, "next": request.POST.get("next", "")}
-        )
+        return render(request, "studio/bulk_delete_confirm.html", {"ids": ids, "next": _safe_next(request)})
     if action == "delete":
         deleted, skipped = services.delete_generations(request.user, ids)
         messages.success(request, f"Deleted {deleted} item{pluralize(deleted)}.")

@@ -79,7 +79,7 @@ def test_fifty_images_from_two_clusters_never_hit_the_rate_limit(clusters, owner
         for i in range(50)
     ]  # fmt: skip
 
-    assert wait_until_finished(ids, timeout=90) == {Status.COMPLETED: 50}
+    assert wait_until_finished(ids, timeout=150) == {Status.COMPLETED: 50}
     calls = limited_emulator.calls("GenerateImage")
     assert len(calls) == 50
     assert [c for c in calls if c["code"] != "OK"] == []
