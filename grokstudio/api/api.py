@@ -25,8 +25,8 @@ from pydantic import Field
 
 from grokstudio.api.models import ApiToken
 from grokstudio.studio import budgets, catalog, downloads, selectors, services
-from grokstudio.studio.forms import ImageGenerationForm
-from grokstudio.studio.models import Generation, Status
+from grokstudio.studio.forms import ImageGenerationForm, VideoGenerationForm
+from grokstudio.studio.models import Asset, Generation, Status
 
 # The studio's states in the task API's words.
 STATUS_WORDS = {
@@ -132,6 +132,26 @@ class ImageTaskIn(Schema):
     )
 
 
+class VideoTaskIn(Schema):
+    prompt: str = Field(..., description="What happens, at most 1,000 characters.")
+    model: str = Field(catalog.DEFAULT_VIDEO_MODEL, description="A video model of the studio's table.")
+    mode: str | None = Field(
+        None,
+        description="text, image, video, reference or extend; by default image when `images` is given, "
+        "else text.",
+    )
+    duration: int | None = Field(6, description="Seconds (6 by default).")
+    aspectRatio: str | None = Field(catalog.DEFAULT_VIDEO_ASPECT_RATIO, description="e.g. 16:9, 9:16, 1:1.")
+    resolution: str | None = Field("720P", description="480P, 720P or 1080P (any case).")
+    audio: bool = Field(True, description="Generate sound.")
+    images: list[str | int] = Field(
+        default_factory=list,
+        description="mode image: the starting image; mode reference: 1 to 7 references. data: URIs or ids "
+        "of your own gallery images.",
+    )
+    videoAssetId: int | None = Field(None, description="mode video or extend: a clip of your gallery.")
+
+
 class ResultOut(Schema):
     assetId: int
     url: str
@@ -206,7 +226,10 @@ def _references(images: list[str | int]) -> tuple[list[SimpleUploadedFile], list
 
 
 def _form_error(form) -> ApiError:
-    fields = {"aspect_ratio": "aspectRatio", "references": "images", "reference_assets": "images"}
+    fields = {
+        "aspect_ratio": "aspectRatio", "references": "images", "reference_assets": "images",
+        "image": "images", "image_asset": "images", "video": "videoAssetId", "video_asset": "videoAssetId",
+    }  # fmt: skip
     errors = [
         {"field": fields.get(name, name) if name != "__all__" else "", "message": str(message)}
         for name, messages in form.errors.items()
@@ -238,10 +261,14 @@ def create_images(request: HttpRequest, payload: ImageTaskIn):
     return task_json(request, selectors.get_generation_for_user(request.user, generation.pk))
 
 
-def _task(request: HttpRequest, task_id: str) -> dict:
+def _task_pk(task_id: str) -> int:
     if not (task_id.isascii() and task_id.isdigit() and len(task_id) < 19):
         raise Http404
-    return task_json(request, selectors.get_generation_for_user(request.user, int(task_id)))
+    return int(task_id)
+
+
+def _task(request: HttpRequest, task_id: str) -> dict:
+    return task_json(request, selectors.get_generation_for_user(request.user, _task_pk(task_id)))
 
 
 @api.get("/tasks/{task_id}", response={200: TaskOut, 401: ErrorOut, 404: ErrorOut}, summary="One task")
@@ -249,9 +276,68 @@ def get_task(request: HttpRequest, task_id: str):
     return _task(request, task_id)
 
 
-@api.get("/tasks", response={200: TaskOut, 401: ErrorOut, 404: ErrorOut}, summary="One task, by ?taskId=")
-def get_task_by_query(request: HttpRequest, taskId: str):
-    return _task(request, taskId)
+class TaskListOut(Schema):
+    tasks: list[TaskOut]
+    nextCursor: str | None = Field(None, description="Pass as `cursor` for the next, older page.")
+
+
+TASK_STATUSES = {
+    word: [s for s, w in STATUS_WORDS.items() if w == word] for word in set(STATUS_WORDS.values())
+}
+
+
+@api.get(
+    "/tasks",
+    response={200: TaskOut | TaskListOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="One task by ?taskId=, or your tasks newest first",
+)
+def get_tasks(
+    request: HttpRequest,
+    taskId: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+):
+    if taskId is not None:
+        return _task(request, taskId)
+    if status is not None and status not in TASK_STATUSES:
+        raise ApiError(422, "invalid_request", f"status: one of {', '.join(sorted(TASK_STATUSES))}.")
+    if kind is not None and kind not in ("image", "video"):
+        raise ApiError(422, "invalid_request", "kind: image or video.")
+    if not 1 <= limit <= 100:
+        raise ApiError(422, "invalid_request", "limit: 1 to 100.")
+    rows = Generation.objects.filter(user=request.user).order_by("-created_at", "-id")
+    if status is not None:
+        rows = rows.filter(status__in=TASK_STATUSES[status])
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    if cursor:
+        position = selectors.decode_cursor(cursor)
+        if position is None:
+            raise ApiError(422, "invalid_request", "cursor: use the nextCursor of a previous page.")
+        created_at, pk = position
+        rows = rows.filter(created_at__lte=created_at).exclude(created_at=created_at, pk__gte=pk)
+    page = list(rows.prefetch_related("outputs")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return {
+        "tasks": [task_json(request, g) for g in page],
+        "nextCursor": selectors.encode_cursor(page[-1]) if more else None,
+    }
+
+
+@api.post(
+    "/tasks/{task_id}/cancel",
+    response={200: TaskOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Stop waiting for a task",
+)
+def cancel_task(request: HttpRequest, task_id: str):
+    generation = selectors.get_generation_for_user(request.user, _task_pk(task_id))
+    if not generation.cancel():
+        word = STATUS_WORDS[generation.status]
+        raise ApiError(409, "not_cancellable", f"The task is {word}; it cannot be cancelled now.")
+    return task_json(request, selectors.get_generation_for_user(request.user, generation.pk))
 
 
 @api.get(
@@ -262,3 +348,43 @@ def get_file(request: HttpRequest, asset_id: int):
     return downloads.serve(
         request, asset.file, content_type=asset.content_type, filename=asset.download_name()
     )
+
+
+@api.post("/videos", response={200: TaskOut, 401: ErrorOut, 422: ErrorOut}, summary="Generate a video")
+def create_video(request: HttpRequest, payload: VideoTaskIn):
+    files, ids = _references(payload.images)
+    mode = payload.mode or ("image" if payload.images else "text")
+    data = {
+        "mode": [mode], "prompt": [payload.prompt], "model": [payload.model],
+        "duration": [str(payload.duration or "")], "aspect_ratio": [payload.aspectRatio or ""],
+        "resolution": [(payload.resolution or "").lower()], "audio": ["on"] if payload.audio else [],
+        "video_asset": [str(payload.videoAssetId or "")],
+    }  # fmt: skip
+    uploads: dict[str, list] = {}
+    if mode == "image":
+        if len(files) + len(ids) > 1:
+            raise ApiError(422, "invalid_request", "images: image to video starts from one image.")
+        if ids:
+            data["image_asset"] = ids
+        uploads["image"] = files
+    elif mode == "reference":
+        # Gallery images join the uploads: the form checks every reference alike.
+        uploads["references"] = files + [_as_upload(request.user, value) for value in ids]
+    elif payload.images:
+        raise ApiError(422, "invalid_request", f"images: mode {mode} takes no images.")
+    form = VideoGenerationForm(MultiValueDict(data), MultiValueDict(uploads), user=request.user)
+    if not form.is_valid():
+        raise _form_error(form)
+    try:
+        generation = services.submit_video_generation(request.user, form.cleaned_data)
+    except budgets.OverBudget as exc:
+        raise ApiError(422, "over_budget", str(exc)) from None
+    return task_json(request, selectors.get_generation_for_user(request.user, generation.pk))
+
+
+def _as_upload(user, value: str) -> SimpleUploadedFile:
+    asset = Asset.objects.filter(pk=int(value), user=user, kind="image").exclude(file="").first()
+    if asset is None:
+        raise ApiError(422, "invalid_image", f"images: {value} is not an image in your gallery.")
+    with asset.file.open("rb") as handle:
+        return SimpleUploadedFile(asset.download_name(), handle.read(), content_type=asset.content_type)

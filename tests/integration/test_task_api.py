@@ -148,3 +148,61 @@ def test_the_schema_and_the_docs_are_served_from_the_studio_itself(client, db):
 
     assert schema["openapi"].startswith("3.") and "/xai/images" in schema["paths"]
     assert "/static/ninja/swagger-ui" in docs and "cdn" not in docs.lower()
+
+
+def test_a_video_task_runs_through_the_pipeline_and_downloads(api, owner, xai):
+    from tests.integration.videos import drive
+
+    created = post(api, "/xai/videos", {"prompt": "Waves at night", "duration": 1, "resolution": "480p"})
+
+    assert created.status_code == 200, created.content
+    task_id = created.json()["taskId"]
+    generation = Generation.objects.get(pk=int(task_id))
+    assert generation.kind == "video" and generation.params["resolution"] == "480p"
+    drive(generation)  # what the workers and the video poller do
+    done = api.get(f"/xai/tasks/{task_id}").json()
+    assert done["status"] == "completed", done
+    (result,) = done["results"]
+    assert result["contentType"] == "video/mp4" and result["durationS"] > 0
+
+
+def test_video_input_mistakes_are_422(api):
+    for body, field in [
+        ({"prompt": "x", "resolution": "4K"}, "resolution"),
+        ({"prompt": "x", "mode": "extend"}, "videoAssetId"),
+        ({"prompt": "x", "mode": "image"}, "images"),
+    ]:
+        response = post(api, "/xai/videos", body)
+        assert response.status_code == 422, (body, response.content)
+        assert field in {e["field"] for e in response.json()["errors"]}, response.json()
+    assert not Generation.objects.exists()
+
+
+def test_tasks_are_listed_newest_first_with_a_cursor_and_filters(api, owner, stranger):
+    mine = [
+        Generation.objects.create(user=owner, prompt=f"p{i}", model="grok-imagine-image") for i in range(5)
+    ]
+    Generation.objects.create(user=stranger, prompt="theirs", model="grok-imagine-image")
+    Generation.objects.filter(pk=mine[0].pk).update(status="completed")
+
+    first = api.get("/xai/tasks?limit=3").json()
+    second = api.get(f"/xai/tasks?limit=3&cursor={first['nextCursor']}").json()
+
+    ids = [t["taskId"] for t in first["tasks"] + second["tasks"]]
+    assert ids == [str(g.pk) for g in reversed(mine)] and second["nextCursor"] is None
+    assert [t["taskId"] for t in api.get("/xai/tasks?status=completed").json()["tasks"]] == [str(mine[0].pk)]
+    assert api.get("/xai/tasks?status=banana").status_code == 422
+    assert api.get("/xai/tasks?cursor=garbage").status_code == 422
+
+
+def test_cancel_stops_a_pending_task_and_refuses_a_finished_one(api, owner):
+    waiting = Generation.objects.create(user=owner, prompt="w", model="grok-imagine-image")
+    finished = Generation.objects.create(
+        user=owner, prompt="f", model="grok-imagine-image", status="completed"
+    )
+
+    cancelled = api.post(f"/xai/tasks/{waiting.pk}/cancel")
+    refused = api.post(f"/xai/tasks/{finished.pk}/cancel")
+
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert refused.status_code == 409 and refused.json()["code"] == "not_cancellable"
