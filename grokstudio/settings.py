@@ -255,6 +255,10 @@ STUDIO_MAX_VIDEO_UPLOAD_MB = env.int("STUDIO_MAX_VIDEO_UPLOAD_MB", default=100)
 STUDIO_XAI_IMAGE_RPS = env.float("STUDIO_XAI_IMAGE_RPS", default=5.0)
 STUDIO_XAI_VIDEO_RPS = env.float("STUDIO_XAI_VIDEO_RPS", default=1.0)
 STUDIO_XAI_RATE_HEADROOM = env.float("STUDIO_XAI_RATE_HEADROOM", default=0.85)
+# The task API: requests per token (django-ninja's rate syntax, e.g. "120/m"), and
+# how many tasks one person may have waiting or at work before a POST gets 429.
+STUDIO_API_RATE = env.str("STUDIO_API_RATE", default="120/m")
+STUDIO_API_MAX_PENDING = env.int("STUDIO_API_MAX_PENDING", default=50)
 # Each person's monthly spending limit in USD unless an administrator sets
 # their own; unset means no limit.
 STUDIO_MONTHLY_BUDGET_USD = env.float("STUDIO_MONTHLY_BUDGET_USD", default=None)

@@ -14,15 +14,18 @@ import binascii
 import re
 from datetime import datetime
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
+from ninja.throttling import AuthRateThrottle
 from pydantic import Field
 
+from grokstudio.api import idempotency
 from grokstudio.api.models import ApiToken
 from grokstudio.studio import budgets, catalog, downloads, selectors, services
 from grokstudio.studio.forms import ImageGenerationForm, VideoGenerationForm
@@ -42,6 +45,18 @@ STATUS_WORDS = {
 DATA_URI = re.compile(r"^data:(?P<type>image/[a-z0-9.+-]+);base64,(?P<data>.*)$", re.S | re.I)
 
 
+class TokenThrottle(AuthRateThrottle):
+    """ninja's per-token throttle, its rate read from settings on each request (tests change it)."""
+
+    def __init__(self) -> None:
+        super().__init__(settings.STUDIO_API_RATE)
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.rate = settings.STUDIO_API_RATE
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         found = ApiToken.authenticate(token)
@@ -58,6 +73,8 @@ api = NinjaAPI(
     urls_namespace="xai",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # Per token: a runaway script gets 429 with Retry-After, not the whole queue.
+    throttle=[TokenThrottle()],
 )
 
 
@@ -85,6 +102,14 @@ def _api_error(request, exc: ApiError):
 def _unauthorized(request, exc):
     response = _error(request, 401, "unauthorized", "Send a valid API token: Authorization: Bearer <token>.")
     response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc: Throttled):
+    wait = max(1, int(exc.wait or 1) + (0 if float(exc.wait or 1).is_integer() else 1))
+    response = _error(request, 429, "rate_limited", f"Too many requests for this token; retry in {wait} s.")
+    response["Retry-After"] = str(wait)
     return response
 
 
@@ -241,11 +266,51 @@ def _form_error(form) -> ApiError:
     return ApiError(422, code, message, errors=errors)
 
 
+# --- submitting: idempotency, the pending cap, the budget --------------------------
+
+
+def _replay(request: HttpRequest, payload: Schema) -> dict | None:
+    """The task a previous POST with this Idempotency-Key made, or None for a new request."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    try:
+        generation = idempotency.earlier(request.user, key, request.path, payload.model_dump(mode="json"))
+    except idempotency.Conflict as exc:
+        raise ApiError(409, "idempotency_conflict", str(exc)) from None
+    except idempotency.BadKey as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from None
+    return None if generation is None else task_json(request, generation)
+
+
+def _submit(request: HttpRequest, payload: Schema, submit) -> Generation:
+    active = Generation.objects.filter(user=request.user).active().count()
+    if active >= settings.STUDIO_API_MAX_PENDING:
+        raise ApiError(
+            429, "too_many_pending",
+            f"You have {active} tasks waiting or at work; the limit is {settings.STUDIO_API_MAX_PENDING}. "
+            "Wait for some to finish.",
+        )  # fmt: skip
+    key = request.headers.get("Idempotency-Key")
+    try:
+        if key is None:
+            return submit()
+        return idempotency.submit_once(
+            request.user, key, request.path, payload.model_dump(mode="json"), submit
+        )
+    except budgets.OverBudget as exc:
+        raise ApiError(422, "over_budget", str(exc)) from None
+    except idempotency.Conflict as exc:
+        raise ApiError(409, "idempotency_conflict", str(exc)) from None
+
+
 # --- endpoints -------------------------------------------------------------------
 
 
 @api.post("/images", response={200: TaskOut, 401: ErrorOut, 422: ErrorOut}, summary="Generate images")
 def create_images(request: HttpRequest, payload: ImageTaskIn):
+    if (earlier := _replay(request, payload)) is not None:
+        return earlier
     files, ids = _references(payload.images)
     data = MultiValueDict({
         "prompt": [payload.prompt], "model": [payload.model], "aspect_ratio": [payload.aspectRatio or ""],
@@ -254,10 +319,9 @@ def create_images(request: HttpRequest, payload: ImageTaskIn):
     form = ImageGenerationForm(data, MultiValueDict({"references": files}), user=request.user)
     if not form.is_valid():
         raise _form_error(form)
-    try:
-        generation = services.submit_image_generation(request.user, form.cleaned_data)
-    except budgets.OverBudget as exc:
-        raise ApiError(422, "over_budget", str(exc)) from None
+    generation = _submit(
+        request, payload, lambda: services.submit_image_generation(request.user, form.cleaned_data)
+    )
     return task_json(request, selectors.get_generation_for_user(request.user, generation.pk))
 
 
@@ -352,6 +416,8 @@ def get_file(request: HttpRequest, asset_id: int):
 
 @api.post("/videos", response={200: TaskOut, 401: ErrorOut, 422: ErrorOut}, summary="Generate a video")
 def create_video(request: HttpRequest, payload: VideoTaskIn):
+    if (earlier := _replay(request, payload)) is not None:
+        return earlier
     files, ids = _references(payload.images)
     mode = payload.mode or ("image" if payload.images else "text")
     data = {
@@ -375,10 +441,9 @@ def create_video(request: HttpRequest, payload: VideoTaskIn):
     form = VideoGenerationForm(MultiValueDict(data), MultiValueDict(uploads), user=request.user)
     if not form.is_valid():
         raise _form_error(form)
-    try:
-        generation = services.submit_video_generation(request.user, form.cleaned_data)
-    except budgets.OverBudget as exc:
-        raise ApiError(422, "over_budget", str(exc)) from None
+    generation = _submit(
+        request, payload, lambda: services.submit_video_generation(request.user, form.cleaned_data)
+    )
     return task_json(request, selectors.get_generation_for_user(request.user, generation.pk))
 
 

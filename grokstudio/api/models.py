@@ -71,3 +71,19 @@ class ApiToken(models.Model):
 
     def revoke(self) -> None:
         ApiToken.objects.filter(pk=self.pk, revoked_at=None).update(revoked_at=timezone.now())
+
+
+class IdempotencyKey(models.Model):
+    """A POST's `Idempotency-Key`: a retry with the same body gets the first answer, nothing new is sent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_digest = models.CharField(max_length=64)
+    generation = models.ForeignKey("studio.Generation", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")]
+
+    def __str__(self) -> str:
+        return f"idempotency key {self.key!r} of {self.user}"

@@ -206,3 +206,60 @@ def test_cancel_stops_a_pending_task_and_refuses_a_finished_one(api, owner):
 
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert refused.status_code == 409 and refused.json()["code"] == "not_cancellable"
+
+
+def test_an_idempotent_retry_returns_the_first_task_and_sends_nothing_new(api, owner, xai):
+    body = {"prompt": "Once only", "aspectRatio": "1:1"}
+    headers = {"Idempotency-Key": "batch-7-item-3"}
+
+    first = api.post("/xai/images", body, content_type="application/json", headers=headers)
+    tasks.run_generation(int(first.json()["taskId"]))
+    again = api.post("/xai/images", body, content_type="application/json", headers=headers)
+
+    assert first.status_code == again.status_code == 200
+    assert again.json()["taskId"] == first.json()["taskId"] and again.json()["status"] == "completed"
+    assert Generation.objects.count() == 1 and len(xai.calls("GenerateImage")) == 1
+
+
+def test_the_same_key_with_another_body_is_a_409(api):
+    headers = {"Idempotency-Key": "k1"}
+    api.post("/xai/images", {"prompt": "one"}, content_type="application/json", headers=headers)
+
+    response = api.post("/xai/images", {"prompt": "two"}, content_type="application/json", headers=headers)
+
+    assert response.status_code == 409 and response.json()["code"] == "idempotency_conflict"
+    assert Generation.objects.count() == 1
+
+
+def test_keys_belong_to_their_person(api, stranger):
+    other = Client(headers={"Authorization": f"Bearer {ApiToken.issue(stranger, 's')[1]}"})
+    headers = {"Idempotency-Key": "shared-name"}
+
+    mine = api.post("/xai/images", {"prompt": "mine"}, content_type="application/json", headers=headers)
+    theirs = other.post("/xai/images", {"prompt": "theirs"}, content_type="application/json", headers=headers)
+
+    assert mine.status_code == theirs.status_code == 200
+    assert mine.json()["taskId"] != theirs.json()["taskId"]
+
+
+def test_a_token_over_its_rate_gets_429_with_retry_after(api, settings):
+    settings.STUDIO_API_RATE = "3/m"
+    from django.core.cache import cache
+
+    cache.clear()
+    answers = [api.get("/xai/tasks").status_code for _ in range(4)]
+
+    assert answers == [200, 200, 200, 429]
+    response = api.get("/xai/tasks")
+    assert response.json()["code"] == "rate_limited" and 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_too_many_pending_tasks_are_refused_with_429(api, owner, settings):
+    settings.STUDIO_API_MAX_PENDING = 2
+    for i in range(2):
+        Generation.objects.create(user=owner, prompt=f"waiting {i}", model="grok-imagine-image")
+
+    response = post(api, "/xai/images", {"prompt": "one more"})
+
+    assert response.status_code == 429 and response.json()["code"] == "too_many_pending"
+    assert Generation.objects.count() == 2
