@@ -282,8 +282,17 @@ class CallWrapper(grpc.ServerInterceptor):
                         seen["data_bytes"] += len(chunk.data)
                     yield chunk
 
+            stream = recording()
+
+            def drain() -> None:
+                # A refused upload is still read to its end before the answer: a client
+                # still sending would otherwise see its own send fail (INTERNAL) instead
+                # of the refusal, depending on timing.
+                for _ in stream:
+                    pass
+
             return self._run(
-                service, method, context, None, lambda: seen, lambda: behavior(recording(), context)
+                service, method, context, None, lambda: seen, lambda: behavior(stream, context), drain=drain
             )
 
         return wrapped
@@ -298,6 +307,7 @@ class CallWrapper(grpc.ServerInterceptor):
         prompt: str | None,
         record_request: Callable[[], dict[str, Any]],
         body: Callable[[], Any],
+        drain: Callable[[], None] | None = None,
     ) -> Any:
         started = time.time()
         code, details, response, key = "OK", "", None, None
@@ -323,6 +333,8 @@ class CallWrapper(grpc.ServerInterceptor):
             return response
         except ApiError as exc:
             code, details = exc.code.name, exc.message
+            if drain is not None and context.is_active():
+                drain()
             context.abort(exc.code, exc.message)
         except Exception as exc:
             log.exception("%s failed", method)
