@@ -409,9 +409,7 @@ def cancel_task(request: HttpRequest, task_id: str):
 )
 def get_file(request: HttpRequest, asset_id: int):
     asset = selectors.get_asset_for_user(request.user, asset_id)
-    return downloads.serve(
-        request, asset.file, content_type=asset.content_type, filename=asset.download_name()
-    )
+    return downloads.attachment(request, asset)
 
 
 @api.post("/videos", response={200: TaskOut, 401: ErrorOut, 422: ErrorOut}, summary="Generate a video")

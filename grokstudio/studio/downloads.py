@@ -51,6 +51,11 @@ def serve(request: HttpRequest, field, *, content_type: str, filename: str | Non
     return response
 
 
+def attachment(request: HttpRequest, asset) -> HttpResponse:
+    """An asset as a download named after its prompt: the gallery's and the API's way alike."""
+    return serve(request, asset.file, content_type=asset.content_type, filename=asset.download_name())
+
+
 def _accel(field, *, content_type: str, filename: str | None) -> HttpResponse:
     response = HttpResponse(content_type=content_type)
     response["X-Accel-Redirect"] = settings.STUDIO_ACCEL_REDIRECT_PREFIX + quote(field.name)

@@ -474,6 +474,4 @@ def asset_thumbnail(request: HttpRequest, asset_id: int) -> HttpResponse:
 @require_GET
 def asset_download(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.get_asset_for_user(request.user, asset_id)
-    return downloads.serve(
-        request, asset.file, content_type=asset.content_type, filename=asset.download_name()
-    )
+    return downloads.attachment(request, asset)
