@@ -5,6 +5,7 @@ production switches safety on with ``DJANGO_DEBUG=false``. Every variable is
 listed in the README with its default.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -259,6 +260,20 @@ STUDIO_XAI_RATE_HEADROOM = env.float("STUDIO_XAI_RATE_HEADROOM", default=0.85)
 # how many tasks one person may have waiting or at work before a POST gets 429.
 STUDIO_API_RATE = env.str("STUDIO_API_RATE", default="120/m")
 STUDIO_API_MAX_PENDING = env.int("STUDIO_API_MAX_PENDING", default=50)
+# Where the studio may reach on a caller's word (grokstudio/api/outbound.py), in
+# ALLOWED_HOSTS syntax ("images.example.com", ".example.com", "*"); empty allows none.
+# Reference images named by URL are fetched only from STUDIO_API_FETCH_HOSTS, and
+# callbacks go only to STUDIO_API_CALLBACK_HOSTS. Private and local addresses are
+# refused even then, unless in STUDIO_API_PRIVATE_NETWORKS (e.g. "10.0.0.0/8").
+STUDIO_API_FETCH_HOSTS = env.list("STUDIO_API_FETCH_HOSTS", default=[])
+STUDIO_API_CALLBACK_HOSTS = env.list("STUDIO_API_CALLBACK_HOSTS", default=[])
+# Parsed here, so that a mistyped network stops the studio at start-up rather than a request.
+STUDIO_API_PRIVATE_NETWORKS = [
+    str(ipaddress.ip_network(net, strict=False))
+    for net in env.list("STUDIO_API_PRIVATE_NETWORKS", default=[])
+]
+# A failed callback is tried again after this many seconds, four times longer each time.
+STUDIO_API_CALLBACK_RETRY_S = env.float("STUDIO_API_CALLBACK_RETRY_S", default=30.0)
 # Each person's monthly spending limit in USD unless an administrator sets
 # their own; unset means no limit.
 STUDIO_MONTHLY_BUDGET_USD = env.float("STUDIO_MONTHLY_BUDGET_USD", default=None)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+
+from tests.workers import cluster_env
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +82,30 @@ def xai(settings, emulator):
     emulator.clear_calls()
     yield emulator
     emulator.clear_faults()
+
+
+@pytest.fixture
+def worker_env() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
+def worker(transactional_db, xai, settings, worker_env):
+    """A real `manage.py qcluster` on the test database, pointed at the emulator.
+
+    Extra environment for it comes from a test's `worker_env` (a dict), if it defines one.
+    """
+    env = cluster_env(settings, STUDIO_WORKERS="2", **worker_env)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=django_settings.BASE_DIR, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    time.sleep(0.5)
+    assert process.poll() is None, process.stderr.read().decode()
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -12,12 +12,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import datetime
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -25,23 +24,13 @@ from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
 from pydantic import Field
 
-from grokstudio.api import idempotency
+from grokstudio.api import callbacks, idempotency, outbound
 from grokstudio.api.models import ApiToken
+from grokstudio.api.schemas import STATUS_WORDS, TaskOut, task_json
 from grokstudio.studio import budgets, catalog, downloads, selectors, services
 from grokstudio.studio.forms import ImageGenerationForm, VideoGenerationForm
-from grokstudio.studio.models import Asset, Generation, Status
+from grokstudio.studio.models import Asset, Generation
 
-# The studio's states in the task API's words.
-STATUS_WORDS = {
-    Status.PENDING: "pending",
-    Status.SUBMITTING: "assigned",
-    Status.PROCESSING: "processing",
-    Status.DOWNLOADING: "processing",
-    Status.COMPLETED: "completed",
-    Status.FAILED: "failed",
-    Status.CANCELLED: "cancelled",
-    Status.TIMEOUT: "timeout",
-}
 DATA_URI = re.compile(r"^data:(?P<type>image/[a-z0-9.+-]+);base64,(?P<data>.*)$", re.S | re.I)
 
 
@@ -145,6 +134,13 @@ def _not_found(request, exc):
 # --- schemas -------------------------------------------------------------------
 
 
+CALLBACK_HELP = (
+    "When the task ends, its final JSON (as GET /xai/tasks/{taskId} answers) is POSTed here once, signed: "
+    "X-Studio-Signature: sha256=HMAC-SHA256(body) under your token's signing secret. Only hosts the "
+    "studio's administrator allows."
+)
+
+
 class ImageTaskIn(Schema):
     prompt: str = Field(..., description="What to draw, at most 1,000 characters.")
     model: str = Field(catalog.DEFAULT_IMAGE_MODEL, description="An image model of the studio's table.")
@@ -153,8 +149,10 @@ class ImageTaskIn(Schema):
     n: int = Field(1, description="How many images, 1 to 10.")
     images: list[str | int] = Field(
         default_factory=list,
-        description="References: data: URIs (PNG, JPEG, WebP) or ids of your own gallery images.",
+        description="References: data: URIs (PNG, JPEG, WebP), ids of your own gallery images, or "
+        "http(s) URLs on hosts the studio's administrator allows.",
     )
+    callBackUrl: str | None = Field(None, description=CALLBACK_HELP)
 
 
 class VideoTaskIn(Schema):
@@ -171,55 +169,11 @@ class VideoTaskIn(Schema):
     audio: bool = Field(True, description="Generate sound.")
     images: list[str | int] = Field(
         default_factory=list,
-        description="mode image: the starting image; mode reference: 1 to 7 references. data: URIs or ids "
-        "of your own gallery images.",
+        description="mode image: the starting image; mode reference: 1 to 7 references. data: URIs, ids "
+        "of your own gallery images, or http(s) URLs on hosts the administrator allows.",
     )
     videoAssetId: int | None = Field(None, description="mode video or extend: a clip of your gallery.")
-
-
-class ResultOut(Schema):
-    assetId: int
-    url: str
-    contentType: str
-    width: int
-    height: int
-    durationS: float | None = None
-    sizeBytes: int
-
-
-class TaskOut(Schema):
-    taskId: str
-    kind: str
-    status: str
-    progress: int
-    model: str
-    prompt: str
-    createdAt: datetime
-    updatedAt: datetime
-    results: list[ResultOut]
-    costUsd: float | None = None
-    errorCode: str | None = None
-    errorMessage: str | None = None
-
-
-def task_json(request: HttpRequest, generation: Generation) -> dict:
-    ended_badly = generation.status in (Status.FAILED, Status.CANCELLED, Status.TIMEOUT)
-    results = []
-    if generation.status == Status.COMPLETED:
-        for asset in generation.outputs.all():
-            url = request.build_absolute_uri(reverse("xai:file", args=[asset.pk]))
-            results.append({
-                "assetId": asset.pk, "url": url, "contentType": asset.content_type, "width": asset.width,
-                "height": asset.height, "durationS": asset.duration_s, "sizeBytes": asset.size_bytes,
-            })  # fmt: skip
-    return {
-        "taskId": str(generation.pk), "kind": generation.kind, "status": STATUS_WORDS[generation.status],
-        "progress": 100 if generation.status == Status.COMPLETED else generation.progress,
-        "model": generation.model, "prompt": generation.prompt, "createdAt": generation.created_at,
-        "updatedAt": generation.updated_at, "results": results, "costUsd": generation.cost_usd,
-        "errorCode": generation.error_code or None if ended_badly else None,
-        "errorMessage": generation.message or None if ended_badly else None,
-    }  # fmt: skip
+    callBackUrl: str | None = Field(None, description=CALLBACK_HELP)
 
 
 # --- references ----------------------------------------------------------------
@@ -234,11 +188,8 @@ def _references(images: list[str | int]) -> tuple[list[SimpleUploadedFile], list
             ids.append(value)
             continue
         if value.lower().startswith(("http://", "https://")):
-            raise ApiError(
-                422, "url_not_allowed",
-                f"images[{position}]: the studio does not fetch URLs; send the image as a data: URI "
-                "or give the id of an image in your gallery.",
-            )  # fmt: skip
+            files.append(_fetched(position, value))
+            continue
         match = DATA_URI.match(value)
         if not match:
             raise ApiError(422, "invalid_image", f"images[{position}]: expected a data: URI or a gallery id.")
@@ -248,6 +199,24 @@ def _references(images: list[str | int]) -> tuple[list[SimpleUploadedFile], list
             raise ApiError(422, "invalid_image", f"images[{position}]: the base64 data is damaged.") from None
         files.append(SimpleUploadedFile(f"reference-{position + 1}", data, content_type=match["type"]))
     return files, ids
+
+
+def _fetched(position: int, url: str) -> SimpleUploadedFile:
+    """A reference named by URL, fetched only from a host the administrator allows (outbound.py)."""
+    if not settings.STUDIO_API_FETCH_HOSTS:
+        raise ApiError(
+            422, "url_not_allowed",
+            f"images[{position}]: this studio fetches no URLs; send the image as a data: URI "
+            "or give the id of an image in your gallery.",
+        )  # fmt: skip
+    try:
+        data, content_type = outbound.fetch_image(url)
+    except outbound.NotAllowed as exc:
+        raise ApiError(422, "url_not_allowed", f"images[{position}]: {exc}.") from None
+    except outbound.FetchError as exc:
+        message = f"images[{position}]: could not fetch the image: {exc}."
+        raise ApiError(422, "fetch_failed", message) from None
+    return SimpleUploadedFile(f"reference-{position + 1}", data, content_type=content_type)
 
 
 def _form_error(form) -> ApiError:
@@ -280,7 +249,7 @@ def _replay(request: HttpRequest, payload: Schema) -> dict | None:
         raise ApiError(409, "idempotency_conflict", str(exc)) from None
     except idempotency.BadKey as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
-    return None if generation is None else task_json(request, generation)
+    return None if generation is None else task_json(_base_url(request), generation)
 
 
 def _submit(request: HttpRequest, payload: Schema, submit) -> Generation:
@@ -291,12 +260,26 @@ def _submit(request: HttpRequest, payload: Schema, submit) -> Generation:
             f"You have {active} tasks waiting or at work; the limit is {settings.STUDIO_API_MAX_PENDING}. "
             "Wait for some to finish.",
         )  # fmt: skip
+    if payload.callBackUrl is not None:
+        try:
+            callbacks.check_url(payload.callBackUrl)
+        except outbound.NotAllowed as exc:
+            raise ApiError(422, "callback_not_allowed", f"callBackUrl: {exc}.") from None
+
+    @transaction.atomic
+    def submit_with_callback() -> Generation:
+        # One transaction: a task that ends at once still finds its callback.
+        generation = submit()
+        if payload.callBackUrl is not None:
+            callbacks.register(generation, request.auth, payload.callBackUrl, _base_url(request))
+        return generation
+
     key = request.headers.get("Idempotency-Key")
     try:
         if key is None:
-            return submit()
+            return submit_with_callback()
         return idempotency.submit_once(
-            request.user, key, request.path, payload.model_dump(mode="json"), submit
+            request.user, key, request.path, payload.model_dump(mode="json"), submit_with_callback
         )
     except budgets.OverBudget as exc:
         raise ApiError(422, "over_budget", str(exc)) from None
@@ -322,7 +305,11 @@ def create_images(request: HttpRequest, payload: ImageTaskIn):
     generation = _submit(
         request, payload, lambda: services.submit_image_generation(request.user, form.cleaned_data)
     )
-    return task_json(request, selectors.get_generation_for_user(request.user, generation.pk))
+    return task_json(_base_url(request), selectors.get_generation_for_user(request.user, generation.pk))
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
 
 
 def _task_pk(task_id: str) -> int:
@@ -332,7 +319,7 @@ def _task_pk(task_id: str) -> int:
 
 
 def _task(request: HttpRequest, task_id: str) -> dict:
-    return task_json(request, selectors.get_generation_for_user(request.user, _task_pk(task_id)))
+    return task_json(_base_url(request), selectors.get_generation_for_user(request.user, _task_pk(task_id)))
 
 
 @api.get("/tasks/{task_id}", response={200: TaskOut, 401: ErrorOut, 404: ErrorOut}, summary="One task")
@@ -386,7 +373,7 @@ def get_tasks(
     more = len(page) > limit
     page = page[:limit]
     return {
-        "tasks": [task_json(request, g) for g in page],
+        "tasks": [task_json(_base_url(request), g) for g in page],
         "nextCursor": selectors.encode_cursor(page[-1]) if more else None,
     }
 
@@ -401,7 +388,7 @@ def cancel_task(request: HttpRequest, task_id: str):
     if not generation.cancel():
         word = STATUS_WORDS[generation.status]
         raise ApiError(409, "not_cancellable", f"The task is {word}; it cannot be cancelled now.")
-    return task_json(request, selectors.get_generation_for_user(request.user, generation.pk))
+    return task_json(_base_url(request), selectors.get_generation_for_user(request.user, generation.pk))
 
 
 @api.get(
@@ -442,7 +429,7 @@ def create_video(request: HttpRequest, payload: VideoTaskIn):
     generation = _submit(
         request, payload, lambda: services.submit_video_generation(request.user, form.cleaned_data)
     )
-    return task_json(request, selectors.get_generation_for_user(request.user, generation.pk))
+    return task_json(_base_url(request), selectors.get_generation_for_user(request.user, generation.pk))
 
 
 def _as_upload(user, value: str) -> SimpleUploadedFile:

@@ -5,3 +5,12 @@ class ApiConfig(AppConfig):
     name = "grokstudio.api"
     label = "studio_api"
     verbose_name = "Task API"
+
+    def ready(self) -> None:
+        from grokstudio.api import callbacks
+        from grokstudio.studio.models import Generation, generation_ended
+
+        def send_callback(sender, generation, **kwargs) -> None:
+            callbacks.task_ended(generation.pk)
+
+        generation_ended.connect(send_callback, sender=Generation, weak=False, dispatch_uid="api-callbacks")

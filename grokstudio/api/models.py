@@ -21,6 +21,10 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def new_signing_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def live(self) -> ApiTokenQuerySet:
         return self.filter(revoked_at=None)
@@ -36,6 +40,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Signs the callbacks of this token's tasks (HMAC-SHA256 over the body). Unlike the
+    # token it is kept as is: the studio needs it to sign, and its owner to check.
+    signing_secret = models.CharField(max_length=64, default=new_signing_secret)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -87,3 +94,38 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"idempotency key {self.key!r} of {self.user}"
+
+
+class Callback(models.Model):
+    """Where to POST a task's final JSON when it ends, and how that delivery went.
+
+    Delivered once: a sender claims the row with a conditional UPDATE before it
+    sends. A failed delivery waits `next_attempt_at` (growing each time) and is
+    tried again by the API's sweep, up to `MAX_ATTEMPTS`.
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting for the task to end"
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Given up"
+
+    MAX_ATTEMPTS = 6
+
+    generation = models.OneToOneField("studio.Generation", on_delete=models.CASCADE, related_name="callback")
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="callbacks")
+    url = models.URLField(max_length=2000)
+    # The studio's address as the caller reached it: the task JSON's download URLs start with it.
+    base_url = models.URLField(max_length=500)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="callback_due")]
+
+    def __str__(self) -> str:
+        return f"callback of task {self.generation_id} to {self.url} ({self.state})"

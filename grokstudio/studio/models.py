@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,6 +34,11 @@ class Status(models.TextChoices):
 
 ACTIVE_STATUSES = (Status.PENDING, Status.SUBMITTING, Status.PROCESSING, Status.DOWNLOADING)
 FINAL_STATUSES = (Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.TIMEOUT)
+
+
+# Sent once a generation reaches a final state (with `generation=`), by whichever
+# worker or view moved it there; the task API sends callbacks from it.
+generation_ended = Signal()
 
 
 class Kind(models.TextChoices):
@@ -130,6 +136,8 @@ class Generation(models.Model):
             # videos a second the extra SELECT per step shows.
             for name, value in changes.items():
                 setattr(self, name, value)
+            if changes.get("status") in FINAL_STATUSES:
+                generation_ended.send(sender=Generation, generation=self)
         return won
 
     def claim(self) -> bool:

@@ -136,9 +136,6 @@ def sweep() -> int:
     for generation_id in ids:
         nudge(generation_id)
     poller.ensure_running()
-    from grokstudio.api import idempotency  # the API's keys, kept a week
-
-    idempotency.forget_old()
     return len(ids)
 
 

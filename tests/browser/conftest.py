@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-
-from tests.workers import cluster_env
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -83,25 +78,6 @@ def screenshot(page):
         return path
 
     return take
-
-
-@pytest.fixture
-def worker(transactional_db, xai, settings):
-    """A real `manage.py qcluster` on the test database, pointed at the emulator."""
-    env = cluster_env(settings, STUDIO_WORKERS="2")
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"], cwd=django_settings.BASE_DIR, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    time.sleep(0.5)
-    assert process.poll() is None, process.stderr.read().decode()
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture
