@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         "poll": f"/poll/?since={quote(timezone.now().isoformat())}",
         "bare": "/_bench/bare",
     }
-    expected = {"first": 200, "deep": 200, "poll": 286, "bare": 200}
+    expected = {"first": 200, "deep": 200, "poll": 200, "bare": 200}
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)

@@ -241,6 +241,9 @@ STUDIO_ALLOW_SIGNUP = env.bool("STUDIO_ALLOW_SIGNUP", default=True)
 STUDIO_MAX_UPLOAD_MB = env.int("STUDIO_MAX_UPLOAD_MB", default=10)
 STUDIO_MAX_IMAGE_PIXELS = env.int("STUDIO_MAX_IMAGE_PIXELS", default=50_000_000)
 STUDIO_POLL_INTERVAL_S = env.float("STUDIO_POLL_INTERVAL_S", default=2.0)
+# With nothing at work, an open gallery (in a visible tab) still asks this often,
+# so that work started elsewhere (the task API, another tab) shows up in it.
+STUDIO_IDLE_POLL_INTERVAL_S = env.float("STUDIO_IDLE_POLL_INTERVAL_S", default=15.0)
 # Rate limits and provider outages: how often and how patiently to try again.
 STUDIO_RETRY_ATTEMPTS = env.int("STUDIO_RETRY_ATTEMPTS", default=4)
 STUDIO_RETRY_BASE_DELAY_S = env.float("STUDIO_RETRY_BASE_DELAY_S", default=2.0)

@@ -8,6 +8,7 @@ def studio(request) -> dict:
     return {
         "xai_emulator": settings.XAI_EMULATOR,
         "poll_interval_s": settings.STUDIO_POLL_INTERVAL_S,
+        "idle_poll_interval_s": settings.STUDIO_IDLE_POLL_INTERVAL_S,
         "allow_signup": settings.STUDIO_ALLOW_SIGNUP,
         # Cards link to it several times each: reversed once per page, not per
         # link, and not at all by answers that do not use it (the poll).

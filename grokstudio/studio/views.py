@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -17,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRefresh, HttpResponseStopPolling, replace_url
+from django_htmx.http import HttpResponseClientRefresh, replace_url
 
 from grokstudio.studio import archives, budgets, downloads, selectors, services
 from grokstudio.studio.catalog import VideoMode
@@ -210,27 +212,42 @@ def _parse_since(value: str) -> datetime | None:
 @login_required
 @require_GET
 def poll(request: HttpRequest) -> HttpResponse:
-    """One request per open gallery per interval: the cards that changed, and whether to go on.
+    """One request per open gallery per interval: the cards that changed, and how soon to ask again.
 
-    When nothing changed this costs one query beyond the sign-in lookup.
+    While something is at work the page asks every STUDIO_POLL_INTERVAL_S; with
+    nothing at work, every STUDIO_IDLE_POLL_INTERVAL_S while its tab is visible,
+    so that work started elsewhere (a script through the task API, another tab)
+    still arrives. When nothing changed this costs one query beyond the sign-in lookup.
     """
     since = _parse_since(request.GET.get("since", ""))
     changed, polling = selectors.poll_state(request.user, since)
     if not changed and not polling:
         # The commonest answer by far: nothing changed, nothing at work.
-        return HttpResponseStopPolling(_idle_poller())
-    context = {"changed": selectors.cards(request.user, changed) if changed else [], "polling": polling,
+        idle = _idle_poller(settings.STUDIO_IDLE_POLL_INTERVAL_S)
+        return HttpResponse(idle.replace(SINCE_MARK, quote(_poll_since(), safe="/")))
+    cards = selectors.cards(request.user, changed) if changed else []
+    # Cards newer than any the page shows are new to it: they go on top of a
+    # gallery that takes them, and are left out of one that does not (filtered).
+    newest = request.GET.get("newest", "")
+    arrived = []
+    if newest.isascii() and newest.isdigit():
+        arrived = [card for card in cards if card.pk > int(newest)]
+        cards = [card for card in cards if card.pk <= int(newest)]
+        if request.GET.get("live") != "1":
+            arrived = []
+    context = {"changed": cards, "arrived": sorted(arrived, key=lambda card: card.pk), "polling": polling,
                "since": _poll_since()}  # fmt: skip
-    response = render(request, "studio/poll_response.html", context)
-    if not polling:
-        return HttpResponseStopPolling(response.content)
-    return response
+    return render(request, "studio/poll_response.html", context)
+
+
+SINCE_MARK = "SINCE-MARK"
 
 
 @cache
-def _idle_poller() -> str:
-    """The poller element that stops polling, rendered once per process."""
-    return render_to_string("studio/gallery.html#poller", {"polling": False})
+def _idle_poller(interval_s: float) -> str:
+    """The idle poller element, rendered once per process; each answer puts its own `since` in."""
+    context = {"polling": False, "since": SINCE_MARK, "idle_poll_interval_s": interval_s}
+    return render_to_string("studio/gallery.html#poller", context)
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -137,3 +137,18 @@ document.addEventListener("submit", (event) => {
     form.append(Object.assign(document.createElement("input"), { type: "hidden", name: "confirmed", value: "1" }));
   }
 });
+
+// Each poll says which cards this page has (the newest id shown) and whether it
+// takes new ones: a newest-first, unfiltered gallery shows work started elsewhere
+// (a script through the task API, another tab) at the top; a filtered view does not.
+document.addEventListener("htmx:configRequest", (event) => {
+  if (event.detail.elt.id !== "poller") return;
+  const gallery = document.getElementById("gallery");
+  if (!gallery) return;
+  let newest = 0;
+  for (const card of gallery.querySelectorAll("article.card")) {
+    newest = Math.max(newest, Number(card.id.slice(4)) || 0);
+  }
+  event.detail.parameters.newest = newest;
+  if (gallery.hasAttribute("data-live")) event.detail.parameters.live = "1";
+});

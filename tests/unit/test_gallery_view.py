@@ -111,18 +111,26 @@ def test_it_polls_while_something_is_active(owner_client, owner):
     assert 'hx-get="/poll/?since=' in poller(response)
 
 
-def test_it_does_not_poll_when_nothing_is_active(owner_client, owner):
+def test_it_only_checks_now_and_then_when_nothing_is_active(owner_client, owner):
     make_generation(owner, Status.COMPLETED)
 
     response = owner_client.get(URL)
 
-    assert "hx-get" not in poller(response)
+    assert 'data-polling="idle"' in poller(response) and "every 15.0s" in poller(response)
 
 
-def test_another_users_active_work_does_not_start_our_poller(owner_client, stranger):
+def test_another_users_active_work_does_not_speed_up_our_poller(owner_client, stranger):
     make_generation(stranger, Status.PENDING)
 
-    assert "hx-get" not in poller(owner_client.get(URL))
+    assert 'data-polling="idle"' in poller(owner_client.get(URL))
+
+
+def test_only_the_unfiltered_newest_first_gallery_takes_new_cards(owner_client, owner):
+    make_generation(owner, Status.COMPLETED)
+
+    assert re.search(r'<div id="gallery"[^>]* data-live', owner_client.get(URL).text)
+    for query in ({"kind": "video"}, {"fav": "1"}, {"sort": "oldest"}, {"q": "fox"}):
+        assert not re.search(r'<div id="gallery"[^>]* data-live', owner_client.get(URL, query).text), query
 
 
 @pytest.mark.parametrize("emulator", [True, False])

@@ -50,21 +50,40 @@ def test_it_refuses_post(owner_client):
     assert owner_client.post(URL).status_code == 405
 
 
-def test_it_stops_polling_with_286_when_nothing_is_active(owner_client, owner):
+IDLE_TRIGGER = (
+    "hx-trigger=\"every 15.0s [document.visibilityState === 'visible'], "
+    "visibilitychange from:document [document.visibilityState === 'visible']\""
+)
+
+
+def test_with_nothing_active_it_slows_to_the_idle_interval_and_only_in_a_visible_tab(owner_client, owner):
     make_generation(owner, Status.COMPLETED, age_s=60)
 
     response = owner_client.get(URL, {"since": since(5)}, headers=HTMX)
 
-    assert response.status_code == 286
-    assert "hx-get" not in poller(response)
-    assert "hx-trigger" not in poller(response)
+    assert response.status_code == 200
+    assert IDLE_TRIGGER in poller(response) and 'data-polling="idle"' in poller(response)
+    assert 'hx-get="/poll/?since=' in poller(response)
 
 
-def test_it_stops_polling_for_a_user_with_no_generations(owner_client):
+def test_the_idle_answer_asks_from_about_now_each_time(owner_client, owner):
+    first = owner_client.get(URL, {"since": since(5)}, headers=HTMX)
+    later = owner_client.get(URL, {"since": since(5)}, headers=HTMX)
+
+    stamps = [re.search(r"since=([^\"]+)", poller(r)).group(1) for r in (first, later)]
+    assert stamps[0] != stamps[1] and "MARK" not in stamps[0]
+
+
+def test_the_idle_interval_is_a_setting(owner_client, settings):
+    settings.STUDIO_IDLE_POLL_INTERVAL_S = 42
+
+    assert "every 42s" in poller(owner_client.get(URL, headers=HTMX))
+
+
+def test_it_slows_down_for_a_user_with_no_generations(owner_client):
     response = owner_client.get(URL, headers=HTMX)
 
-    assert response.status_code == 286
-    assert "hx-get" not in poller(response)
+    assert response.status_code == 200 and IDLE_TRIGGER in poller(response)
 
 
 @pytest.mark.parametrize("status", [Status.PENDING, Status.SUBMITTING, Status.PROCESSING, Status.DOWNLOADING])
@@ -107,14 +126,14 @@ def test_it_sends_the_cards_changed_since_the_last_poll_out_of_band(owner_client
     assert "An old lighthouse" not in response.text
 
 
-def test_it_sends_a_card_that_just_finished_with_its_stop(owner_client, owner):
+def test_it_sends_a_card_that_just_finished_and_slows_down(owner_client, owner):
     finished = make_generation(
         owner, Status.FAILED, message="The prompt was refused.", error_code="moderated"
     )
 
     response = owner_client.get(URL, {"since": since(60)}, headers=HTMX)
 
-    assert response.status_code == 286
+    assert IDLE_TRIGGER in poller(response)
     assert f'<article id="gen-{finished.pk}"' in response.text
     assert "The prompt was refused." in response.text
     assert "<code>moderated</code>" in response.text
@@ -135,7 +154,7 @@ def test_it_never_sends_another_users_cards(owner_client, stranger):
 
     response = owner_client.get(URL, {"since": since(60)}, headers=HTMX)
 
-    assert response.status_code == 286  # their active work does not keep our poller going
+    assert IDLE_TRIGGER in poller(response)  # their active work does not speed our poller up
     assert f"gen-{theirs.pk}" not in response.text
     assert "secret" not in response.text
 
@@ -195,3 +214,26 @@ def test_its_query_count_does_not_grow_with_changed_cards(owner_client, owner, d
         response = owner_client.get(URL, {"since": since(60)}, headers=HTMX)
 
     assert response.text.count("<article ") == 30
+
+
+def test_a_card_newer_than_any_the_page_shows_goes_on_top_of_a_live_gallery(owner_client, owner):
+    shown = make_generation(owner, Status.PENDING, prompt="On the page")
+    arrived = [make_generation(owner, Status.PENDING, prompt=f"From a script {i}") for i in range(2)]
+
+    response = owner_client.get(URL, {"since": since(60), "newest": shown.pk, "live": "1"}, headers=HTMX)
+
+    assert re.search(rf'<article id="gen-{shown.pk}"[^>]*hx-swap-oob="true"', response.text)
+    tops = re.findall(r'<div hx-swap-oob="afterbegin:#gallery">\s*<article id="gen-(\d+)"', response.text)
+    # Each goes on top in turn: the oldest first, so that the newest ends up first.
+    assert tops == [str(arrived[0].pk), str(arrived[1].pk)]
+    assert response.text.count("<article ") == 3
+
+
+def test_a_filtered_gallery_is_not_sent_cards_it_does_not_show(owner_client, owner):
+    shown = make_generation(owner, Status.PENDING, prompt="On the page")
+    arrived = make_generation(owner, Status.PENDING, prompt="From a script")
+
+    response = owner_client.get(URL, {"since": since(60), "newest": shown.pk}, headers=HTMX)
+
+    assert f'id="gen-{shown.pk}"' in response.text
+    assert f'id="gen-{arrived.pk}"' not in response.text and "afterbegin" not in response.text
