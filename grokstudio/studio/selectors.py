@@ -18,6 +18,7 @@ from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from grokstudio.accounts.backends import Rider
 from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Status
 
 GALLERY_PAGE_SIZE = 60
@@ -136,24 +137,31 @@ def gallery_page(user, filters: GalleryFilters = GalleryFilters(), cursor: str =
     return GalleryPage(rows, encode_cursor(rows[-1]) if more else None)
 
 
-def poll_state(user, since: datetime | None) -> tuple[list[int], bool]:
+def poll_rider(since: datetime | None) -> Rider:
+    """The poll's rows, to be read in the same statement as the signed-in user (accounts.backends)."""
+    active_sql, changed_sql = _poll_statements(connection.alias)
+    if since is None:
+        return Rider(active_sql, lambda user_pk: [user_pk, *ACTIVE_STATUSES])
+    since_value = connection.ops.adapt_datetimefield_value(since)
+    return Rider(changed_sql, lambda user_pk: [user_pk, *ACTIVE_STATUSES, user_pk, since_value])
+
+
+def poll_state(user, since: datetime | None, rows: list[tuple] | None = None) -> tuple[list[int], bool]:
     """Ids of the rows changed since `since`, and whether any row is still at work.
 
     Every open gallery asks this every couple of seconds, so it is one fixed
     SQL statement rather than a queryset: building the query would cost the
     ORM more than running it. A UNION of "at work" and "changed", each half a
     short walk on its own index (`gen_user_status`, `gen_user_changed`);
-    written as one OR, SQLite would walk all the user's rows instead.
+    written as one OR, SQLite would walk all the user's rows instead. The poll
+    view has it read along with the signed-in user (`poll_rider`) and passes
+    the `rows`; without them it is read here.
     """
-    active_sql, changed_sql = _poll_statements(connection.alias)
-    if since is None:
-        sql, params = active_sql, [user.pk, *ACTIVE_STATUSES]
-    else:
-        since_value = connection.ops.adapt_datetimefield_value(since)
-        sql, params = changed_sql, [user.pk, *ACTIVE_STATUSES, user.pk, since_value]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    if rows is None:
+        rider = poll_rider(since)
+        with connection.cursor() as cursor:
+            cursor.execute(rider.subquery, rider.params(user.pk))
+            rows = [row[1:] for row in cursor.fetchall()]
     changed, active = set(), False
     for pk, status, updated_at in rows:
         active = active or status in ACTIVE_STATUSES
@@ -166,8 +174,9 @@ def poll_state(user, since: datetime | None) -> tuple[list[int], bool]:
 def _poll_statements(alias: str) -> tuple[str, str]:
     table = connections[alias].ops.quote_name(Generation._meta.db_table)
     marks = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-    active = f"SELECT id, status, updated_at FROM {table} WHERE user_id = %s AND status IN ({marks})"
-    changed = f"SELECT id, status, updated_at FROM {table} WHERE user_id = %s AND updated_at > %s"
+    columns = "user_id, id, status, updated_at"
+    active = f"SELECT {columns} FROM {table} WHERE user_id = %s AND status IN ({marks})"
+    changed = f"SELECT {columns} FROM {table} WHERE user_id = %s AND updated_at > %s"
     return active, f"{active} UNION ALL {changed}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -71,3 +72,56 @@ def test_a_row_changed_since_the_last_poll_comes_back_as_an_out_of_band_card(own
     assert f'id="gen-{theirs.pk}"' not in response.text
     # The changed cards and their outputs: two more queries, whatever their number.
     assert len(queries) <= 4, [q["sql"] for q in queries]
+
+
+def test_an_idle_poll_reads_the_user_and_the_poll_in_one_statement(owner_client, owner):
+    age(make_generation(owner), 600)
+    owner_client.get(URL, {"since": since(5)}, headers=HTMX)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = owner_client.get(URL, {"since": since(5)}, headers=HTMX)
+
+    assert 'data-polling="idle"' in response.text
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert "auth_user" in queries[0]["sql"] and "studio_generation" in queries[0]["sql"]
+
+
+def test_the_poll_still_finds_active_work_read_along_with_the_user(owner_client, owner, stranger):
+    mine = make_generation(owner, status=Status.PROCESSING, outputs=0)
+    make_generation(stranger, status=Status.PENDING, outputs=0)
+
+    response = owner_client.get(URL, {"since": since(60)}, headers=HTMX)
+
+    assert 'data-polling="active"' in response.text
+    assert re.findall(r'<article id="gen-(\d+)"', response.text) == [str(mine.pk)]
+
+
+def test_a_session_whose_password_changed_elsewhere_is_signed_out_of_the_poll(owner_client, owner):
+    make_generation(owner, status=Status.PENDING, outputs=0)
+    owner.set_password("changed-somewhere-else-42")
+    owner.save()
+
+    response = owner_client.get(URL, {"since": since(60)}, headers=HTMX)
+
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    assert "<article" not in response.text
+    # Django's check flushed the session: the next request is signed out too.
+    assert owner_client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize("change", ["inactive", "deleted"])
+def test_an_account_switched_off_or_deleted_gets_no_poll(owner_client, owner, change):
+    make_generation(owner, status=Status.PENDING, outputs=0)
+    if change == "inactive":
+        owner.is_active = False
+        owner.save()
+    else:
+        owner.delete()
+
+    response = owner_client.get(URL, {"since": since(60)}, headers=HTMX)
+
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_a_post_to_the_poll_is_405_once_signed_in(owner_client):
+    assert owner_client.post(URL).status_code == 405
