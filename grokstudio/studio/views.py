@@ -230,7 +230,11 @@ def poll(request: HttpRequest) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "HEAD"])
     changed, polling = selectors.poll_state(request.user, since, rider.rows)
     if not changed and not polling:
-        # The commonest answer by far: nothing changed, nothing at work.
+        # The commonest answer by far: nothing changed, nothing at work. An idle
+        # poller keeps asking as it is (its `since` is still right): htmx swaps
+        # nothing on a 204. A quick one is told to slow down.
+        if request.GET.get("idle"):
+            return HttpResponse(status=204)
         idle = _idle_poller(settings.STUDIO_IDLE_POLL_INTERVAL_S)
         return HttpResponse(idle.replace(SINCE_MARK, quote(_poll_since(), safe="/")))
     cards = selectors.cards(request.user, changed) if changed else []

@@ -237,3 +237,24 @@ def test_a_filtered_gallery_is_not_sent_cards_it_does_not_show(owner_client, own
 
     assert f'id="gen-{shown.pk}"' in response.text
     assert f'id="gen-{arrived.pk}"' not in response.text and "afterbegin" not in response.text
+
+
+def test_an_idle_poller_with_nothing_new_gets_204_and_keeps_asking_as_it_is(owner_client, owner):
+    make_generation(owner, Status.COMPLETED, age_s=60)
+
+    response = owner_client.get(URL, {"since": since(5), "idle": "1"}, headers=HTMX)
+
+    assert response.status_code == 204 and response.content == b""
+
+
+def test_the_idle_poller_says_it_is_idle_in_its_url(owner_client):
+    assert "&amp;idle=1" in poller(owner_client.get(URL, headers=HTMX))
+
+
+def test_an_idle_poller_still_gets_what_changed_and_speeds_up(owner_client, owner):
+    arrived = make_generation(owner, Status.PENDING, prompt="From a script")
+
+    response = owner_client.get(URL, {"since": since(60), "idle": "1"}, headers=HTMX)
+
+    assert response.status_code == 200 and f'id="gen-{arrived.pk}"' in response.text
+    assert 'data-polling="active"' in poller(response) and "idle=1" not in poller(response)
