@@ -1,10 +1,15 @@
-"""The task API for scripts: /xai/images, /xai/tasks, shaped like the hosted Grok Imagine task API.
+"""The task API for scripts (/xai/images, /xai/videos, /xai/tasks), shaped like the hosted task API.
 
 A script authenticates with `Authorization: Bearer <token>` (no cookie, no CSRF
 token). A task is a Generation like any other: it goes through the create
 form's validation (the one model table), the person's budget, the shared
 rate limiter and the same pipeline, and it appears live in their gallery.
 Every error is JSON with a stable `code` and a human `message`.
+
+With `callBackUrl`, the final task JSON is POSTed there when the task ends,
+signed in `X-Studio-Signature: sha256=<HMAC-SHA256 of the body>` under the
+token's signing secret (shown on the API tokens page). Reference images and
+callbacks reach only hosts the studio's administrator allows.
 """
 
 from __future__ import annotations

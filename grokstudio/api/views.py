@@ -11,6 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from grokstudio.api.models import ApiToken
 
+NEW_SECRET_KEY = "api_token_just_made"
+
 
 class TokenForm(forms.Form):
     name = forms.CharField(
@@ -23,10 +25,12 @@ class TokenForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
-    secret = None
     if request.method == "POST" and form.is_valid():
         _, secret = ApiToken.issue(request.user, form.cleaned_data["name"])
-        form = TokenForm()
+        # Shown by the page the browser is sent to, once: a reload makes no second token.
+        request.session[NEW_SECRET_KEY] = secret
+        return redirect("api-tokens")
+    secret = request.session.pop(NEW_SECRET_KEY, None) if request.method == "GET" else None
     context = {"form": form, "secret": secret, "tokens": ApiToken.objects.filter(user=request.user)}
     response = render(request, "api/tokens.html", context, status=400 if form.errors else 200)
     # The secret is on this page once: no cache may keep a copy.

@@ -128,3 +128,21 @@ def test_work_a_script_starts_through_the_api_appears_live_in_the_open_gallery(
     assert page.locator("article.card").count() == 2
     assert page.evaluate("window.__noReload") is True
     screenshot("gallery-api-task-arrived")
+
+
+def test_the_api_tokens_page_is_in_the_user_menu_and_shows_a_new_token_once(page, sign_up, screenshot):
+    sign_up("katherine")
+
+    page.locator("summary", has_text="katherine").click()
+    page.get_by_role("link", name="API tokens").click()
+    page.get_by_label("Name").fill("nightly batch")
+    page.get_by_role("button", name="Create token").click()
+
+    secret = page.locator("#new-token").inner_text()
+    assert secret.startswith("gs_")
+    page.locator("summary", has_text="Signing secret").click()
+    expect(page.locator("details.signing-secret code[id^=signing-]")).to_contain_text("whsec_")
+    screenshot("api-tokens")
+    page.reload()
+    expect(page.locator("li", has_text="nightly batch")).to_be_visible()
+    assert secret not in page.content()

@@ -367,3 +367,18 @@ def test_host_patterns_follow_allowed_hosts_syntax(settings):
     with pytest.raises(outbound.NotAllowed, match="has not allowed"):
         outbound.check("http://evil-example.com/", [".example.com"])
     assert outbound.check("http://127.0.0.1/", ["127.0.0.1"]).address == "127.0.0.1"
+
+
+def test_administrators_see_callbacks_and_tokens_without_their_secrets(
+    admin_client, receiver, loopback_allowed, owner, token_and_secret
+):
+    ended_task_with_callback(owner, token_and_secret[0], receiver)
+    Callback.objects.update(last_error="the receiver answered HTTP 500")
+
+    callbacks_page = admin_client.get("/admin/studio_api/callback/")
+    token_page = admin_client.get(f"/admin/studio_api/apitoken/{token_and_secret[0].pk}/change/")
+
+    assert callbacks_page.status_code == 200 and "the receiver answered HTTP 500" in callbacks_page.text
+    assert token_page.status_code == 200 and token_and_secret[0].prefix in token_page.text
+    for secret in (token_and_secret[1], token_and_secret[0].digest, token_and_secret[0].signing_secret):
+        assert secret not in token_page.text
