@@ -166,6 +166,11 @@ def test_a_video_task_runs_through_the_pipeline_and_downloads(api, owner, xai):
     assert done["status"] == "completed", done
     (result,) = done["results"]
     assert result["contentType"] == "video/mp4" and result["durationS"] > 0
+    downloaded = api.get(result["url"].removeprefix("http://testserver"))
+    clip = b"".join(downloaded.streaming_content)
+    assert downloaded["Content-Type"] == "video/mp4" and clip[4:8] == b"ftyp"
+    assert len(clip) == result["sizeBytes"]
+    assert Client().get(result["url"].removeprefix("http://testserver")).status_code == 401
 
 
 def test_video_input_mistakes_are_422(api):
