@@ -7,7 +7,9 @@ The body is the task exactly as `GET /xai/tasks/{taskId}` answers it. Headers:
 - `X-Studio-Task`: the taskId; `X-Studio-Delivery`: the same id on every
   attempt of this callback, so a receiver can drop a repeat.
 
-A 2xx answer ends it. Anything else (another status, a timeout, a refused
+A 2xx answer ends it. A task that ended as `outcome_unknown` (the studio could
+not tell whether xAI took it) and turns out to be at work after all is
+reported again when it ends for good. Anything else (another status, a timeout, a refused
 connection) is tried again after a growing wait, up to `Callback.MAX_ATTEMPTS`
 times. A sender claims the row before it sends, so two workers never send the
 same attempt. Only hosts on `STUDIO_API_CALLBACK_HOSTS` are called, and never
@@ -63,6 +65,13 @@ def task_ended(generation_id: int) -> None:
     )
     if due:
         transaction.on_commit(lambda: _enqueue(generation_id))
+
+
+def task_reopened(generation_id: int) -> None:
+    """A task reported as ended (`outcome_unknown`) is at work after all: report its next ending too."""
+    Callback.objects.filter(generation_id=generation_id).exclude(state=Callback.State.SENDING).update(
+        state=Callback.State.WAITING, attempts=0, next_attempt_at=None, delivered_at=None, last_error=""
+    )
 
 
 def _enqueue(generation_id: int) -> None:

@@ -39,6 +39,8 @@ FINAL_STATUSES = (Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.TIME
 # Sent once a generation reaches a final state (with `generation=`), by whichever
 # worker or view moved it there; the task API sends callbacks from it.
 generation_ended = Signal()
+# Sent when a generation given up as `outcome_unknown` turns out to be at work after all.
+generation_reopened = Signal()
 
 
 class Kind(models.TextChoices):
@@ -178,6 +180,7 @@ class Generation(models.Model):
         )  # fmt: skip
         if won:
             self.refresh_from_db()
+            generation_reopened.send(sender=Generation, generation=self)
         return won
 
     def cancel(self) -> bool:

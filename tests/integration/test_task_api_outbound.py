@@ -382,3 +382,28 @@ def test_administrators_see_callbacks_and_tokens_without_their_secrets(
     assert token_page.status_code == 200 and token_and_secret[0].prefix in token_page.text
     for secret in (token_and_secret[1], token_and_secret[0].digest, token_and_secret[0].signing_secret):
         assert secret not in token_page.text
+
+
+def test_a_task_reported_as_outcome_unknown_that_resumes_is_reported_again_when_it_ends(
+    receiver, loopback_allowed, owner, token_and_secret, django_capture_on_commit_callbacks
+):
+    generation = Generation.objects.create(user=owner, prompt="x", model="grok-imagine-video", kind="video",
+                                           status="submitting")  # fmt: skip
+    callbacks.register(generation, token_and_secret[0], receiver.url("/"), "http://testserver/")
+    queue.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        generation.fail("No answer from xAI.", "outcome_unknown")
+    run_queued_callbacks()
+    assert Callback.objects.get().state == Callback.State.DELIVERED
+
+    # xAI's answer to the start arrives after all: the studio follows the video again.
+    assert generation.resume_processing("req-late")
+    assert Callback.objects.get().state == Callback.State.WAITING
+    with django_capture_on_commit_callbacks(execute=True):
+        generation.cancel()
+    run_queued_callbacks()
+
+    first, second = receiver.wait_for(2)
+    assert json.loads(first.body)["errorCode"] == "outcome_unknown"
+    assert json.loads(second.body)["status"] == "cancelled"
+    assert Callback.objects.get().state == Callback.State.DELIVERED
