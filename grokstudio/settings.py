@@ -267,13 +267,17 @@ STUDIO_API_MAX_PENDING = env.int("STUDIO_API_MAX_PENDING", default=50)
 # ALLOWED_HOSTS syntax ("images.example.com", ".example.com", "*"); empty allows none.
 # Reference images named by URL are fetched only from STUDIO_API_FETCH_HOSTS, and
 # callbacks go only to STUDIO_API_CALLBACK_HOSTS. Private and local addresses are
-# refused even then, unless in STUDIO_API_PRIVATE_NETWORKS (e.g. "10.0.0.0/8").
+# refused even then, unless in that use's *_PRIVATE_NETWORKS (e.g. "10.0.0.0/8").
 STUDIO_API_FETCH_HOSTS = env.list("STUDIO_API_FETCH_HOSTS", default=[])
 STUDIO_API_CALLBACK_HOSTS = env.list("STUDIO_API_CALLBACK_HOSTS", default=[])
 # Parsed here, so that a mistyped network stops the studio at start-up rather than a request.
-STUDIO_API_PRIVATE_NETWORKS = [
+STUDIO_API_FETCH_PRIVATE_NETWORKS = [
     str(ipaddress.ip_network(net, strict=False))
-    for net in env.list("STUDIO_API_PRIVATE_NETWORKS", default=[])
+    for net in env.list("STUDIO_API_FETCH_PRIVATE_NETWORKS", default=[])
+]
+STUDIO_API_CALLBACK_PRIVATE_NETWORKS = [
+    str(ipaddress.ip_network(net, strict=False))
+    for net in env.list("STUDIO_API_CALLBACK_PRIVATE_NETWORKS", default=[])
 ]
 # A failed callback is tried again after this many seconds, four times longer each time.
 STUDIO_API_CALLBACK_RETRY_S = env.float("STUDIO_API_CALLBACK_RETRY_S", default=30.0)

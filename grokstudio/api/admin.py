@@ -23,9 +23,9 @@ class CallbackAdmin(admin.ModelAdmin):
     list_display = ["generation", "url", "state", "attempts", "next_attempt_at", "delivered_at", "last_error"]
     list_filter = ["state"]
     search_fields = ["url", "generation__id"]
-    readonly_fields = [
-        "generation", "token", "url", "base_url", "attempts", "delivered_at", "created_at", "last_error",
-    ]  # fmt: skip
-
+    # Read only: senders change these rows, and a form saved over one would undo their work.
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

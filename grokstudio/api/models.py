@@ -119,6 +119,8 @@ class Callback(models.Model):
     base_url = models.URLField(max_length=500)
     state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Which ending is reported: a task given up as `outcome_unknown` that resumes ends again.
+    round = models.PositiveSmallIntegerField(default=1)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

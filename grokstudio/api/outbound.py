@@ -7,9 +7,11 @@ request forgery). So a URL is used only when
 - its host matches the administrator's allow-list for that use, in the syntax
   of Django's ALLOWED_HOSTS (`example.com`, `.example.com` for subdomains too,
   `*` for any host);
-- every address the host resolves to is public, unless it falls in a network
-  the administrator lets through (`STUDIO_API_PRIVATE_NETWORKS`, e.g.
-  `127.0.0.0/8` for a service on the same machine).
+- every address the host resolves to (and any IPv4 address carried inside an
+  IPv6 one) is public, unless it falls in a network the administrator lets
+  through for that use (`STUDIO_API_FETCH_PRIVATE_NETWORKS`,
+  `STUDIO_API_CALLBACK_PRIVATE_NETWORKS`, e.g. `127.0.0.0/8` for a service on
+  the same machine).
 
 The connection then goes to the address that was checked, not to a second
 lookup of the name (which could answer differently), and redirects are not
@@ -61,12 +63,39 @@ class Answer:
     body: bytes
 
 
-def _private_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(net, strict=False) for net in settings.STUDIO_API_PRIVATE_NETWORKS]
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
-def check(url: str, allowed_hosts: list[str]) -> Target:
-    """The checked target of `url`, or NotAllowed saying why not."""
+def _networks(names: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(net, strict=False) for net in names]
+
+
+def _faces(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list:
+    """The address and every IPv4 address carried inside it (mapped, 6to4, Teredo, NAT64, compatible)."""
+    faces = [address]
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+        if any(address in net for net in (*NAT64, IPV4_COMPATIBLE)):
+            embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        faces.extend(face for face in embedded if face is not None)
+    return faces
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return (
+        address.is_global
+        and not address.is_multicast
+        and not address.is_reserved
+        and not getattr(address, "is_site_local", False)
+    )
+
+
+def check(url: str, allowed_hosts: list[str], allowed_networks: list[str] = ()) -> Target:
+    """The checked target of `url`, or NotAllowed saying why not.
+
+    `allowed_networks` are the private networks this use may still reach.
+    """
     if len(url) > 2000:
         raise NotAllowed("the URL is longer than 2,000 characters")
     try:
@@ -79,7 +108,11 @@ def check(url: str, allowed_hosts: list[str]) -> Target:
         raise NotAllowed("only http and https URLs are allowed")
     if parts.username is not None or parts.password is not None:
         raise NotAllowed("the URL may not carry a user name or password")
-    host = (parts.hostname or "").rstrip(".")
+    try:
+        # One form of the name for the allow-list, DNS, the Host header and TLS: its ASCII (xn--) one.
+        host = (parts.hostname or "").rstrip(".").encode("idna").decode("ascii")
+    except UnicodeError:
+        raise NotAllowed("the URL's host name is not valid") from None
     if not host:
         raise NotAllowed("the URL has no host")
     if not allowed_hosts or not validate_host(host, allowed_hosts):
@@ -87,17 +120,18 @@ def check(url: str, allowed_hosts: list[str]) -> Target:
     port = port or (443 if scheme == "https" else 80)
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
+    except (OSError, UnicodeError, ValueError):
         raise NotAllowed(f"the host {host} could not be found") from None
-    networks = _private_networks()
+    networks = _networks(allowed_networks)
     addresses = []
     for *_, sockaddr in found:
         address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if not address.is_global and not any(address in net for net in networks):
-            raise NotAllowed(f"the host {host} is on a private or local network")
+        for face in _faces(address):
+            if not _public(face) and not any(face in net for net in networks):
+                raise NotAllowed(f"the host {host} is on a private or local network")
         addresses.append(str(address))
+    if not addresses:
+        raise NotAllowed(f"the host {host} could not be found")
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
@@ -135,7 +169,9 @@ def request(
                 if declared.isdigit() and int(declared) > max_bytes:
                     raise FetchError(f"the answer is larger than {max_bytes:,} bytes")
                 chunks, size = [], 0
-                for chunk in response.stream(64 * 1024):
+                # read1 answers with whatever has arrived, so a host that drips
+                # bytes meets the deadline too, not only one that goes silent.
+                while chunk := response.read1(64 * 1024):
                     size += len(chunk)
                     if size > max_bytes:
                         raise FetchError(f"the answer is larger than {max_bytes:,} bytes")
@@ -146,6 +182,8 @@ def request(
                 response.release_conn()
     except urllib3.exceptions.HTTPError as exc:
         raise FetchError(_reason(exc)) from None
+    except (OSError, ValueError, UnicodeError):
+        raise FetchError("the connection failed") from None
     content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
     return Answer(status=response.status, content_type=content_type, body=b"".join(chunks))
 
@@ -162,7 +200,7 @@ def _reason(exc: Exception) -> str:
 
 def fetch_image(url: str) -> tuple[bytes, str]:
     """A reference image from an allowed host: its bytes and declared type (the form checks the rest)."""
-    target = check(url, settings.STUDIO_API_FETCH_HOSTS)
+    target = check(url, settings.STUDIO_API_FETCH_HOSTS, settings.STUDIO_API_FETCH_PRIVATE_NETWORKS)
     limit = settings.STUDIO_MAX_UPLOAD_MB * 1024 * 1024
     answer = request(target, "GET", headers={"Accept": "image/*"}, max_bytes=limit, timeout_s=15.0)
     if answer.status != 200:

@@ -225,6 +225,10 @@ def poll(request: HttpRequest) -> HttpResponse:
     with riding_along(selectors.poll_rider(since)) as rider:
         signed_in = request.user.is_authenticated
     if not signed_in:
+        if request.htmx:
+            # Signed out elsewhere, or the session ended: the page reloads into the sign-in
+            # page rather than htmx following the redirect into the poller.
+            return HttpResponseClientRefresh()
         return redirect_to_login(request.get_full_path())
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])

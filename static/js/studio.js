@@ -152,3 +152,15 @@ document.addEventListener("htmx:configRequest", (event) => {
   event.detail.parameters.newest = newest;
   if (gallery.hasAttribute("data-live")) event.detail.parameters.live = "1";
 });
+
+// A card that the form's answer and a poll both bring (they can cross) is shown
+// once: the later copy replaces the earlier instead of being added above it.
+document.addEventListener("htmx:oobBeforeSwap", (event) => {
+  if (!event.detail.target || event.detail.target.id !== "gallery") return;
+  const card = event.detail.fragment.querySelector && event.detail.fragment.querySelector("article.card");
+  const present = card && document.getElementById(card.id);
+  if (!present) return;
+  event.detail.shouldSwap = false;
+  present.replaceWith(card);
+  htmx.process(card);
+});

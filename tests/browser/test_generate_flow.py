@@ -129,6 +129,16 @@ def test_work_a_script_starts_through_the_api_appears_live_in_the_open_gallery(
     assert page.evaluate("window.__noReload") is True
     screenshot("gallery-api-task-arrived")
 
+    # A form's answer and a poll can both bring the same new card: it is shown once.
+    page.evaluate("""() => {
+        const card = document.querySelector("article.card");
+        const copy = card.outerHTML.replace("<article ", '<article data-again="1" ');
+        htmx.swap("#poller", `<div id="poller"></div><div hx-swap-oob="afterbegin:#gallery">${copy}</div>`,
+                  {swapStyle: "outerHTML"});
+    }""")
+    expect(card).to_have_attribute("data-again", "1")
+    assert page.locator(f"#gen-{task['taskId']}").count() == 1
+
 
 def test_the_api_tokens_page_is_in_the_user_menu_and_shows_a_new_token_once(page, sign_up, screenshot):
     sign_up("katherine")

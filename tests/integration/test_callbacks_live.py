@@ -16,12 +16,12 @@ from tests.receiver import Receiver
 
 @pytest.fixture
 def worker_env() -> dict[str, str]:
-    return {"STUDIO_API_CALLBACK_HOSTS": "127.0.0.1", "STUDIO_API_PRIVATE_NETWORKS": "127.0.0.1/32"}
+    return {"STUDIO_API_CALLBACK_HOSTS": "127.0.0.1", "STUDIO_API_CALLBACK_PRIVATE_NETWORKS": "127.0.0.1/32"}
 
 
 def test_a_worker_posts_the_signed_callback_when_the_task_ends(live_server, worker, owner, settings):
     settings.STUDIO_API_CALLBACK_HOSTS = ["127.0.0.1"]
-    settings.STUDIO_API_PRIVATE_NETWORKS = ["127.0.0.1/32"]
+    settings.STUDIO_API_CALLBACK_PRIVATE_NETWORKS = ["127.0.0.1/32"]
     token, secret = ApiToken.issue(owner, "hooks")
 
     with Receiver() as receiver:

@@ -83,7 +83,7 @@ def test_the_signature_check_accepts_a_real_callback_and_nothing_else(
     exec(readme_block("verify"), namespace)  # the README's own snippet
     is_from_the_studio = namespace["is_from_the_studio"]
     settings.STUDIO_API_CALLBACK_HOSTS = ["127.0.0.1"]
-    settings.STUDIO_API_PRIVATE_NETWORKS = ["127.0.0.1/32"]
+    settings.STUDIO_API_CALLBACK_PRIVATE_NETWORKS = ["127.0.0.1/32"]
     token, secret = ApiToken.issue(owner, "hooks")
     api = Client(headers={"Authorization": f"Bearer {secret}"})
 

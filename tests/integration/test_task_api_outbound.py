@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -46,7 +47,8 @@ def receiver():
 def loopback_allowed(settings):
     settings.STUDIO_API_CALLBACK_HOSTS = ["127.0.0.1"]
     settings.STUDIO_API_FETCH_HOSTS = ["127.0.0.1"]
-    settings.STUDIO_API_PRIVATE_NETWORKS = ["127.0.0.0/8"]
+    settings.STUDIO_API_CALLBACK_PRIVATE_NETWORKS = ["127.0.0.0/8"]
+    settings.STUDIO_API_FETCH_PRIVATE_NETWORKS = ["127.0.0.0/8"]
     settings.STUDIO_API_CALLBACK_RETRY_S = 30.0
 
 
@@ -232,8 +234,9 @@ def test_a_task_without_a_callback_queues_none(api, xai, django_capture_on_commi
     [
         ("http://127.0.0.1:9/hook", {"STUDIO_API_CALLBACK_HOSTS": []}, "administrator has not allowed"),
         ("http://hooks.example.org/x", {}, "has not allowed the host hooks.example.org"),
-        ("http://127.0.0.1:9/hook", {"STUDIO_API_PRIVATE_NETWORKS": []}, "private or local network"),
-        ("http://localhost:9/hook", {"STUDIO_API_CALLBACK_HOSTS": ["*"], "STUDIO_API_PRIVATE_NETWORKS": []},
+        ("http://127.0.0.1:9/hook", {"STUDIO_API_CALLBACK_PRIVATE_NETWORKS": []}, "private or local network"),
+        ("http://localhost:9/hook",
+         {"STUDIO_API_CALLBACK_HOSTS": ["*"], "STUDIO_API_CALLBACK_PRIVATE_NETWORKS": []},
          "private or local network"),
         ("ftp://127.0.0.1/hook", {}, "only http and https"),
         ("http://user:pw@127.0.0.1/hook", {}, "user name or password"),
@@ -311,7 +314,8 @@ def test_a_video_can_start_from_an_image_url(api, receiver, loopback_allowed):
         (Reply(200, b"x", "image/png"), {"STUDIO_API_FETCH_HOSTS": []}, "url_not_allowed", "fetches no URLs"),
         (Reply(200, b"x", "image/png"), {"STUDIO_API_FETCH_HOSTS": ["images.example.org"]},
          "url_not_allowed", "has not allowed the host 127.0.0.1"),
-        (Reply(200, b"x", "image/png"), {"STUDIO_API_PRIVATE_NETWORKS": []}, "url_not_allowed", "private"),
+        (Reply(200, b"x", "image/png"), {"STUDIO_API_FETCH_PRIVATE_NETWORKS": []}, "url_not_allowed",
+         "private"),
         (Reply(404, b"gone"), {}, "fetch_failed", "HTTP 404"),
         (Reply(302, b"", headers={"Location": "http://10.0.0.1/"}), {}, "fetch_failed", "HTTP 302"),
         (Reply(200, b"x" * (2 * 1024 * 1024), "image/png"), {"STUDIO_MAX_UPLOAD_MB": 1}, "fetch_failed",
@@ -344,29 +348,84 @@ def test_a_reference_url_that_cannot_be_used_is_refused_and_nothing_is_stored(
         "http://[fd00::1]/", "http://localhost/",
     ],
 )  # fmt: skip
-def test_private_and_local_addresses_are_refused_even_when_any_host_is_allowed(settings, url):
-    settings.STUDIO_API_PRIVATE_NETWORKS = []
-
+def test_private_and_local_addresses_are_refused_even_when_any_host_is_allowed(url):
     with pytest.raises(outbound.NotAllowed, match="private or local"):
         outbound.check(url, ["*"])
 
 
-def test_a_network_the_administrator_lets_through_is_allowed_and_only_it(settings):
-    settings.STUDIO_API_PRIVATE_NETWORKS = ["10.0.0.0/8"]
-
-    assert outbound.check("http://10.1.2.3:8080/x?y=1", ["*"]).path == "/x?y=1"
+def test_a_network_the_administrator_lets_through_is_allowed_and_only_it():
+    assert outbound.check("http://10.1.2.3:8080/x?y=1", ["*"], ["10.0.0.0/8"]).path == "/x?y=1"
     with pytest.raises(outbound.NotAllowed):
-        outbound.check("http://192.168.1.1/", ["*"])
+        outbound.check("http://192.168.1.1/", ["*"], ["10.0.0.0/8"])
 
 
-def test_host_patterns_follow_allowed_hosts_syntax(settings):
-    settings.STUDIO_API_PRIVATE_NETWORKS = ["127.0.0.0/8"]
+def test_a_network_let_through_for_callbacks_is_not_let_through_for_fetching(
+    api, receiver, loopback_allowed, settings
+):
+    settings.STUDIO_API_FETCH_HOSTS = ["*"]
+    settings.STUDIO_API_FETCH_PRIVATE_NETWORKS = []
+    receiver.routes["/admin.png"] = Reply(200, make_image("PNG"), "image/png")
 
+    response = post(api, "/xai/images", {"prompt": "x", "images": [receiver.url("/admin.png")]})
+
+    assert response.status_code == 422 and response.json()["code"] == "url_not_allowed"
+    assert receiver.received == []
+
+
+def test_host_patterns_follow_allowed_hosts_syntax():
     with pytest.raises(outbound.NotAllowed, match="has not allowed"):
-        outbound.check("http://127.0.0.1.nip.example/", [".example.com"])
+        outbound.check("http://127.0.0.1.nip.example/", [".example.com"], ["127.0.0.0/8"])
     with pytest.raises(outbound.NotAllowed, match="has not allowed"):
-        outbound.check("http://evil-example.com/", [".example.com"])
-    assert outbound.check("http://127.0.0.1/", ["127.0.0.1"]).address == "127.0.0.1"
+        outbound.check("http://evil-example.com/", [".example.com"], ["127.0.0.0/8"])
+    assert outbound.check("http://127.0.0.1/", ["127.0.0.1"], ["127.0.0.0/8"]).address == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["64:ff9b::a9fe:a9fe", "64:ff9b:1::a00:1", "2002:a9fe:a9fe::", "::127.0.0.1", "fec0::1", "ff02::1",
+     "2001:0:4136:e378:8000:63bf:80ff:fefe", "224.0.0.1", "240.0.0.1"],
+)  # fmt: skip
+def test_ipv6_forms_carrying_a_private_ipv4_address_and_other_non_public_addresses_are_refused(address):
+    with pytest.raises(outbound.NotAllowed, match="private or local"):
+        outbound.check(f"http://[{address}]/" if ":" in address else f"http://{address}/", ["*"])
+
+
+def test_an_international_host_name_is_checked_in_its_ascii_form():
+    with pytest.raises(outbound.NotAllowed, match="xn--"):
+        outbound.check("http://bücher.example/", ["example.org"])
+    with pytest.raises(outbound.NotAllowed, match="not valid"):
+        outbound.check("http://" + "a" * 70 + ".example/", ["*"])
+
+
+def test_a_host_that_drips_its_answer_is_cut_off_at_the_deadline():
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def drip() -> None:
+        connection, _ = server.accept()
+        connection.recv(4096)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n")
+        try:
+            for _ in range(100):
+                connection.sendall(b"x")
+                time.sleep(0.1)
+        except OSError:
+            pass
+        connection.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    target = outbound.check(f"http://127.0.0.1:{server.getsockname()[1]}/", ["127.0.0.1"], ["127.0.0.1/32"])
+    started = time.monotonic()
+
+    with pytest.raises(outbound.FetchError, match="within 1 s"):
+        outbound.request(target, "GET", timeout_s=1.0)
+
+    assert time.monotonic() - started < 3
+    server.close()
 
 
 def test_administrators_see_callbacks_and_tokens_without_their_secrets(
@@ -406,4 +465,28 @@ def test_a_task_reported_as_outcome_unknown_that_resumes_is_reported_again_when_
     first, second = receiver.wait_for(2)
     assert json.loads(first.body)["errorCode"] == "outcome_unknown"
     assert json.loads(second.body)["status"] == "cancelled"
+    # Another ending, another delivery id: a receiver that drops repeats keeps both.
+    assert first.headers["X-Studio-Delivery"] != second.headers["X-Studio-Delivery"]
     assert Callback.objects.get().state == Callback.State.DELIVERED
+
+
+def test_a_send_in_flight_when_the_task_reopens_does_not_count_for_the_new_round(
+    receiver, loopback_allowed, owner, token_and_secret, monkeypatch
+):
+    generation = ended_task_with_callback(owner, token_and_secret[0], receiver)
+    Callback.objects.update(next_attempt_at=timezone.now())
+    # The task reopens while the receiver is still answering the first report.
+    receiver.replies = [Reply(200)]
+    original = outbound.request
+
+    def reopen_during_send(*args, **kwargs):
+        answer = original(*args, **kwargs)
+        callbacks.task_reopened(generation.pk)
+        return answer
+
+    # The real request, with the reopening slipped in before its answer is recorded.
+    monkeypatch.setattr(outbound, "request", reopen_during_send)
+    callbacks.deliver(generation.pk)
+
+    callback = Callback.objects.get()
+    assert callback.state == Callback.State.WAITING and callback.round == 2 and callback.attempts == 0
