@@ -279,6 +279,9 @@ STUDIO_API_CALLBACK_PRIVATE_NETWORKS = [
     str(ipaddress.ip_network(net, strict=False))
     for net in env.list("STUDIO_API_CALLBACK_PRIVATE_NETWORKS", default=[])
 ]
+# Certificates trusted for https reference hosts and callback receivers, as a PEM
+# file (e.g. a company's own CA); unset means the system's.
+STUDIO_API_CA_BUNDLE = env.str("STUDIO_API_CA_BUNDLE", default=None)
 # A failed callback is tried again after this many seconds, four times longer each time.
 STUDIO_API_CALLBACK_RETRY_S = env.float("STUDIO_API_CALLBACK_RETRY_S", default=30.0)
 # Each person's monthly spending limit in USD unless an administrator sets

@@ -46,8 +46,12 @@ class Target:
     scheme: str
     host: str
     port: int
-    address: str
+    addresses: tuple[str, ...]
     path: str
+
+    @property
+    def address(self) -> str:
+        return self.addresses[0]
 
     @property
     def host_header(self) -> str:
@@ -129,13 +133,14 @@ def check(url: str, allowed_hosts: list[str], allowed_networks: list[str] = ()) 
         for face in _faces(address):
             if not _public(face) and not any(face in net for net in networks):
                 raise NotAllowed(f"the host {host} is on a private or local network")
-        addresses.append(str(address))
+        if str(address) not in addresses:
+            addresses.append(str(address))
     if not addresses:
         raise NotAllowed(f"the host {host} could not be found")
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
-    return Target(scheme=scheme, host=host, port=port, address=addresses[0], path=path)
+    return Target(scheme=scheme, host=host, port=port, addresses=tuple(addresses), path=path)
 
 
 def request(
@@ -147,15 +152,33 @@ def request(
     timeout_s: float = 10.0,
     max_bytes: int = 1 << 20,
 ) -> Answer:
-    """One request to a checked target: no redirects, no retries, a size cap and an overall deadline."""
+    """One request to a checked target: no redirects, no retries, a size cap and an overall deadline.
+
+    The host's checked addresses are tried in turn until one takes the connection.
+    """
+    for position, address in enumerate(target.addresses):
+        try:
+            return _request(target, address, method, body, headers, timeout_s, max_bytes)
+        except _Unreachable as exc:
+            if position == len(target.addresses) - 1:
+                raise FetchError(_reason(exc.__cause__)) from None
+    raise FetchError("the host has no address")
+
+
+class _Unreachable(Exception):
+    """This address did not take the connection; another of the host's may."""
+
+
+def _request(target, address, method, body, headers, timeout_s, max_bytes) -> Answer:
     timeout = urllib3.Timeout(connect=min(5.0, timeout_s), read=timeout_s)
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
-            target.address, target.port, timeout=timeout, retries=False,
+            address, target.port, timeout=timeout, retries=False,
             server_hostname=target.host, assert_hostname=target.host, cert_reqs="CERT_REQUIRED",
+            ca_certs=settings.STUDIO_API_CA_BUNDLE,
         )  # fmt: skip
     else:
-        pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, retries=False)
+        pool = urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, retries=False)
     sent = {"Host": target.host_header, "User-Agent": USER_AGENT, **(headers or {})}
     deadline = time.monotonic() + timeout_s
     try:
@@ -180,6 +203,8 @@ def request(
                     chunks.append(chunk)
             finally:
                 response.release_conn()
+    except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as exc:
+        raise _Unreachable from exc
     except urllib3.exceptions.HTTPError as exc:
         raise FetchError(_reason(exc)) from None
     except (OSError, ValueError, UnicodeError):

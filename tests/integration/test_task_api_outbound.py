@@ -490,3 +490,82 @@ def test_a_send_in_flight_when_the_task_reopens_does_not_count_for_the_new_round
 
     callback = Callback.objects.get()
     assert callback.state == Callback.State.WAITING and callback.round == 2 and callback.attempts == 0
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """An https server on loopback whose certificate says `localhost`, signed by a test CA."""
+    import http.server
+    import ssl
+    import threading
+
+    import trustme
+
+    authority = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = make_image("PNG")
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    def serve(name: str):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert(name).configure_cert(context)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server.server_address[1]
+
+    servers: list = []
+    yield bundle, serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_certificate_for_the_host_name(
+    tls_server, settings
+):
+    bundle, serve = tls_server
+    port = serve("localhost")
+
+    def fetch(ca_bundle: str | None) -> outbound.Answer:
+        settings.STUDIO_API_CA_BUNDLE = ca_bundle
+        # "localhost" resolves here and the connection goes to that checked address,
+        # while TLS is asked for, and checked against, the name in the URL.
+        url = f"https://localhost:{port}/ref.png"
+        target = outbound.check(url, ["localhost"], ["127.0.0.0/8", "::1/128"])
+        return outbound.request(target, "GET")
+
+    assert fetch(str(bundle)).status == 200
+    with pytest.raises(outbound.FetchError, match="certificate could not be verified"):
+        fetch(None)  # the test CA is not one the system trusts
+
+
+def test_a_certificate_for_another_name_is_refused(tls_server, settings):
+    bundle, serve = tls_server
+    port = serve("images.example.org")
+    settings.STUDIO_API_CA_BUNDLE = str(bundle)
+    target = outbound.check(f"https://localhost:{port}/", ["localhost"], ["127.0.0.0/8", "::1/128"])
+
+    with pytest.raises(outbound.FetchError, match="certificate could not be verified"):
+        outbound.request(target, "GET")
+
+
+def test_each_checked_address_is_tried_until_one_answers(receiver):
+    first = outbound.check(receiver.url("/"), ["127.0.0.1"], ["127.0.0.0/8"])
+    # A host with two addresses, the first of which takes no connection.
+    target = outbound.Target(first.scheme, first.host, first.port, ("127.0.0.2", "127.0.0.1"), "/x")
+    receiver.routes["/x"] = Reply(200, b"here")
+
+    assert outbound.request(target, "GET").body == b"here"
