@@ -8,7 +8,7 @@ along the `(user, created_at, id)` index from a known point.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from urllib.parse import urlencode
 
@@ -17,12 +17,15 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from grokstudio.accounts.backends import Rider
 from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Status
 
 GALLERY_PAGE_SIZE = 60
 CURSOR_FORMAT = "%Y%m%d%H%M%S%f"
+MAX_POLL_LOOKBACK = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,20 @@ def gallery_page(user, filters: GalleryFilters = GalleryFilters(), cursor: str =
     more = len(rows) > GALLERY_PAGE_SIZE
     rows = rows[:GALLERY_PAGE_SIZE]
     return GalleryPage(rows, encode_cursor(rows[-1]) if more else None)
+
+
+def parse_poll_since(value: str) -> datetime | None:
+    """A poll's `since`, or None for anything that is not a sensible recent time."""
+    try:
+        since = parse_datetime(value)
+        if since is None or timezone.is_naive(since):
+            return None
+        since = since.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    now = timezone.now()
+    # A cursor from the future or from long ago is clamped: the answer stays small and valid.
+    return min(max(since, now - MAX_POLL_LOOKBACK), now)
 
 
 def poll_rider(since: datetime | None) -> Rider:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cache
 from urllib.parse import quote
 
@@ -17,7 +17,6 @@ from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh, replace_url
@@ -37,7 +36,6 @@ from grokstudio.studio.models import Collection
 # Rows whose update committed a moment after the poll's clock read are caught
 # by the next poll; a card sent twice is harmless, a card missed is not.
 POLL_OVERLAP_S = 1.0
-MAX_POLL_LOOKBACK = timedelta(days=1)
 
 
 def _poll_since() -> str:
@@ -197,29 +195,17 @@ def _sticky_options(form) -> dict:
     return {k: [a.pk for a in v] if isinstance(v, list) else getattr(v, "pk", v) for k, v in sticky.items()}
 
 
-def _parse_since(value: str) -> datetime | None:
-    """The client's cursor, or None for anything that is not a sensible recent time."""
-    try:
-        since = parse_datetime(value)
-        if since is None or timezone.is_naive(since):
-            return None
-        since = since.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-    now = timezone.now()
-    # A cursor from the future or from long ago is clamped: the answer stays small and valid.
-    return min(max(since, now - MAX_POLL_LOOKBACK), now)
-
-
 def poll(request: HttpRequest) -> HttpResponse:
     """One request per open gallery per interval: the cards that changed, and how soon to ask again.
 
     While something is at work the page asks every STUDIO_POLL_INTERVAL_S; with
     nothing at work, every STUDIO_IDLE_POLL_INTERVAL_S while its tab is visible,
     so that work started elsewhere (a script through the task API, another tab)
-    still arrives. When nothing changed this costs one query beyond the sign-in lookup.
+    still arrives. The commonest request of all, an idle poller's with nothing
+    new, is answered before it gets here (studio.middleware.IdlePollMiddleware);
+    this view answers every other, that one included when the middleware leaves it.
     """
-    since = _parse_since(request.GET.get("since", ""))
+    since = selectors.parse_poll_since(request.GET.get("since", ""))
     # The sign-in check is Django's own (session, backend, password hash); the
     # poll's rows come back in the same statement as the user's row.
     with riding_along(selectors.poll_rider(since)) as rider:
