@@ -23,6 +23,7 @@ class CallbackAdmin(admin.ModelAdmin):
     list_display = ["generation", "url", "state", "attempts", "next_attempt_at", "delivered_at", "last_error"]
     list_filter = ["state"]
     search_fields = ["url", "generation__id"]
+
     # Read only: senders change these rows, and a form saved over one would undo their work.
     def has_add_permission(self, request) -> bool:
         return False

@@ -142,9 +142,10 @@ def test_a_failed_delivery_is_tried_again_later_with_the_same_delivery_id(
     run_queued_callbacks()
 
     first, second = receiver.wait_for(2)
-    assert first.body == second.body and first.headers["X-Studio-Delivery"] == second.headers[
-        "X-Studio-Delivery"
-    ]
+    assert (
+        first.body == second.body
+        and first.headers["X-Studio-Delivery"] == second.headers["X-Studio-Delivery"]
+    )
     callback.refresh_from_db()
     assert callback.state == Callback.State.DELIVERED and callback.attempts == 2
 
