@@ -15,19 +15,22 @@ work. Anything else goes on to the view, which answers it in full: signed out,
 a session Django would rotate (a fallback secret) or end (a changed password),
 a change to show, a malformed query. The session is read through a view that
 cannot write, so a case that would change it is left to the full stack.
+The query is read as the view reads it (request.GET). If anything after it in
+MIDDLEWARE is not a layer it knows it may skip, or the settings would have that
+stack add to the answer (sessions renewed on every request, refused user
+agents), it turns itself off at startup.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from importlib import import_module
-from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.contrib import auth
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import DisallowedHost, MiddlewareNotUsed, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, reverse, set_script_prefix
 
 from grokstudio.accounts.backends import riding_along
 from grokstudio.studio import selectors
@@ -62,10 +65,35 @@ class _ReadOnlySession(Mapping):
         raise _NeedsFullStack
 
 
+_NAME = f"{__name__}.IdlePollMiddleware"
+# What may come after it in MIDDLEWARE: none of these adds anything to an idle
+# poll's 204 but a frame header, which it sets itself.
+SKIPPED = {
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+}
+
+
 class IdlePollMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        after = settings.MIDDLEWARE[settings.MIDDLEWARE.index(_NAME) + 1 :]
+        if set(after) - SKIPPED or settings.SESSION_SAVE_EVERY_REQUEST or settings.DISALLOWED_USER_AGENTS:
+            # Something after it would change the answer (a middleware it does not know,
+            # sessions renewed on every request, refused user agents): the full stack answers.
+            raise MiddlewareNotUsed(f"{_NAME} is off: the rest of the stack is not one it may skip")
         self.get_response = get_response
         self.session_store = import_module(settings.SESSION_ENGINE).SessionStore
+        self.frame_options = (
+            settings.X_FRAME_OPTIONS.upper()
+            if "django.middleware.clickjacking.XFrameOptionsMiddleware" in after
+            else None
+        )
         self._path: str | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -77,18 +105,24 @@ class IdlePollMiddleware:
 
     def _poll_path(self) -> str:
         if self._path is None:
-            # The poll's path within the site, whatever prefix it is served under.
-            self._path = "/" + reverse("studio:poll").removeprefix(get_script_prefix())
+            # The poll's path within the site (request.path_info), whatever prefix it is served under.
+            prefix = get_script_prefix()
+            set_script_prefix("/")
+            try:
+                self._path = reverse("studio:poll")
+            finally:
+                set_script_prefix(prefix)
         return self._path
 
     def _idle_answer(self, request: HttpRequest) -> HttpResponse | None:
         """The 204 the poll view would answer, or None to let the view answer."""
-        # Two fields of the query string, read without building request.GET: a field
-        # spelled any other way (escaped, repeated oddly) leaves the answer to the view.
-        query = dict(field.partition("=")[::2] for field in request.META.get("QUERY_STRING", "").split("&"))
+        try:
+            query = request.GET  # the very fields the view would read
+        except TooManyFieldsSent:
+            return None  # the view's 400
         if query.get("idle") != "1":
             return None
-        since = selectors.parse_poll_since(unquote_plus(query.get("since", "")))
+        since = selectors.parse_poll_since(query.get("since", ""))
         key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         if since is None or not key:
             return None
@@ -111,4 +145,6 @@ class IdlePollMiddleware:
             return None
         response = HttpResponse(status=204)
         response["Vary"] = "Cookie"  # as the session middleware marks a response that read the session
+        if self.frame_options:
+            response["X-Frame-Options"] = self.frame_options
         return response

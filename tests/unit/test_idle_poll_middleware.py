@@ -6,18 +6,23 @@ give the 204 the full stack would have given, and must never change a session.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from importlib import import_module
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.core.exceptions import MiddlewareNotUsed
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import set_script_prefix
 from django.utils import timezone
 
+from grokstudio.accounts.backends import _rider
 from grokstudio.studio.middleware import IdlePollMiddleware
 from grokstudio.studio.models import Generation, Status
 from tests.factories import make_generation
@@ -40,9 +45,17 @@ class Passed(HttpResponse):
     """What the rest of the stack would have answered: the middleware let the request through."""
 
 
+def rest_of_the_stack(request) -> Passed:
+    # A request passed on is as the middleware found it: no session or user of its
+    # making, and no rider left waiting for the next read of a user.
+    assert not hasattr(request, "session") and not hasattr(request, "user")
+    assert _rider.get() is None
+    return Passed("the view")
+
+
 @pytest.fixture
 def middleware(db):
-    return IdlePollMiddleware(lambda request: Passed("the view"))
+    return IdlePollMiddleware(rest_of_the_stack)
 
 
 def signed_in_request(client: Client, path: str = URL, method: str = "get", **query):
@@ -67,7 +80,7 @@ def test_it_answers_an_idle_poll_with_nothing_new_itself(middleware, owner_clien
     assert len(queries) == 1, [q["sql"] for q in queries]  # the user and the poll's rows, one statement
 
 
-def test_a_head_request_gets_the_same_answer(middleware, owner_client):
+def test_it_answers_a_head_request_alike(middleware, owner_client):
     response = middleware(signed_in_request(owner_client, method="head"))
 
     assert not isinstance(response, Passed) and response.status_code == 204
@@ -132,12 +145,13 @@ def session_of(client: Client) -> dict:
 def test_a_password_changed_elsewhere_is_left_to_the_view_with_the_session_untouched(
     middleware, owner_client, owner
 ):
+    before = session_of(owner_client)
     owner.set_password("changed-in-another-browser")
     owner.save()
 
     assert isinstance(middleware(signed_in_request(owner_client)), Passed)
     # Ending the session is the full stack's job (it also answers the browser).
-    assert session_of(owner_client)[SESSION_KEY] == str(owner.pk)
+    assert session_of(owner_client) == before and before[SESSION_KEY] == str(owner.pk)
 
     response = owner_client.get(URL, {"since": since(), "idle": "1"}, headers=HTMX)
     assert response.status_code == 200 and response["HX-Refresh"] == "true"
@@ -185,47 +199,119 @@ def test_it_sits_right_after_the_security_middleware():
     assert stack.index(MIDDLEWARE) < stack.index("django.contrib.sessions.middleware.SessionMiddleware")
 
 
-def test_under_a_script_prefix_it_still_finds_the_poll(owner_client):
-    response = owner_client.get(URL, {"since": since(), "idle": "1"}, headers=HTMX, SCRIPT_NAME="/studio")
+@pytest.mark.parametrize("prefix", ["/studio/", "/my studio/"])
+def test_under_a_script_prefix_it_still_finds_the_poll(db, owner_client, prefix):
+    set_script_prefix(prefix)  # as WSGIHandler sets it from SCRIPT_NAME
+    try:
+        response = IdlePollMiddleware(rest_of_the_stack)(signed_in_request(owner_client))
+    finally:
+        set_script_prefix("/")
 
-    assert response.status_code == 204
+    assert not isinstance(response, Passed) and response.status_code == 204
+
+
+def test_a_session_without_a_password_hash_goes_on_to_the_view(middleware, owner_client):
+    store = import_module(django_settings.SESSION_ENGINE).SessionStore(
+        owner_client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    )
+    del store[HASH_SESSION_KEY]
+    store.save()
+
+    assert isinstance(middleware(signed_in_request(owner_client)), Passed)
+
+
+def test_a_session_of_another_backend_goes_on_to_the_view(settings, owner):
+    settings.AUTHENTICATION_BACKENDS = [
+        *settings.AUTHENTICATION_BACKENDS,
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    browser = Client()
+    browser.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
+
+    assert isinstance(IdlePollMiddleware(rest_of_the_stack)(signed_in_request(browser)), Passed)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"SESSION_SAVE_EVERY_REQUEST": True},
+        {"DISALLOWED_USER_AGENTS": [re.compile("curl")]},
+        {
+            "MIDDLEWARE": [
+                *django_settings.MIDDLEWARE,
+                "django.contrib.auth.middleware.LoginRequiredMiddleware",
+            ]
+        },
+    ],
+    ids=["sessions-renewed", "user-agents-refused", "unknown-middleware"],
+)
+def test_it_turns_itself_off_when_the_stack_after_it_would_change_the_answer(settings, change):
+    for name, value in change.items():
+        setattr(settings, name, value)
+
+    with pytest.raises(MiddlewareNotUsed):
+        IdlePollMiddleware(rest_of_the_stack)
 
 
 # The same requests through the whole stack, with and without the middleware:
 # the answers must not differ in anything but the work done to give them.
+NOTHING_NEW = "/poll/?since={since}&idle=1"
 SCENARIOS = {
-    "idle, nothing new": lambda owner: aged(make_generation(owner)),
-    "idle, work under way": lambda owner: aged(make_generation(owner, status=Status.PROCESSING)),
-    "idle, just finished": lambda owner: make_generation(owner),
-    "signed out elsewhere": lambda owner: (owner.set_password("changed"), owner.save()),
-    "account disabled": lambda owner: type(owner).objects.filter(pk=owner.pk).update(is_active=False),
+    "idle, nothing new": (lambda owner: aged(make_generation(owner)), NOTHING_NEW),
+    "head, nothing new": (lambda owner: aged(make_generation(owner)), "HEAD " + NOTHING_NEW),
+    "idle, work under way": (
+        lambda owner: aged(make_generation(owner, status=Status.PROCESSING)),
+        NOTHING_NEW,
+    ),
+    "idle, just finished": (lambda owner: make_generation(owner), NOTHING_NEW),
+    "signed out elsewhere": (lambda owner: (owner.set_password("changed"), owner.save()), NOTHING_NEW),
+    "account disabled": (
+        lambda owner: type(owner).objects.filter(pk=owner.pk).update(is_active=False),
+        NOTHING_NEW,
+    ),
+    # The view reads request.GET: an encoded or repeated field counts there, and so it must here.
+    "encoded idle after": (lambda owner: aged(make_generation(owner)), NOTHING_NEW + "&%69dle="),
+    "encoded since after": (
+        lambda owner: aged(make_generation(owner), 300),
+        NOTHING_NEW + "&%73ince={an_hour_ago}",
+    ),
+    "too many fields": (lambda owner: aged(make_generation(owner)), NOTHING_NEW + "&a=1" * 1001),
 }
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_the_full_stack_answers_alike_with_or_without_it(settings, owner, scenario):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
     with_it, without_it = Client(), Client()  # each loads the middleware of its first request
     for browser in (with_it, without_it):
         browser.force_login(owner)
-    SCENARIOS[scenario](owner)
-    query = {"since": since(30), "idle": "1"}
+    setup, request = SCENARIOS[scenario]
+    setup(owner)
+    method, _, url = request.rpartition(" ")
+    url = url.format(since=quote(since(30)), an_hour_ago=quote(since(3600)))
 
     def answer(browser: Client, middleware: list[str]):
         settings.MIDDLEWARE = middleware
         with CaptureQueriesContext(connection) as queries:
-            response = browser.get(URL, query, headers=HTMX)
-        body = response.content.decode()
-        cards = sorted(part.split('"')[0] for part in body.split('id="gen-')[1:])
-        facts = (response.status_code, response.get("HX-Refresh"), cards, 'data-polling="active"' in body)
-        return facts, len(queries)
+            response = browser.generic(method or "GET", url, headers=HTMX)
+        # Everything the browser gets; only Content-Length, which a 204 must not carry, may differ.
+        headers = {name: value for name, value in response.items() if name != "Content-Length"}
+        cookies = sorted(response.cookies)  # names: a new CSRF cookie's value is random
+        return (response.status_code, headers, cookies, strip_tokens(response.content.decode())), len(queries)
 
     full_stack = list(settings.MIDDLEWARE)
-    (facts_with, queries_with) = answer(with_it, full_stack)
-    (facts_without, queries_without) = answer(without_it, [name for name in full_stack if name != MIDDLEWARE])
+    facts_with, queries_with = answer(with_it, full_stack)
+    facts_without, queries_without = answer(without_it, [name for name in full_stack if name != MIDDLEWARE])
 
     assert facts_with == facts_without
     # Only the one idle poll that brings news (or finds the session gone) reads twice.
-    assert queries_with <= queries_without + (0 if scenario == "idle, nothing new" else 1)
+    assert queries_with <= queries_without + (0 if "nothing new" in scenario else 1)
+
+
+def strip_tokens(html: str) -> str:
+    """Pages carry their own moments (`since`) and CSRF tokens: those may differ between two answers."""
+    html = re.sub(r"since=[^&\"]+", "since=…", html)
+    return re.sub(r'(csrfmiddlewaretoken" value=|X-CSRFToken": )"[^"]+"', r"\1…", html)
 
 
 def test_an_active_pollers_requests_cost_nothing_more(settings, owner_client, owner):
