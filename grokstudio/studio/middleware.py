@@ -15,7 +15,7 @@ work. Anything else goes on to the view, which answers it in full: signed out,
 a session Django would rotate (a fallback secret) or end (a changed password),
 a change to show, a malformed query. The session is read through a view that
 cannot write, so a case that would change it is left to the full stack.
-The query is read as the view reads it (request.GET). If anything after it in
+The query is read as the view reads it (as request.GET parses it). If anything after it in
 MIDDLEWARE is not a layer it knows it may skip, or the settings would have that
 stack add to the answer (sessions renewed on every request, refused user
 agents), it turns itself off at startup.
@@ -25,10 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from importlib import import_module
+from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.contrib import auth
-from django.core.exceptions import DisallowedHost, MiddlewareNotUsed, TooManyFieldsSent
+from django.core.exceptions import DisallowedHost, MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse
 from django.urls import get_script_prefix, reverse, set_script_prefix
 
@@ -116,10 +117,17 @@ class IdlePollMiddleware:
 
     def _idle_answer(self, request: HttpRequest) -> HttpResponse | None:
         """The 204 the poll view would answer, or None to let the view answer."""
+        # The fields the view would read from request.GET, parsed as QueryDict parses
+        # them (last value wins, too many is an error) without building one. A query
+        # that is not plain ASCII, or a request with its own encoding, is left to the view.
+        raw = request.META.get("QUERY_STRING", "")
+        if not raw.isascii() or request.encoding:
+            return None
         try:
-            query = request.GET  # the very fields the view would read
-        except TooManyFieldsSent:
-            return None  # the view's 400
+            query = dict(parse_qsl(raw, keep_blank_values=True, encoding=settings.DEFAULT_CHARSET,
+                                   max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS))  # fmt: skip
+        except ValueError:
+            return None  # the view's 400 (TooManyFieldsSent)
         if query.get("idle") != "1":
             return None
         since = selectors.parse_poll_since(query.get("since", ""))

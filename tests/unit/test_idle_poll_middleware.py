@@ -102,6 +102,18 @@ def test_any_other_query_goes_on_to_the_view(middleware, owner_client, query):
     assert isinstance(middleware(signed_in_request(owner_client, **query)), Passed)
 
 
+def test_a_query_not_plain_ascii_or_a_request_with_its_own_encoding_goes_on_to_the_view(
+    middleware, owner_client
+):
+    request = signed_in_request(owner_client)
+    request.META["QUERY_STRING"] += "&q=caf\xc3\xa9"  # raw UTF-8 bytes, as WSGI hands them over
+    assert isinstance(middleware(request), Passed)
+
+    request = signed_in_request(owner_client)
+    request.encoding = "iso-8859-1"
+    assert isinstance(middleware(request), Passed)
+
+
 def test_other_paths_and_methods_go_on_to_the_view(middleware, owner_client):
     assert isinstance(middleware(signed_in_request(owner_client, path="/")), Passed)
     assert isinstance(middleware(signed_in_request(owner_client, path="/poll/x")), Passed)
