@@ -50,10 +50,6 @@ class Target:
     path: str
 
     @property
-    def address(self) -> str:
-        return self.addresses[0]
-
-    @property
     def host_header(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         default = 443 if self.scheme == "https" else 80

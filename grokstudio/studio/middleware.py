@@ -14,11 +14,12 @@ Django's own `auth.get_user` accepts as it stands, and no row changed or at
 work. Anything else goes on to the view, which answers it in full: signed out,
 a session Django would rotate (a fallback secret) or end (a changed password),
 a change to show, a malformed query. The session is read through a view that
-cannot write, so a case that would change it is left to the full stack.
-The query is read as the view reads it (as request.GET parses it). If anything after it in
-MIDDLEWARE is not a layer it knows it may skip, or the settings would have that
-stack add to the answer (sessions renewed on every request, refused user
-agents), it turns itself off at startup.
+cannot write, so a case that would change it is left to the full stack, and
+the query is parsed as request.GET parses it.
+
+If anything after it in MIDDLEWARE is not a layer it knows it may skip, or the
+settings would have that stack add to the answer (sessions renewed on every
+request, refused user agents), it turns itself off at startup.
 """
 
 from __future__ import annotations
@@ -67,16 +68,17 @@ class _ReadOnlySession(Mapping):
 
 
 _NAME = f"{__name__}.IdlePollMiddleware"
+_FRAME_OPTIONS = "django.middleware.clickjacking.XFrameOptionsMiddleware"
 # What may come after it in MIDDLEWARE: none of these adds anything to an idle
 # poll's 204 but a frame header, which it sets itself.
 SKIPPED = {
+    _FRAME_OPTIONS,
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 }
 
@@ -90,11 +92,7 @@ class IdlePollMiddleware:
             raise MiddlewareNotUsed(f"{_NAME} is off: the rest of the stack is not one it may skip")
         self.get_response = get_response
         self.session_store = import_module(settings.SESSION_ENGINE).SessionStore
-        self.frame_options = (
-            settings.X_FRAME_OPTIONS.upper()
-            if "django.middleware.clickjacking.XFrameOptionsMiddleware" in after
-            else None
-        )
+        self.frame_options = settings.X_FRAME_OPTIONS.upper() if _FRAME_OPTIONS in after else None
         self._path: str | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

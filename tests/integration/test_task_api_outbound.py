@@ -378,7 +378,7 @@ def test_host_patterns_follow_allowed_hosts_syntax():
         outbound.check("http://127.0.0.1.nip.example/", [".example.com"], ["127.0.0.0/8"])
     with pytest.raises(outbound.NotAllowed, match="has not allowed"):
         outbound.check("http://evil-example.com/", [".example.com"], ["127.0.0.0/8"])
-    assert outbound.check("http://127.0.0.1/", ["127.0.0.1"], ["127.0.0.0/8"]).address == "127.0.0.1"
+    assert outbound.check("http://127.0.0.1/", ["127.0.0.1"], ["127.0.0.0/8"]).addresses[0] == "127.0.0.1"
 
 
 @pytest.mark.parametrize(
