@@ -70,7 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "grokstudio.studio.context_processors.studio",
+                "grokstudio.studio.web.context_processors.studio",
             ],
         },
     },

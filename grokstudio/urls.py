@@ -9,7 +9,7 @@ from grokstudio.health import healthz
 # The studio's own routes come first: the gallery's poll is the most frequent
 # request, and URL resolution tries patterns in order.
 urlpatterns = [
-    path("", include("grokstudio.studio.urls")),
+    path("", include("grokstudio.studio.web.urls")),
     path("xai/", api.urls),
     path("accounts/", include("grokstudio.accounts.urls")),
     path("accounts/api-tokens/", api_views.tokens, name="api-tokens"),

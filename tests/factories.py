@@ -49,8 +49,8 @@ def make_generation(
     from django.utils import timezone
 
     from grokstudio.studio import services
-    from grokstudio.studio.clips import check_clip
-    from grokstudio.studio.media import check_result
+    from grokstudio.studio.media.clips import check_clip
+    from grokstudio.studio.media.images import check_result
     from grokstudio.studio.models import Asset, Generation
 
     if outputs is None:

@@ -32,9 +32,10 @@ from pydantic import Field
 from grokstudio.api import callbacks, idempotency, outbound
 from grokstudio.api.models import ApiToken
 from grokstudio.api.schemas import STATUS_WORDS, TaskOut, task_json
-from grokstudio.studio import budgets, catalog, downloads, selectors, services
-from grokstudio.studio.forms import ImageGenerationForm, VideoGenerationForm
+from grokstudio.studio import budgets, catalog, selectors, services
 from grokstudio.studio.models import Asset, Generation
+from grokstudio.studio.web import downloads
+from grokstudio.studio.web.forms import ImageGenerationForm, VideoGenerationForm
 
 DATA_URI = re.compile(r"^data:(?P<type>image/[a-z0-9.+-]+);base64,(?P<data>.*)$", re.S | re.I)
 

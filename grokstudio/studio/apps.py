@@ -17,7 +17,7 @@ def _on_worker_spawn(sender, proc_name: str, **kwargs) -> None:
     # poller: make sure in-flight videos are not left without one.
     from django.db import DatabaseError
 
-    from grokstudio.studio import poller
+    from grokstudio.studio.generation import poller
 
     try:
         poller.ensure_running(even_if_alive=True)

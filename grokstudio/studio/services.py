@@ -11,12 +11,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from grokstudio.studio import budgets, poller
+from grokstudio.studio import budgets
 from grokstudio.studio.catalog import VideoMode
-from grokstudio.studio.clips import CheckedClip
-from grokstudio.studio.media import CheckedImage, thumbnail_webp
+from grokstudio.studio.generation import poller
+from grokstudio.studio.generation.queue import nudge_with_commit
+from grokstudio.studio.media.clips import CheckedClip
+from grokstudio.studio.media.images import CheckedImage, thumbnail_webp
 from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Kind, Reference
-from grokstudio.studio.queue import nudge_with_commit
 
 
 def enqueue(generation: Generation) -> None:

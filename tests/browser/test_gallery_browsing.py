@@ -23,7 +23,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from grokstudio.studio import selectors, services
-from grokstudio.studio.media import check_result
+from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, Generation, Status
 from tests.factories import make_image
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from grokstudio.studio import pipeline
+from grokstudio.studio.generation import pipeline
 from grokstudio.studio.models import Asset, Generation, PollerLease, Status
 from tests.integration.videos import submit_video
 

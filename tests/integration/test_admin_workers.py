@@ -33,7 +33,7 @@ def test_the_admin_index_links_to_it(admin_client):
 
 def test_without_a_cluster_it_says_nothing_will_be_generated(admin_client):
     Failure.objects.create(
-        name="t", func="grokstudio.studio.tasks.run_generation", started="2026-01-01T00:00Z",
+        name="t", func="grokstudio.studio.generation.tasks.run_generation", started="2026-01-01T00:00Z",
         stopped="2026-01-01T00:00Z", success=False, result="boom",
     )  # fmt: skip
 

@@ -14,8 +14,9 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from grokstudio.studio import services, tasks
-from grokstudio.studio.media import check_reference
+from grokstudio.studio import services
+from grokstudio.studio.generation import tasks
+from grokstudio.studio.media.images import check_reference
 from grokstudio.studio.models import Asset, Generation, Status
 from tests import queue
 from tests.factories import make_image
@@ -243,7 +244,7 @@ def test_an_unexpected_error_before_the_call_fails_the_row_without_calling_xai(o
 
 
 def test_the_sweep_nudges_stalled_rows_and_leaves_moving_ones(owner, xai, settings):
-    from grokstudio.studio import pipeline
+    from grokstudio.studio.generation import pipeline
 
     stalled, moving = submit(owner, "stalled"), submit(owner, "moving")
     Generation.objects.filter(pk=stalled.pk).update(updated_at=timezone.now() - timedelta(minutes=10))

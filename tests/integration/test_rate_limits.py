@@ -20,7 +20,8 @@ from django.conf import settings as django_settings
 from django_q.models import Schedule
 
 from grokstudio.emulator.testing import EmulatorProcess
-from grokstudio.studio import ratelimit, services
+from grokstudio.studio import services
+from grokstudio.studio.generation import ratelimit
 from grokstudio.studio.models import Generation, Status
 from tests.workers import cluster_env
 

@@ -16,7 +16,7 @@ from PIL import Image
 
 from grokstudio.api import callbacks
 from grokstudio.api.models import ApiToken
-from grokstudio.studio import tasks
+from grokstudio.studio.generation import tasks
 from grokstudio.studio.models import Generation
 from tests import queue
 from tests.receiver import Receiver

@@ -14,7 +14,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from grokstudio.studio import services, tasks
+from grokstudio.studio import services
+from grokstudio.studio.generation import tasks
 from grokstudio.studio.models import Asset, Generation, Status
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.test import Client
 from PIL import Image
 
 from grokstudio.api.models import ApiToken
-from grokstudio.studio import tasks
+from grokstudio.studio.generation import tasks
 from grokstudio.studio.models import Generation
 from tests.factories import make_image
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from grokstudio.api import callbacks, outbound
 from grokstudio.api.models import ApiToken, Callback
-from grokstudio.studio import tasks
+from grokstudio.studio.generation import tasks
 from grokstudio.studio.models import Generation, Reference
 from tests import queue
 from tests.factories import make_image

@@ -16,9 +16,10 @@ import av
 import pytest
 from django.utils import timezone
 
-from grokstudio.studio import poller, services, tasks
-from grokstudio.studio.clips import check_clip
-from grokstudio.studio.media import check_reference
+from grokstudio.studio import services
+from grokstudio.studio.generation import poller, tasks
+from grokstudio.studio.media.clips import check_clip
+from grokstudio.studio.media.images import check_reference
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
 from tests import queue
 from tests.factories import make_clip, make_image
@@ -519,11 +520,11 @@ def late_start_request() -> str:
 
 
 def test_the_sweep_leaves_waiting_videos_to_the_poller(owner, xai):
-    from grokstudio.studio import pipeline
+    from grokstudio.studio.generation import pipeline
 
     waiting = submit_video(owner, duration=1)
     Generation.objects.filter(pk=waiting.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
     queue.clear()
 
     assert pipeline.sweep() == 0
-    assert [task["func"] for task in queue.queued()] == ["grokstudio.studio.tasks.poll_videos"]
+    assert [task["func"] for task in queue.queued()] == ["grokstudio.studio.generation.tasks.poll_videos"]

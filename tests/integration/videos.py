@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from grokstudio.studio import poller, services, tasks
+from grokstudio.studio import services
+from grokstudio.studio.generation import poller, tasks
 from grokstudio.studio.models import Generation, Status
 
 

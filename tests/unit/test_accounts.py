@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern
 
-from grokstudio.studio import urls as studio_urls
+from grokstudio.studio.web import urls as studio_urls
 
 PASSWORD = "a-long-test-password"
 NEW_PASSWORD = "another-long-secret-42"

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from grokstudio.studio import services
-from grokstudio.studio.media import check_reference
+from grokstudio.studio.media.images import check_reference
 from grokstudio.studio.models import Asset, Generation, Status
 from tests.factories import make_generation, make_image
 

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from grokstudio.studio import services
-from grokstudio.studio.media import check_reference, check_result
+from grokstudio.studio.media.images import check_reference, check_result
 from grokstudio.studio.models import Asset, Generation
 from tests.factories import make_image
 

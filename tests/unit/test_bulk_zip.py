@@ -13,8 +13,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from grokstudio.studio import archives, forms
 from grokstudio.studio.models import Asset, Status
+from grokstudio.studio.web import archives, forms
 from tests.factories import make_generation
 
 URL = "/bulk/"

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from grokstudio.studio import services
-from grokstudio.studio.media import check_reference
+from grokstudio.studio.media.images import check_reference
 from grokstudio.studio.models import Asset, Collection, Generation, Reference, Status
 from tests.factories import make_generation, make_image
 

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.datastructures import MultiValueDict
 
 from grokstudio.studio import catalog
-from grokstudio.studio.forms import ImageGenerationForm
-from grokstudio.studio.media import CheckedImage
+from grokstudio.studio.media.images import CheckedImage
+from grokstudio.studio.web.forms import ImageGenerationForm
 from tests.factories import make_image
 
 VALID = {"prompt": "A red fox at dawn", "model": "grok-imagine-image", "aspect_ratio": "16:9",

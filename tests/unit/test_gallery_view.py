@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from grokstudio.studio import services
-from grokstudio.studio.clips import check_clip
-from grokstudio.studio.media import check_result
+from grokstudio.studio.media.clips import check_clip
+from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, Generation, Status
 from tests.factories import make_clip, make_image
 

@@ -65,7 +65,7 @@ def test_it_queues_one_task_for_the_new_row(owner_client, django_capture_on_comm
 
     generation = Generation.objects.get()
     (task,) = queue.queued()
-    assert task["func"] == "grokstudio.studio.tasks.run_generation"
+    assert task["func"] == "grokstudio.studio.generation.tasks.run_generation"
     assert task["args"] == (generation.pk,)
     assert task["name"] == f"generation-{generation.pk}"
     # With the database as broker the task row is written with the generation: both or

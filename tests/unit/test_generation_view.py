@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grokstudio.studio import services
-from grokstudio.studio.media import check_reference, check_result
+from grokstudio.studio.media.images import check_reference, check_result
 from grokstudio.studio.models import Asset, Generation, Reference, Status
 from tests.factories import make_image
 

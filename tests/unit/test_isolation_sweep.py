@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from grokstudio.studio import services
-from grokstudio.studio.media import check_result
+from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, Collection, Generation, Kind, Status
 from tests.factories import make_image
 

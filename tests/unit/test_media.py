@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PIL import ExifTags, Image
 
-from grokstudio.studio.media import (
+from grokstudio.studio.media.images import (
     THUMBNAIL_MAX_SIDE,
     CheckedImage,
     ImageRejected,

@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from grokstudio.studio import services
-from grokstudio.studio.media import check_result
+from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, Generation, Reference, Status
 from tests.factories import make_image
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from grokstudio.studio import services
-from grokstudio.studio.media import check_result
+from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, Generation, Reference, Status
 from tests.factories import make_image
 

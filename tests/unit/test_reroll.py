@@ -8,7 +8,7 @@ import re
 import pytest
 
 from grokstudio.studio import services
-from grokstudio.studio.media import check_reference
+from grokstudio.studio.media.images import check_reference
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
 from tests import queue
 from tests.factories import make_generation, make_image
@@ -105,7 +105,7 @@ def test_an_image_reroll_queues_one_task_for_the_new_row(
         owner_client.post(url(edit))
 
     (task,) = queue.queued()
-    assert task["func"] == "grokstudio.studio.tasks.run_generation"
+    assert task["func"] == "grokstudio.studio.generation.tasks.run_generation"
     assert task["args"] == (the_reroll().pk,)
 
 

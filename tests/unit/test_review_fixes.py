@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from grokstudio.studio import budgets, pipeline, selectors
+from grokstudio.studio import budgets, selectors
+from grokstudio.studio.generation import pipeline
 from grokstudio.studio.models import Generation, Kind, Status
 from tests import queue
 from tests.factories import make_generation

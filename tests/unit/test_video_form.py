@@ -17,10 +17,10 @@ from django.utils.datastructures import MultiValueDict
 
 from grokstudio.emulator.render_video import render_video
 from grokstudio.studio import catalog, services
-from grokstudio.studio.clips import CheckedClip, check_clip
-from grokstudio.studio.forms import VideoGenerationForm
-from grokstudio.studio.media import CheckedImage, check_reference
+from grokstudio.studio.media.clips import CheckedClip, check_clip
+from grokstudio.studio.media.images import CheckedImage, check_reference
 from grokstudio.studio.models import Asset, Generation
+from grokstudio.studio.web.forms import VideoGenerationForm
 from tests.factories import make_clip, make_image
 
 Mode = catalog.VideoMode

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grokstudio.studio import services
-from grokstudio.studio.clips import check_clip
+from grokstudio.studio.media.clips import check_clip
 from grokstudio.studio.models import Asset, Generation, Kind, Status
 from tests.factories import make_clip
 

@@ -25,8 +25,8 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageOps
 
 from grokstudio.studio.catalog import IMAGE_MODELS, VIDEO_MODELS
-from grokstudio.studio.clips import check_clip
-from grokstudio.studio.media import thumbnail_webp
+from grokstudio.studio.media.clips import check_clip
+from grokstudio.studio.media.images import thumbnail_webp
 from grokstudio.studio.models import Asset, Collection, Generation, Kind, Status
 
 BATCH = 2_000

@@ -6,8 +6,8 @@ from django import forms
 from django.conf import settings
 
 from grokstudio.studio import budgets, catalog
-from grokstudio.studio.clips import CheckedClip, ClipRejected, check_clip
-from grokstudio.studio.media import CheckedImage, ImageRejected, check_reference
+from grokstudio.studio.media.clips import CheckedClip, ClipRejected, check_clip
+from grokstudio.studio.media.images import CheckedImage, ImageRejected, check_reference
 from grokstudio.studio.models import Asset
 
 

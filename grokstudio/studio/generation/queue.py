@@ -12,7 +12,9 @@ from django_q.tasks import async_task
 
 def nudge(generation_id: int) -> None:
     async_task(
-        "grokstudio.studio.tasks.run_generation", generation_id, task_name=f"generation-{generation_id}"
+        "grokstudio.studio.generation.tasks.run_generation",
+        generation_id,
+        task_name=f"generation-{generation_id}",
     )
 
 
@@ -30,8 +32,10 @@ def nudge_with_commit(generation_id: int) -> None:
 
 
 def nudge_poller() -> None:
-    async_task("grokstudio.studio.tasks.poll_videos", task_name="poll-videos")
+    async_task("grokstudio.studio.generation.tasks.poll_videos", task_name="poll-videos")
 
 
 def nudge_downloads(generation_ids: list[int]) -> None:
-    async_task("grokstudio.studio.tasks.run_generations", generation_ids, task_name="download-videos")
+    async_task(
+        "grokstudio.studio.generation.tasks.run_generations", generation_ids, task_name="download-videos"
+    )

@@ -27,12 +27,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grokstudio import xai
-from grokstudio.studio import poller, ratelimit
 from grokstudio.studio.catalog import VideoMode
-from grokstudio.studio.clips import CheckedClip, ClipRejected, check_clip
-from grokstudio.studio.media import CheckedImage, ImageRejected, check_result, data_uri
+from grokstudio.studio.generation import poller, ratelimit
+from grokstudio.studio.generation.queue import nudge
+from grokstudio.studio.media.clips import CheckedClip, ClipRejected, check_clip
+from grokstudio.studio.media.images import CheckedImage, ImageRejected, check_result, data_uri
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
-from grokstudio.studio.queue import nudge
 from grokstudio.studio.services import store_clip, store_image
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """django-q2 entry points: thin, idempotent nudges into the pipeline."""
 
-from grokstudio.studio import pipeline, poller
+from grokstudio.studio.generation import pipeline, poller
 
 
 def run_generation(generation_id: int) -> None:

@@ -22,16 +22,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh, replace_url
 
 from grokstudio.accounts.backends import riding_along
-from grokstudio.studio import archives, budgets, downloads, selectors, services
+from grokstudio.studio import budgets, selectors, services
 from grokstudio.studio.catalog import VideoMode
-from grokstudio.studio.forms import (
+from grokstudio.studio.models import Collection
+from grokstudio.studio.web import archives, downloads
+from grokstudio.studio.web.forms import (
     BulkForm,
     CollectionForm,
     GalleryFilterForm,
     ImageGenerationForm,
     VideoGenerationForm,
 )
-from grokstudio.studio.models import Collection
 
 # Rows whose update committed a moment after the poll's clock read are caught
 # by the next poll; a card sent twice is harmless, a card missed is not.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grokstudio.studio import views
+from grokstudio.studio.web import views
 
 app_name = "studio"
 urlpatterns = [

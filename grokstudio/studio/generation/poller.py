@@ -25,9 +25,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grokstudio import xai
-from grokstudio.studio import ratelimit
+from grokstudio.studio.generation import ratelimit
+from grokstudio.studio.generation.queue import nudge_downloads, nudge_poller
 from grokstudio.studio.models import Generation, Kind, PollerLease, Status
-from grokstudio.studio.queue import nudge_downloads, nudge_poller
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +192,7 @@ def _keep_lease(holder: str, stop: threading.Event) -> None:
 
 
 def _start(generation: Generation, wait_s: float = 0.0) -> None:
-    from grokstudio.studio.pipeline import start_video  # pipeline uses this module too
+    from grokstudio.studio.generation.pipeline import start_video  # pipeline uses this module too
 
     try:
         if wait_s > 0:

@@ -1,0 +1,1 @@
+"""What a browser asks: views, forms, URLs, downloads and ZIP archives."""
