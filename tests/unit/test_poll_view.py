@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import HASH_SESSION_KEY
+from django.test import Client
 from django.utils import timezone
 
 from grokstudio.studio import services
@@ -258,3 +262,63 @@ def test_an_idle_poller_still_gets_what_changed_and_speeds_up(owner_client, owne
 
     assert response.status_code == 200 and f'id="gen-{arrived.pk}"' in response.text
     assert 'data-polling="active"' in poller(response) and "idle=1" not in poller(response)
+
+
+def test_an_idle_poll_is_not_woken_by_another_users_work(owner_client, owner, stranger):
+    make_generation(owner, Status.COMPLETED, age_s=60)
+    make_generation(stranger, Status.PROCESSING)
+
+    response = owner_client.get(URL, {"since": since(5), "idle": "1"}, headers=HTMX)
+
+    assert response.status_code == 204
+    assert response["Vary"] == "Cookie"  # a shared cache must not answer one person's poll with another's
+
+
+def test_a_head_request_of_an_idle_poll_gets_the_same_204(owner_client, owner):
+    make_generation(owner, Status.COMPLETED, age_s=60)
+
+    assert owner_client.head(URL, {"since": since(5), "idle": "1"}, headers=HTMX).status_code == 204
+
+
+@pytest.mark.parametrize("status", [Status.PENDING, Status.PROCESSING])
+def test_an_idle_poller_speeds_up_for_work_started_elsewhere(owner_client, owner, status):
+    make_generation(owner, status, age_s=60)  # started before the poller's `since`: unchanged, but at work
+
+    response = owner_client.get(URL, {"since": since(5), "idle": "1"}, headers=HTMX)
+
+    assert response.status_code == 200 and 'data-polling="active"' in poller(response)
+
+
+def session_of(client) -> dict:
+    store = import_module(django_settings.SESSION_ENGINE).SessionStore
+    return store(client.cookies[django_settings.SESSION_COOKIE_NAME].value).load()
+
+
+def test_a_session_signed_with_a_retired_secret_keeps_polling_and_moves_to_the_new_one(settings, owner):
+    settings.SECRET_KEY = "the-old-secret-" + "x" * 40
+    browser = Client()
+    browser.force_login(owner)
+    old_key = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "the-new-secret-" + "y" * 40, [settings.SECRET_KEY]
+
+    response = browser.get(URL, {"since": since(5), "idle": "1"}, headers=HTMX)
+
+    assert response.status_code == 204  # still signed in
+    assert browser.cookies[settings.SESSION_COOKIE_NAME].value != old_key
+    assert session_of(browser)[HASH_SESSION_KEY] == owner.get_session_auth_hash()
+
+
+def test_an_idle_poll_from_a_host_not_allowed_is_refused(owner_client):
+    headers = {**HTMX, "Host": "evil.example"}
+
+    response = owner_client.get(URL, {"since": since(5), "idle": "1"}, headers=headers)
+
+    assert response.status_code == 400
+
+
+def test_an_idle_poll_is_sent_to_https_when_the_site_is(settings, owner_client):
+    settings.SECURE_SSL_REDIRECT = True
+
+    response = owner_client.get(URL, {"since": since(5), "idle": "1"}, headers=HTMX)
+
+    assert response.status_code == 301 and response["Location"].startswith("https://")

@@ -202,9 +202,7 @@ def poll(request: HttpRequest) -> HttpResponse:
     While something is at work the page asks every STUDIO_POLL_INTERVAL_S; with
     nothing at work, every STUDIO_IDLE_POLL_INTERVAL_S while its tab is visible,
     so that work started elsewhere (a script through the task API, another tab)
-    still arrives. The commonest request of all, an idle poller's with nothing
-    new, is answered before it gets here (studio.middleware.IdlePollMiddleware);
-    this view answers every other, that one included when the middleware leaves it.
+    still arrives.
     """
     since = selectors.parse_poll_since(request.GET.get("since", ""))
     # The sign-in check is Django's own (session, backend, password hash); the
