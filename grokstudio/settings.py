@@ -153,7 +153,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["grokstudio.accounts.backends.StudioModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "studio:gallery"
 LOGOUT_REDIRECT_URL = "login"

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from urllib.parse import urlencode
 
-from django.db import connection, connections
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
@@ -20,7 +18,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from grokstudio.accounts.backends import Rider
 from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Status
 
 GALLERY_PAGE_SIZE = 60
@@ -154,54 +151,25 @@ def parse_poll_since(value: str) -> datetime | None:
     return min(max(since, now - MAX_POLL_LOOKBACK), now)
 
 
-def poll_rider(since: datetime | None) -> Rider:
-    """The poll's rows, to be read in the same statement as the signed-in user (accounts.backends)."""
-    active_sql, changed_sql = _poll_statements(connection.alias)
-    if since is None:
-        return Rider(active_sql, lambda user_pk: [user_pk, *ACTIVE_STATUSES])
-    since_value = connection.ops.adapt_datetimefield_value(since)
-    return Rider(changed_sql, lambda user_pk: [user_pk, *ACTIVE_STATUSES, user_pk, since_value])
-
-
-def poll_state(user, since: datetime | None, rows: list[tuple] | None = None) -> tuple[list[int], bool]:
+def poll_state(user, since: datetime | None) -> tuple[list[int], bool]:
     """Ids of the rows changed since `since`, and whether any row is still at work.
 
-    Every open gallery asks this every couple of seconds, so it is one fixed
-    SQL statement rather than a queryset: building the query would cost the
-    ORM more than running it. A UNION of "at work" and "changed", each half a
-    short walk on its own index (`gen_user_status`, `gen_user_changed`);
-    written as one OR, SQLite would walk all the user's rows instead. The poll
-    view has it read along with the signed-in user (`poll_rider`) and passes
-    the `rows`; without them it is read here.
+    Every open gallery asks this every few seconds, so it is one query however
+    large the gallery: a UNION of "at work" and "changed", each half a short walk
+    on its own index (`gen_user_status`, `gen_user_changed`). Written as one OR,
+    SQLite would walk all the user's rows instead.
     """
-    if rows is None:
-        rider = poll_rider(since)
-        with connection.cursor() as cursor:
-            cursor.execute(rider.subquery, rider.params(user.pk))
-            rows = [row[1:] for row in cursor.fetchall()]
+    mine = Generation.objects.filter(user=user).order_by()
+    columns = ("pk", "status", "updated_at")
+    rows = mine.active().values_list(*columns)
+    if since is not None:
+        rows = rows.union(mine.filter(updated_at__gt=since).values_list(*columns), all=True)
     changed, active = set(), False
     for pk, status, updated_at in rows:
         active = active or status in ACTIVE_STATUSES
-        if since is not None and _as_datetime(updated_at) > since:
+        if since is not None and updated_at > since:
             changed.add(pk)
     return sorted(changed), active
-
-
-@cache
-def _poll_statements(alias: str) -> tuple[str, str]:
-    table = connections[alias].ops.quote_name(Generation._meta.db_table)
-    marks = ", ".join(["%s"] * len(ACTIVE_STATUSES))
-    columns = "user_id, id, status, updated_at"
-    active = f"SELECT {columns} FROM {table} WHERE user_id = %s AND status IN ({marks})"
-    changed = f"SELECT {columns} FROM {table} WHERE user_id = %s AND updated_at > %s"
-    return active, f"{active} UNION ALL {changed}"
-
-
-def _as_datetime(value) -> datetime:
-    """A timestamp as the database returned it: SQLite gives text, PostgreSQL a datetime."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def cards(user, ids: list[int]) -> list[Generation]:

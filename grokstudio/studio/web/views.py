@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cache
-from urllib.parse import quote
+from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh, replace_url
 
-from grokstudio.accounts.backends import riding_along
 from grokstudio.studio import budgets, selectors, services
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.models import Collection
@@ -196,6 +191,23 @@ def _sticky_options(form) -> dict:
     return {k: [a.pk for a in v] if isinstance(v, list) else getattr(v, "pk", v) for k, v in sticky.items()}
 
 
+def _reload_when_signed_out(view):
+    """Above @login_required on a view htmx asks by itself: a page whose session has ended
+    reloads into the sign-in page, instead of htmx following the redirect and swapping
+    the sign-in form into the page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.htmx and not request.user.is_authenticated:
+            return HttpResponseClientRefresh()
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_reload_when_signed_out
+@login_required
+@require_safe
 def poll(request: HttpRequest) -> HttpResponse:
     """One request per open gallery per interval: the cards that changed, and how soon to ask again.
 
@@ -205,27 +217,14 @@ def poll(request: HttpRequest) -> HttpResponse:
     still arrives.
     """
     since = selectors.parse_poll_since(request.GET.get("since", ""))
-    # The sign-in check is Django's own (session, backend, password hash); the
-    # poll's rows come back in the same statement as the user's row.
-    with riding_along(selectors.poll_rider(since)) as rider:
-        signed_in = request.user.is_authenticated
-    if not signed_in:
-        if request.htmx:
-            # Signed out elsewhere, or the session ended: the page reloads into the sign-in
-            # page rather than htmx following the redirect into the poller.
-            return HttpResponseClientRefresh()
-        return redirect_to_login(request.get_full_path())
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
-    changed, polling = selectors.poll_state(request.user, since, rider.rows)
+    changed, polling = selectors.poll_state(request.user, since)
     if not changed and not polling:
         # The commonest answer by far: nothing changed, nothing at work. An idle
         # poller keeps asking as it is (its `since` is still right): htmx swaps
         # nothing on a 204. A quick one is told to slow down.
         if request.GET.get("idle"):
             return HttpResponse(status=204)
-        idle = _idle_poller(settings.STUDIO_IDLE_POLL_INTERVAL_S)
-        return HttpResponse(idle.replace(SINCE_MARK, quote(_poll_since(), safe="/")))
+        return render(request, "studio/gallery.html#poller", {"polling": False, "since": _poll_since()})
     cards = selectors.cards(request.user, changed) if changed else []
     # Cards newer than any the page shows are new to it: they go on top of a
     # gallery that takes them, and are left out of one that does not (filtered).
@@ -239,16 +238,6 @@ def poll(request: HttpRequest) -> HttpResponse:
     context = {"changed": cards, "arrived": sorted(arrived, key=lambda card: card.pk), "polling": polling,
                "since": _poll_since()}  # fmt: skip
     return render(request, "studio/poll_response.html", context)
-
-
-SINCE_MARK = "SINCE-MARK"
-
-
-@cache
-def _idle_poller(interval_s: float) -> str:
-    """The idle poller element, rendered once per process; each answer puts its own `since` in."""
-    context = {"polling": False, "since": SINCE_MARK, "idle_poll_interval_s": interval_s}
-    return render_to_string("studio/gallery.html#poller", context)
 
 
 def _safe_next(request: HttpRequest) -> str:
