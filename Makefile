@@ -20,7 +20,6 @@ $(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
 
 run: $(VENV)/.run-installed
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	PORT=$(PORT) $(PY) manage.py runstudio
 

@@ -60,7 +60,6 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("createcachetable", verbosity=0)
     if seeded == args.items:
         print(f"reusing {args.var_dir}: {seeded} items already seeded", flush=True)
     else:

@@ -53,7 +53,6 @@ def main() -> int:
         os.environ.update({k: v for k, v in env.items() if k != "DATABASE_URL"})
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-        subprocess.run([*manage, "createcachetable"], cwd=ROOT, env=env, check=True)
         cluster = subprocess.Popen(
             [*manage, "qcluster"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

@@ -3,7 +3,7 @@
 #   entrypoint.sh web       gunicorn on $PORT (default 8000), $WEB_CONCURRENCY processes of
 #                           $WEB_THREADS threads (threads keep long downloads and ZIPs alive)
 #   entrypoint.sh worker    the django-q2 cluster (STUDIO_WORKERS processes)
-#   entrypoint.sh migrate   apply migrations and create the cache table, then exit
+#   entrypoint.sh migrate   apply migrations, then exit
 #   entrypoint.sh <cmd...>  anything else, e.g. `manage.py createsuperuser`
 # It runs unchanged outside a container (tests/integration/test_entrypoint.py).
 set -eu
@@ -23,8 +23,7 @@ case "${1:-web}" in
     exec "$PYTHON" manage.py qcluster
     ;;
   migrate)
-    "$PYTHON" manage.py migrate --noinput
-    exec "$PYTHON" manage.py createcachetable
+    exec "$PYTHON" manage.py migrate --noinput
     ;;
   *)
     exec "$@"

@@ -1,8 +1,8 @@
 """Admin pages beyond the model lists: the worker clusters that are running now.
 
-django-q2's clusters report their state every few seconds to the broker
-(the database's cache, or Redis); this lists what they last said. Failed,
-queued and scheduled tasks are in the admin's own "Task queue" section.
+django-q2's clusters report their state every few seconds to the studio's
+cache (files shared on the machine, or Redis); this lists what they last said.
+Failed, queued and scheduled tasks are in the admin's own "Task queue" section.
 """
 
 from __future__ import annotations

@@ -94,32 +94,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# django-q2's ORM broker keeps its locks in Django's cache, which must be
-# shared between processes: the database cache needs nothing more to run.
+# One cache, shared by every process on the machine: django-q2's ORM broker keeps
+# its clusters' reports there, the task API its per-token counts, and sessions
+# (cached_db) are read from it before the database. Files, not the database cache:
+# a session read from the database would cost every request a query, the poll's too.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "studio_cache",
-    },
-    # Sessions are read on every request, the gallery's poll included: kept in
-    # files that every process on the machine shares, a signed-in request costs
-    # one query (the user) instead of two. The database stays the record.
-    "sessions": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(VAR_DIR / "cache" / "sessions"),
-        "TIMEOUT": 60 * 60 * 24,
-        "OPTIONS": {"MAX_ENTRIES": 100_000},
+        "LOCATION": str(VAR_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
 }
-# With Redis (several machines), the caches, sessions included, and the task
-# broker live there instead.
+# With Redis (several machines), the cache, sessions included, and the task broker live there.
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    for alias in CACHES:
-        CACHES[alias] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                         "KEY_PREFIX": alias, "TIMEOUT": CACHES[alias].get("TIMEOUT", 300)}  # fmt: skip
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_CACHE_ALIAS = "sessions"
 
 Q_CLUSTER = {
     "name": "grokstudio",
