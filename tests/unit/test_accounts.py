@@ -232,3 +232,32 @@ def test_every_studio_route_asks_for_sign_in(client, db, path, method):
 
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/?next=")
+
+
+# --- sessions from before the switch to Django's ModelBackend ----------------------------------
+
+
+def test_a_session_signed_in_through_the_former_backend_stays_signed_in_after_migrating(client, owner):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.sessions.backends.db import SessionStore
+
+    migration = import_module("grokstudio.accounts.migrations.0002_sessions_on_model_backend")
+    session = SessionStore()
+    session.update(
+        {
+            "_auth_user_id": str(owner.pk),
+            "_auth_user_backend": migration.OLD,
+            "_auth_user_hash": owner.get_session_auth_hash(),
+        }
+    )
+    session.create()
+    client.cookies["sessionid"] = session.session_key
+    assert client.get("/").status_code == 302  # Django no longer knows that backend
+
+    migration.forward(apps, None)
+
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.wsgi_request.user == owner
