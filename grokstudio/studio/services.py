@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from grokstudio.studio import budgets
 from grokstudio.studio.catalog import VideoMode
-from grokstudio.studio.generation import poller
-from grokstudio.studio.generation.queue import nudge_with_commit
+from grokstudio.studio.generation.queue import ensure_running, nudge_with_commit
 from grokstudio.studio.media.clips import CheckedClip
 from grokstudio.studio.media.images import CheckedImage, thumbnail_webp
 from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Kind, Reference
@@ -146,7 +145,7 @@ def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
         Reference.objects.create(generation=generation, asset=asset, position=position, role=role)
     # Waiting videos are started by the video poller, many at a time; make sure
     # one runs once this row is visible to it.
-    transaction.on_commit(poller.ensure_running)
+    transaction.on_commit(ensure_running)
     return generation
 
 
@@ -171,7 +170,7 @@ def reroll(generation: Generation) -> Generation:
         for r in generation.references.all()
     )
     if again.kind == Kind.VIDEO:
-        transaction.on_commit(poller.ensure_running)
+        transaction.on_commit(ensure_running)
     else:
         enqueue(again)
     return again

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from grokstudio import xai
 from grokstudio.studio.catalog import VideoMode
-from grokstudio.studio.generation import poller, ratelimit
-from grokstudio.studio.generation.queue import nudge
+from grokstudio.studio.generation import ratelimit
+from grokstudio.studio.generation.queue import ensure_running, nudge
 from grokstudio.studio.media.clips import CheckedClip, ClipRejected, check_clip
 from grokstudio.studio.media.images import CheckedImage, ImageRejected, check_result, data_uri
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
@@ -135,7 +135,7 @@ def sweep() -> int:
     )
     for generation_id in ids:
         nudge(generation_id)
-    poller.ensure_running()
+    ensure_running()
     return len(ids)
 
 
@@ -283,7 +283,7 @@ def _submit_video(generation: Generation, *, wait: bool = True) -> None:
         # The sweep gave up on this call a moment ago; xAI did take it, so carry it on.
         log.warning("generation %s: start answered late with request %s", generation.pk, request_id)
         generation.resume_processing(request_id)
-    poller.ensure_running()
+    ensure_running()
 
 
 def _read(asset: Asset) -> bytes:
