@@ -9,7 +9,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from grokstudio.studio import budgets
 from grokstudio.studio.catalog import VideoMode
@@ -177,10 +176,7 @@ def reroll(generation: Generation) -> Generation:
 
 
 def set_favorite(user: AbstractBaseUser, ids: Iterable[int], favorite: bool) -> int:
-    # updated_at moves too, so an open gallery's poll redraws the star.
-    return Generation.objects.filter(user=user, pk__in=list(ids)).update(
-        favorite=favorite, updated_at=timezone.now()
-    )
+    return Generation.objects.filter(user=user, pk__in=list(ids)).set_favorite(favorite)
 
 
 def add_to_collection(collection: Collection, ids: Iterable[int]) -> int:

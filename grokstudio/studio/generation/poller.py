@@ -164,6 +164,8 @@ def _start(generation: Generation, wait_s: float = 0.0) -> None:
         if wait_s > 0:
             time.sleep(wait_s)  # its slot of the shared rate limiter
         pipeline.start_video(generation)
+    except Exception:  # logged and recorded on the row by the pipeline: the other starts go on
+        pass
     finally:
         connections.close_all()  # this thread's own connections
 
@@ -220,7 +222,6 @@ def _poll(pool: ThreadPoolExecutor, due: list[Generation]) -> None:
             generation.next_poll_at = now + _next_poll_in(generation, answer.progress, now, interval)
             if answer.progress != generation.progress:
                 generation.progress = answer.progress
-                generation.updated_at = now  # the gallery's poll sends cards whose updated_at moved
                 progressed.append(generation)
             else:
                 waiting.append(generation)
@@ -228,16 +229,8 @@ def _poll(pool: ThreadPoolExecutor, due: list[Generation]) -> None:
             if generation.start_download([answer.url], answer.cost_usd_ticks):
                 finished.append(generation.pk)
         else:
-            if answer.cost_usd_ticks:
-                Generation.objects.filter(pk=generation.pk).update(cost_usd_ticks=answer.cost_usd_ticks)
-            generation.fail(answer.message, answer.error_code)
-    # These writes leave `status` alone, so a card cancelled meanwhile stays cancelled.
-    if progressed:
-        Generation.objects.bulk_update(
-            progressed, ["progress", "next_poll_at", "poll_failures", "updated_at"]
-        )
-    if waiting:
-        Generation.objects.bulk_update(waiting, ["next_poll_at", "poll_failures"])
+            generation.fail(answer.message, answer.error_code, cost_usd_ticks=answer.cost_usd_ticks)
+    Generation.objects.save_polls(progressed, waiting)
     # Finished videos go to download tasks in small batches: one task per
     # batch, not per video, when hundreds finish within a few seconds.
     for start in range(0, len(finished), DOWNLOAD_BATCH):
