@@ -17,10 +17,10 @@ def _on_worker_spawn(sender, proc_name: str, **kwargs) -> None:
     # poller: make sure in-flight videos are not left without one.
     from django.db import DatabaseError
 
-    from grokstudio.studio.generation import poller
+    from grokstudio.studio.generation import queue
 
     try:
-        poller.ensure_running(even_if_alive=True)
+        queue.ensure_running(even_if_alive=True)
     except DatabaseError:
         # Never keep a worker from starting; the scheduled sweep tries again.
         logging.getLogger(__name__).exception("could not check for in-flight videos")

@@ -8,7 +8,8 @@ UPDATE, so two workers can never both win the same step.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +52,37 @@ class Kind(models.TextChoices):
 class GenerationQuerySet(models.QuerySet["Generation"]):
     def active(self) -> GenerationQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def videos_at_work(self) -> GenerationQuerySet:
+        """The video poller's rows: waiting to be started, or rendering at xAI."""
+        return self.filter(kind=Kind.VIDEO, status__in=(Status.PENDING, Status.PROCESSING))
+
+    def set_favorite(self, favorite: bool) -> int:
+        # updated_at moves too, so an open gallery's poll redraws the star.
+        return self.update(favorite=favorite, updated_at=timezone.now())
+
+    def save_polls(self, progressed: Iterable[Generation], waiting: Iterable[Generation]) -> None:
+        """Save what one round of polls learned, in bulk: hundreds of videos, two statements.
+
+        Only `progress` shows on a card, so only rows whose progress moved get a new
+        `updated_at` (the gallery's poll sends those cards). `status` is left alone,
+        so a card cancelled meanwhile stays cancelled.
+        """
+        progressed, waiting = list(progressed), list(waiting)
+        now = timezone.now()
+        for generation in progressed:
+            generation.updated_at = now
+        if progressed:
+            self.bulk_update(progressed, ["progress", "next_poll_at", "poll_failures", "updated_at"])
+        if waiting:
+            self.bulk_update(waiting, ["next_poll_at", "poll_failures"])
+
+    def create_finished(self, generations: list[Generation]) -> list[Generation]:
+        """Insert generations that have already ended (a seeded demo gallery), each last
+        changed when it finished rather than now, as auto_now would have it."""
+        created = self.bulk_create(generations)
+        self.filter(pk__in=[g.pk for g in created]).update(updated_at=F("finished_at"))
+        return created
 
 
 class Generation(models.Model):
@@ -160,6 +192,12 @@ class Generation(models.Model):
             next_poll_at=retry_at,
         )  # fmt: skip
 
+    def postpone(self, until: datetime, message: str | None = None, error_code: str = "") -> bool:
+        """Keep a pending row waiting until `until` (its rate-limit slot, or a retry); the sweep
+        and the video poller pass it by meanwhile. A `message` says why on its card."""
+        reason = {} if message is None else {"message": message[:500], "error_code": error_code}
+        return self._move((Status.PENDING,), next_poll_at=until, **reason)
+
     def start_processing(self, request_id: str) -> bool:
         """xAI accepted a video: keep its request_id first, then let the poller ask."""
         return self._move(
@@ -202,7 +240,8 @@ class Generation(models.Model):
         end = self.finished_at or timezone.now()
         return max(0.0, (end - (self.started_at or self.created_at)).total_seconds())
 
-    def start_download(self, urls: list[str], cost_usd_ticks: int | None) -> bool:
+    def start_download(self, urls: list[str | None], cost_usd_ticks: int | None, message: str = "") -> bool:
+        """xAI answered with results to fetch; `message` is a note for the card (moderated images)."""
         return self._move(
             (Status.SUBMITTING, Status.PROCESSING),
             status=Status.DOWNLOADING,
@@ -210,16 +249,20 @@ class Generation(models.Model):
             cost_usd_ticks=cost_usd_ticks,
             progress=100,
             error_code="",
-            message="",
+            message=message,
         )
 
     def complete(self) -> bool:
         return self._move((Status.DOWNLOADING,), status=Status.COMPLETED, finished_at=timezone.now())
 
-    def fail(self, message: str, error_code: str, status: str = Status.FAILED) -> bool:
+    def fail(
+        self, message: str, error_code: str, status: str = Status.FAILED, cost_usd_ticks: int | None = None
+    ) -> bool:
+        """End the row with a reason; `cost_usd_ticks` when xAI billed a render that failed."""
+        billed = {} if cost_usd_ticks is None else {"cost_usd_ticks": cost_usd_ticks}
         return self._move(
             ACTIVE_STATUSES, status=status, message=message[:500], error_code=error_code,
-            finished_at=timezone.now(),
+            finished_at=timezone.now(), **billed,
         )  # fmt: skip
 
     def download_name(self, index: int, extension: str) -> str:

@@ -9,12 +9,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from grokstudio.studio import budgets
 from grokstudio.studio.catalog import VideoMode
-from grokstudio.studio.generation import poller
-from grokstudio.studio.generation.queue import nudge_with_commit
+from grokstudio.studio.generation.queue import ensure_running, nudge_with_commit
 from grokstudio.studio.media.clips import CheckedClip
 from grokstudio.studio.media.images import CheckedImage, thumbnail_webp
 from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Kind, Reference
@@ -146,7 +144,7 @@ def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
         Reference.objects.create(generation=generation, asset=asset, position=position, role=role)
     # Waiting videos are started by the video poller, many at a time; make sure
     # one runs once this row is visible to it.
-    transaction.on_commit(poller.ensure_running)
+    transaction.on_commit(ensure_running)
     return generation
 
 
@@ -171,17 +169,14 @@ def reroll(generation: Generation) -> Generation:
         for r in generation.references.all()
     )
     if again.kind == Kind.VIDEO:
-        transaction.on_commit(poller.ensure_running)
+        transaction.on_commit(ensure_running)
     else:
         enqueue(again)
     return again
 
 
 def set_favorite(user: AbstractBaseUser, ids: Iterable[int], favorite: bool) -> int:
-    # updated_at moves too, so an open gallery's poll redraws the star.
-    return Generation.objects.filter(user=user, pk__in=list(ids)).update(
-        favorite=favorite, updated_at=timezone.now()
-    )
+    return Generation.objects.filter(user=user, pk__in=list(ids)).set_favorite(favorite)
 
 
 def add_to_collection(collection: Collection, ids: Iterable[int]) -> int:

@@ -152,6 +152,7 @@ def test_the_schema_and_the_docs_are_served_from_the_studio_itself(client, db):
     assert "/static/ninja/swagger-ui" in docs and "cdn" not in docs.lower()
 
 
+@pytest.mark.django_db(transaction=True)  # the video poller starts videos on its own threads
 def test_a_video_task_runs_through_the_pipeline_and_downloads(api, owner, xai):
     from tests.integration.videos import drive
 

@@ -1,9 +1,11 @@
 """Every video mode and fault through the real pipeline, the real xai-sdk and the emulator.
 
 Nothing is mocked: each test stores its inputs through the service the create
-view uses, runs what the workers run (`drive`), and reads both the row and the
-emulator's record of what xai-sdk sent. The session emulator answers a video
-after 0.5 s, so a job is `pending` at xAI for about that long after its start.
+view uses, runs what the workers run (`drive`: the video poller, then the
+download task), and reads both the row and the emulator's record of what
+xai-sdk sent. The session emulator answers a video after 0.5 s, so a job is
+`pending` at xAI for about that long after its start. The poller starts videos
+on its own threads, each with its own database connection: these tests commit.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pytest
 from django.utils import timezone
 
 from grokstudio.studio import services
-from grokstudio.studio.generation import poller, tasks
+from grokstudio.studio.generation import pipeline, poller, tasks
 from grokstudio.studio.media.clips import check_clip
 from grokstudio.studio.media.images import check_reference
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
@@ -25,7 +27,7 @@ from tests import queue
 from tests.factories import make_clip, make_image
 from tests.integration.videos import drive, submit_video
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 VIDEO_ERROR_CODES = (
     "invalid_argument", "permission_denied", "failed_precondition", "service_unavailable", "internal_error",
@@ -84,8 +86,7 @@ def assert_ended_without_a_result(generation: Generation, media_root) -> None:
 
 def start(generation: Generation) -> Generation:
     """Only the start call: the row is `processing` with xAI's request_id, nothing polled yet."""
-    tasks.run_generation(generation.pk)
-    generation.refresh_from_db()
+    cycles_until(lambda: generation.status != Status.PENDING, generation)
     assert generation.status == Status.PROCESSING, generation.message
     # The first poll comes one interval after the start; these tests want it now.
     Generation.objects.filter(pk=generation.pk).update(next_poll_at=timezone.now())
@@ -97,6 +98,23 @@ def poll_once(generation: Generation) -> Generation:
     poller.run(run_for_s=0.01)  # one cycle: every due request is asked once
     generation.refresh_from_db()
     return generation
+
+
+def cycles_until(done, generation: Generation, timeout: float = 10) -> Generation:
+    """Run the poller a cycle at a time until `done()`, the row refreshed before each check."""
+    deadline = time.monotonic() + timeout
+    generation.refresh_from_db()
+    while not done() and time.monotonic() < deadline:
+        poller.run(run_for_s=0.01)
+        generation.refresh_from_db()
+    return generation
+
+
+def gallery_poll(client, since: str) -> str:
+    """What an open gallery's next poll brings: the cards that changed since its last one."""
+    response = client.get("/poll/", {"since": since}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response.text
 
 
 def last_answer(emulator) -> str:
@@ -189,6 +207,24 @@ def test_video_to_video_from_an_upload_goes_through_the_files_api(owner, xai):
     width, height, seconds, _ = probe(generation.outputs.get())
     assert (width, height) == (72, 128)
     assert seconds == pytest.approx(2.0, abs=0.1)
+
+
+def test_a_refused_clip_upload_reaches_the_open_gallery_then_is_tried_again(owner, owner_client, xai):
+    generation = submit_video(owner, "make it snow", mode="video", video=clip(2.0, (72, 128)))
+    since = timezone.now().isoformat()  # the open gallery's last poll
+    assert f'id="gen-{generation.pk}"' not in gallery_poll(owner_client, since)
+    xai.add_fault("UploadFile", "rate_limit")
+
+    cycles_until(lambda: xai.calls("UploadFile"), generation)
+
+    card = gallery_poll(owner_client, since)
+    assert f'id="gen-{generation.pk}"' in card
+    assert "(uploading the clip)" in generation.message and "(uploading the clip)" in card
+    assert generation.status == Status.PENDING and xai.calls("GenerateVideo") == []
+    generation = drive(generation)
+    assert generation.status == Status.COMPLETED, generation.message
+    assert [c["code"] for c in xai.calls("UploadFile")] == ["RESOURCE_EXHAUSTED", "OK"]
+    assert len(xai.calls("GenerateVideo")) == 1
 
 
 def test_video_to_video_from_a_gallery_video_uploads_its_file(owner, xai):
@@ -284,8 +320,10 @@ def test_progress_is_saved_as_xai_reports_it(owner, xai, settings):
 
 def test_running_every_step_twice_stores_one_file_and_starts_one_video(owner, xai, media_root):
     generation = submit_video(owner, duration=1)
-    tasks.run_generation(generation.pk)
-    tasks.run_generation(generation.pk)
+    as_read_by_another_poller = Generation.objects.get(pk=generation.pk)
+    pipeline.start_video(generation)
+    pipeline.start_video(as_read_by_another_poller)
+    tasks.run_generation(generation.pk)  # a stray task about a video leaves it to the poller
     drive(generation)
     generation = drive(generation)
     # A download task delivered again after it finished must not store a second copy.
@@ -520,11 +558,9 @@ def late_start_request() -> str:
 
 
 def test_the_sweep_leaves_waiting_videos_to_the_poller(owner, xai):
-    from grokstudio.studio.generation import pipeline
-
-    waiting = submit_video(owner, duration=1)
+    waiting = submit_video(owner, duration=1)  # queues a poller once committed
     Generation.objects.filter(pk=waiting.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
-    queue.clear()
 
     assert pipeline.sweep() == 0
+    # No task for the video itself, and no second poller while one waits in the queue.
     assert [task["func"] for task in queue.queued()] == ["grokstudio.studio.generation.tasks.poll_videos"]

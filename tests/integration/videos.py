@@ -1,4 +1,10 @@
-"""Drive video generations through the real pipeline in this process, for integration tests."""
+"""Drive video generations through the real pipeline in this process, for integration tests.
+
+Videos are started and followed by the video poller, as in production: `drive`
+runs the poller's own loop (`poller.run`) and then the download task it queued.
+The poller starts videos on threads with their own database connections, so
+tests that drive videos need `django_db(transaction=True)`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,9 @@ import time
 from grokstudio.studio import services
 from grokstudio.studio.generation import poller, tasks
 from grokstudio.studio.models import Generation, Status
+from tests import queue
+
+DOWNLOAD_TASK = "grokstudio.studio.generation.tasks.run_generations"
 
 
 def submit_video(user, prompt="a paper boat drifting", **data) -> Generation:
@@ -19,14 +28,24 @@ def submit_video(user, prompt="a paper boat drifting", **data) -> Generation:
 
 
 def drive(generation: Generation, timeout: float = 30) -> Generation:
-    """What the workers do: start, poll until xAI is done, download. Answers the row at its end."""
-    tasks.run_generation(generation.pk)
+    """What the workers do: the poller starts the video and polls it until xAI is done,
+    then the download task it queued runs. Answers the row at its end."""
     deadline = time.monotonic() + timeout
     generation.refresh_from_db()
-    while generation.status == Status.PROCESSING and time.monotonic() < deadline:
-        poller.run(run_for_s=1)
-        generation.refresh_from_db()
-    if generation.status == Status.DOWNLOADING:
-        tasks.run_generation(generation.pk)
+    while generation.is_active and time.monotonic() < deadline:
+        if generation.status == Status.DOWNLOADING:
+            if not run_queued_downloads():
+                break  # its download task was lost: the sweep's business, not the poller's
+        else:
+            poller.run(run_for_s=1)
         generation.refresh_from_db()
     return generation
+
+
+def run_queued_downloads() -> int:
+    """Run the download tasks the poller queued, as a worker would; answers how many ran."""
+    downloads = [task for task in queue.queued() if task["func"] == DOWNLOAD_TASK]
+    queue.clear()
+    for task in downloads:
+        tasks.run_generations(*task["args"])
+    return len(downloads)

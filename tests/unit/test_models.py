@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from grokstudio.studio import services
 from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, Generation, Reference, Status
 from tests.factories import make_image
+
+MODERATED_NOTE = "1 of 2 images were blocked by moderation."
 
 
 @pytest.fixture
@@ -120,12 +125,45 @@ def test_complete_moves_a_downloading_generation_to_completed(generation):
 
 def test_complete_keeps_a_note_about_moderated_images(generation):
     generation.claim()
-    generation.start_download(["https://x.test/1.png", None], None)
-    Generation.objects.filter(pk=generation.pk).update(message="1 of 2 images were blocked by moderation.")
+    generation.start_download(["https://x.test/1.png", None], None, message=MODERATED_NOTE)
 
     generation.complete()
 
-    assert same_row(generation).message == "1 of 2 images were blocked by moderation."
+    assert same_row(generation).message == MODERATED_NOTE
+
+
+def test_a_note_about_moderated_images_reaches_an_open_gallery(generation, owner_client):
+    generation.claim()
+    since = timezone.now().isoformat()  # the open gallery's last poll
+
+    generation.start_download(["https://x.test/1.png", None], None, message=MODERATED_NOTE)
+
+    poll = owner_client.get("/poll/", {"since": since}, headers={"HX-Request": "true"})
+    assert f'id="gen-{generation.pk}"' in poll.text and MODERATED_NOTE in poll.text
+
+
+def test_postpone_holds_a_pending_generation_with_its_reason_and_moves_its_card(generation):
+    before, later = generation.updated_at, timezone.now() + timedelta(seconds=30)
+
+    assert generation.postpone(later, "xAI is busy (uploading the clip)", "rate_limited") is True
+
+    row = same_row(generation)
+    assert (row.status, row.next_poll_at, row.error_code) == (Status.PENDING, later, "rate_limited")
+    assert row.message == "xAI is busy (uploading the clip)" and row.updated_at > before
+
+
+def test_postpone_leaves_a_claimed_generation_alone(generation):
+    generation.claim()
+
+    assert generation.postpone(timezone.now()) is False
+    assert same_row(generation).next_poll_at is None
+
+
+def test_fail_records_what_xai_billed_for_a_failed_render(generation):
+    generation.claim()
+
+    assert generation.fail("xAI could not make this video.", "internal_error", cost_usd_ticks=500) is True
+    assert same_row(generation).cost_usd_ticks == 500
 
 
 @pytest.mark.parametrize("status", [s for s in Status if s != Status.DOWNLOADING])

@@ -7,17 +7,19 @@ and from any of them to failed, cancelled or timeout, with a reason.
 Safe to run twice for the same row: every step starts with a conditional
 UPDATE, and a step that finds the row elsewhere leaves it alone. A paid call
 is only repeated when xAI said plainly that it did nothing (rate limit,
-outage); a call whose outcome we cannot know is never sent again. While a
-video renders, no task waits for it: the poller (poller.py) asks xAI for many
-videos at once and hands finished ones back here to be downloaded.
+outage); a call whose outcome we cannot know is never sent again. Tasks carry
+images and downloads; videos are started and followed by the video poller
+(poller.py), which calls `start_video` for each waiting one, asks xAI about many
+at once, and hands finished ones back here to be downloaded.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import TypeVar
 
@@ -28,8 +30,8 @@ from django.utils import timezone
 
 from grokstudio import xai
 from grokstudio.studio.catalog import VideoMode
-from grokstudio.studio.generation import poller, ratelimit
-from grokstudio.studio.generation.queue import nudge
+from grokstudio.studio.generation import ratelimit
+from grokstudio.studio.generation.queue import ensure_running, nudge
 from grokstudio.studio.media.clips import CheckedClip, ClipRejected, check_clip
 from grokstudio.studio.media.images import CheckedImage, ImageRejected, check_result, data_uri
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
@@ -58,15 +60,29 @@ T = TypeVar("T")
 
 
 def run_generation(generation_id: int) -> None:
+    """The queued task's work: submit a waiting image, or download a finished generation."""
     generation = Generation.objects.filter(pk=generation_id).first()
     if generation is None:
         return
-    try:
+    with _ended_on_unexpected_error(generation):
         _advance(generation)
+
+
+def start_video(generation: Generation) -> None:
+    """Start one waiting video, the video poller's way (see poller.py): one try, no sleep;
+    a refused start waits in `pending` until its `next_poll_at` for the poller to try again."""
+    with _ended_on_unexpected_error(generation):
+        _submit_video(generation)
+
+
+@contextmanager
+def _ended_on_unexpected_error(generation: Generation) -> Iterator[None]:
+    """Whatever went wrong, the row must not stay in flight for ever. The exception goes
+    on: django-q2 lists the task as failed, and the poller goes on with other videos."""
+    try:
+        yield
     except Exception:
-        # Whatever went wrong, the row must not stay in flight for ever; the
-        # exception still reaches django-q2, which lists the task as failed.
-        log.exception("generation %s: unexpected error", generation_id)
+        log.exception("generation %s: unexpected error", generation.pk)
         generation.refresh_from_db()
         if generation.status == Status.SUBMITTING:
             generation.fail(LOST_TRACK, "outcome_unknown")
@@ -104,7 +120,7 @@ def _advance(generation: Generation) -> None:
         return
     if generation.status == Status.PENDING:
         if generation.kind == Kind.VIDEO:
-            _submit_video(generation)
+            ensure_running()  # waiting videos are the poller's to start
         else:
             _submit_images(generation)
     if generation.status == Status.DOWNLOADING:
@@ -135,99 +151,75 @@ def sweep() -> int:
     )
     for generation_id in ids:
         nudge(generation_id)
-    poller.ensure_running()
+    ensure_running()
     return len(ids)
 
 
 # --- submitting ------------------------------------------------------------
 
 
-def _call_with_retries(
-    generation: Generation, call: Callable[[], T], *, bucket: str, wait: bool = True
-) -> T | None:
-    """Claim the row and make the paid call, retrying only what xAI refused outright.
+def _send(generation: Generation, call: Callable[[], T]) -> T | None:
+    """Make the paid call for a row this worker has just claimed (`submitting`).
 
-    Answers the call's result with the row in `submitting`, or None when the
-    row is no longer ours to carry (another worker has it, it has ended, or,
-    with `wait=False`, it is back in `pending` until its `next_poll_at`).
-    Each try first waits for its slot of the shared rate limiter, before the
-    claim: waiting in `submitting` would look like a lost call. With
-    `wait=False` the caller (the video poller) has taken the slot already.
+    Answers the call's result, or None when xAI refused: the row is then back in
+    `pending` until its `next_poll_at` if the refusal says trying again may work
+    (rate limit, outage: xAI did nothing) and attempts are left, and ended
+    otherwise. Any other failure propagates with the row still `submitting`:
+    whether xAI got the call is unknown, so it is never sent again.
     """
-    while True:
-        if wait:
-            if not Generation.objects.filter(pk=generation.pk, status=Status.PENDING).exists():
-                return None  # another worker has it, or it ended: no slot for it
-            ratelimit.acquire(bucket, on_wait=lambda seconds: _waiting_for_slot(generation, seconds))
-        if not generation.claim():
-            return None
-        try:
-            return call()
-        except xai.ProviderError as error:
-            if error.retryable and generation.attempts < settings.STUDIO_RETRY_ATTEMPTS:
-                delay = settings.STUDIO_RETRY_BASE_DELAY_S * 2 ** (generation.attempts - 1)
-                log.info("generation %s: %s, retrying in %.1fs", generation.pk, error.code, delay)
-                # The row is `pending` while we wait: if this worker dies now,
-                # any worker may pick it up again without risk of paying twice.
-                generation.back_to_pending(
-                    f"{error.message} (attempt {generation.attempts})", error.code,
-                    retry_at=timezone.now() + timedelta(seconds=delay),
-                )  # fmt: skip
-                if not wait:
-                    return None  # the poller starts it again when it is due
-                time.sleep(delay)
-                continue
+    try:
+        return call()
+    except xai.ProviderError as error:
+        if error.retryable and generation.attempts < settings.STUDIO_RETRY_ATTEMPTS:
+            delay = settings.STUDIO_RETRY_BASE_DELAY_S * 2 ** (generation.attempts - 1)
+            log.info("generation %s: %s, retrying in %.1fs", generation.pk, error.code, delay)
+            # The row is `pending` while it waits: if this worker dies now, any
+            # worker may pick it up again without risk of paying twice.
+            generation.back_to_pending(
+                f"{error.message} (attempt {generation.attempts})", error.code,
+                retry_at=timezone.now() + timedelta(seconds=delay),
+            )  # fmt: skip
+        else:
             generation.fail(error.message, error.code)
-            return None
-
-
-def _waiting_for_slot(generation: Generation, seconds: float) -> None:
-    """Say on the row when its slot comes: the sweep leaves a row alone that a worker holds."""
-    Generation.objects.filter(pk=generation.pk, status=Status.PENDING).update(
-        next_poll_at=timezone.now() + timedelta(seconds=seconds)
-    )
+        return None
 
 
 def _submit_images(generation: Generation) -> None:
     # Inputs are read before the claim: a failure here happens before any call.
     references = [_image_uri(ref.asset) for ref in generation.references.select_related("asset")]
-    batch = _call_with_retries(
-        generation,
-        bucket=ratelimit.IMAGE,
-        call=lambda: xai.generate_images(
+
+    def call() -> xai.GeneratedBatch:
+        return xai.generate_images(
             prompt=generation.prompt,
             model=generation.model,
             n=generation.params.get("n", 1),
             aspect_ratio=generation.params.get("aspect_ratio") or None,
             resolution=generation.params.get("resolution") or None,
             references=references,
-        ),
-    )
-    if batch is None:
-        return
-    generation.start_download(batch.urls, batch.cost_usd_ticks)
-    if batch.moderated_count:
-        Generation.objects.filter(pk=generation.pk).update(
-            message=f"{batch.moderated_count} of {len(batch.urls)} images were blocked by moderation."
         )
 
+    while True:
+        if not Generation.objects.filter(pk=generation.pk, status=Status.PENDING).exists():
+            return  # another worker has it, or it ended: no slot for it
+        # The slot comes before the claim: waiting in `submitting` would look like a lost call.
+        ratelimit.acquire(
+            ratelimit.IMAGE, on_wait=lambda s: generation.postpone(timezone.now() + timedelta(seconds=s))
+        )
+        if not generation.claim():
+            return
+        batch = _send(generation, call)
+        if batch is not None:
+            break
+        if generation.status != Status.PENDING:
+            return  # ended
+        time.sleep(max(0.0, (generation.next_poll_at - timezone.now()).total_seconds()))
+    note = ""
+    if batch.moderated_count:
+        note = f"{batch.moderated_count} of {len(batch.urls)} images were blocked by moderation."
+    generation.start_download(batch.urls, batch.cost_usd_ticks, message=note)
 
-def start_video(generation: Generation) -> None:
-    """Start one waiting video without sleeping on a retry: the poller's way (see poller.py)."""
-    try:
-        _submit_video(generation, wait=False)
-    except Exception:
-        log.exception("generation %s: unexpected error", generation.pk)
-        generation.refresh_from_db()
-        if generation.status == Status.SUBMITTING:
-            generation.fail(LOST_TRACK, "outcome_unknown")
-        else:
-            generation.fail(
-                "The studio hit an unexpected error; an administrator can see it.", "internal_error"
-            )
 
-
-def _submit_video(generation: Generation, *, wait: bool = True) -> None:
+def _submit_video(generation: Generation) -> None:
     params = generation.params
     mode = params.get("mode", VideoMode.TEXT)
     inputs: dict[str, list[Asset]] = {}
@@ -246,10 +238,8 @@ def _submit_video(generation: Generation, *, wait: bool = True) -> None:
             file_id = xai.upload_clip(_read(clip), clip.download_name())
         except xai.ProviderError as error:
             if error.retryable:
-                Generation.objects.filter(pk=generation.pk, status=Status.PENDING).update(
-                    next_poll_at=timezone.now() + timedelta(seconds=settings.STUDIO_RETRY_BASE_DELAY_S * 4),
-                    message=f"{error.message} (uploading the clip)", error_code=error.code,
-                )  # fmt: skip
+                retry_at = timezone.now() + timedelta(seconds=settings.STUDIO_RETRY_BASE_DELAY_S * 4)
+                generation.postpone(retry_at, f"{error.message} (uploading the clip)", error.code)
             else:
                 generation.fail(f"{error.message} (uploading the clip)", error.code)
             return
@@ -274,7 +264,10 @@ def _submit_video(generation: Generation, *, wait: bool = True) -> None:
             video_file_id=file_id if mode == VideoMode.VIDEO else None,
         )
 
-    request_id = _call_with_retries(generation, call, bucket=ratelimit.VIDEO, wait=wait)
+    # The poller has taken this start's slot of the shared rate limiter already.
+    if not generation.claim():
+        return
+    request_id = _send(generation, call)
     if request_id is None:
         return
     # The request_id is written before anything else happens: from here on a
@@ -283,7 +276,6 @@ def _submit_video(generation: Generation, *, wait: bool = True) -> None:
         # The sweep gave up on this call a moment ago; xAI did take it, so carry it on.
         log.warning("generation %s: start answered late with request %s", generation.pk, request_id)
         generation.resume_processing(request_id)
-    poller.ensure_running()
 
 
 def _read(asset: Asset) -> bytes:

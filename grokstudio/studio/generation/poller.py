@@ -25,17 +25,19 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grokstudio import xai
-from grokstudio.studio.generation import ratelimit
-from grokstudio.studio.generation.queue import nudge_downloads, nudge_poller
+from grokstudio.studio.generation import pipeline, ratelimit
+from grokstudio.studio.generation.queue import (
+    HEARTBEAT,
+    LEASE,
+    LEASE_TTL,
+    ensure_running,
+    nudge_downloads,
+    poller_lease,
+)
 from grokstudio.studio.models import Generation, Kind, PollerLease, Status
 
 log = logging.getLogger(__name__)
 
-LEASE = "videos"
-LEASE_TTL = timedelta(seconds=15)
-# A poller not heard from for this long may be dead: queue another, which
-# waits for the lease to run out before it starts.
-HEARTBEAT = timedelta(seconds=5)
 RUN_FOR_S = 300
 BATCH = 2000
 MAX_BACKOFF_S = 60.0
@@ -56,44 +58,10 @@ def _in_flight():
     return Generation.objects.filter(kind=Kind.VIDEO, status=Status.PROCESSING)
 
 
-def _active():
-    return Generation.objects.filter(kind=Kind.VIDEO, status__in=(Status.PENDING, Status.PROCESSING))
-
-
 def _waiting_to_start(now):
     return Generation.objects.filter(kind=Kind.VIDEO, status=Status.PENDING).filter(
         Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now)
     )
-
-
-def _lease() -> PollerLease:
-    lease, _ = PollerLease.objects.get_or_create(name=LEASE, defaults={"expires_at": timezone.now()})
-    return lease
-
-
-def ensure_running(*, even_if_alive: bool = False) -> bool:
-    """Queue a poller when videos are in flight and no live poller is on them.
-
-    At most one poller waits in the queue at a time, however many callers ask.
-    `even_if_alive` is for a freshly spawned worker, which cannot tell whether
-    the poller it last heard of died with the worker it replaces.
-    """
-    now = timezone.now()
-    lease = _lease()
-    alive = lease.renewed_at is not None and lease.renewed_at >= now - HEARTBEAT
-    if alive and not even_if_alive:
-        return False  # the running poller picks up new rows on its next cycle
-    if not _active().exists():
-        return False
-    free_queue = Q(queued_at__isnull=True) | Q(queued_at__lt=now - LEASE_TTL * 2)
-    quiet = Q(renewed_at__isnull=True) | Q(renewed_at__lt=now - HEARTBEAT)
-    candidates = PollerLease.objects.filter(free_queue, name=LEASE)
-    if not even_if_alive:
-        candidates = candidates.filter(quiet)
-    if candidates.update(queued_at=now) != 1:
-        return False
-    nudge_poller()
-    return True
 
 
 def _acquire(holder: str) -> bool:
@@ -109,7 +77,7 @@ def _acquire(holder: str) -> bool:
 def run(run_for_s: float = RUN_FOR_S) -> None:
     """The body of one poller task: poll until nothing is in flight or `run_for_s` has passed."""
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    lease = _lease()
+    lease = poller_lease()
     PollerLease.objects.filter(name=LEASE).update(queued_at=None)
     if not _acquire(holder):
         # The lease may belong to a poller that died: wait for it to run out, once.
@@ -160,10 +128,10 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
                 if starts:  # videos wait, but every slot ahead is taken (by task-path starts)
                     time.sleep(0.5)
                     continue
-                if not _active().exists():
+                if not Generation.objects.videos_at_work().exists():
                     return
                 upcoming = (
-                    _active()
+                    Generation.objects.videos_at_work()
                     .exclude(next_poll_at=None)
                     .order_by("next_poll_at")
                     .values_list("next_poll_at", flat=True)
@@ -192,12 +160,12 @@ def _keep_lease(holder: str, stop: threading.Event) -> None:
 
 
 def _start(generation: Generation, wait_s: float = 0.0) -> None:
-    from grokstudio.studio.generation.pipeline import start_video  # pipeline uses this module too
-
     try:
         if wait_s > 0:
             time.sleep(wait_s)  # its slot of the shared rate limiter
-        start_video(generation)
+        pipeline.start_video(generation)
+    except Exception:  # logged and recorded on the row by the pipeline: the other starts go on
+        pass
     finally:
         connections.close_all()  # this thread's own connections
 
@@ -254,7 +222,6 @@ def _poll(pool: ThreadPoolExecutor, due: list[Generation]) -> None:
             generation.next_poll_at = now + _next_poll_in(generation, answer.progress, now, interval)
             if answer.progress != generation.progress:
                 generation.progress = answer.progress
-                generation.updated_at = now  # the gallery's poll sends cards whose updated_at moved
                 progressed.append(generation)
             else:
                 waiting.append(generation)
@@ -262,16 +229,8 @@ def _poll(pool: ThreadPoolExecutor, due: list[Generation]) -> None:
             if generation.start_download([answer.url], answer.cost_usd_ticks):
                 finished.append(generation.pk)
         else:
-            if answer.cost_usd_ticks:
-                Generation.objects.filter(pk=generation.pk).update(cost_usd_ticks=answer.cost_usd_ticks)
-            generation.fail(answer.message, answer.error_code)
-    # These writes leave `status` alone, so a card cancelled meanwhile stays cancelled.
-    if progressed:
-        Generation.objects.bulk_update(
-            progressed, ["progress", "next_poll_at", "poll_failures", "updated_at"]
-        )
-    if waiting:
-        Generation.objects.bulk_update(waiting, ["next_poll_at", "poll_failures"])
+            generation.fail(answer.message, answer.error_code, cost_usd_ticks=answer.cost_usd_ticks)
+    Generation.objects.save_polls(progressed, waiting)
     # Finished videos go to download tasks in small batches: one task per
     # batch, not per video, when hundreds finish within a few seconds.
     for start in range(0, len(finished), DOWNLOAD_BATCH):

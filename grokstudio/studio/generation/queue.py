@@ -5,9 +5,22 @@ a task that runs twice, late or never is safe (the sweep nudges rows whose
 task was lost, and makes sure a video poller runs while videos are active).
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django_q.tasks import async_task
+
+from grokstudio.studio.models import Generation, PollerLease
+
+# The video poller's lease (poller.py): it runs out LEASE_TTL after its last renewal.
+LEASE = "videos"
+LEASE_TTL = timedelta(seconds=15)
+# A poller not heard from for this long may be dead: queue another, which
+# waits for the lease to run out before it starts.
+HEARTBEAT = timedelta(seconds=5)
 
 
 def nudge(generation_id: int) -> None:
@@ -39,3 +52,33 @@ def nudge_downloads(generation_ids: list[int]) -> None:
     async_task(
         "grokstudio.studio.generation.tasks.run_generations", generation_ids, task_name="download-videos"
     )
+
+
+def poller_lease() -> PollerLease:
+    lease, _ = PollerLease.objects.get_or_create(name=LEASE, defaults={"expires_at": timezone.now()})
+    return lease
+
+
+def ensure_running(*, even_if_alive: bool = False) -> bool:
+    """Queue a video poller when videos are at work and no live poller is on them.
+
+    At most one poller waits in the queue at a time, however many callers ask.
+    `even_if_alive` is for a freshly spawned worker, which cannot tell whether
+    the poller it last heard of died with the worker it replaces.
+    """
+    now = timezone.now()
+    lease = poller_lease()
+    alive = lease.renewed_at is not None and lease.renewed_at >= now - HEARTBEAT
+    if alive and not even_if_alive:
+        return False  # the running poller picks up new rows on its next cycle
+    if not Generation.objects.videos_at_work().exists():
+        return False
+    free_queue = Q(queued_at__isnull=True) | Q(queued_at__lt=now - LEASE_TTL * 2)
+    quiet = Q(renewed_at__isnull=True) | Q(renewed_at__lt=now - HEARTBEAT)
+    candidates = PollerLease.objects.filter(free_queue, name=LEASE)
+    if not even_if_alive:
+        candidates = candidates.filter(quiet)
+    if candidates.update(queued_at=now) != 1:
+        return False
+    nudge_poller()
+    return True

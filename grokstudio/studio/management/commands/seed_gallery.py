@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageOps
 
@@ -114,10 +114,8 @@ def _timestamps(user, count: int, rng: random.Random) -> list[datetime]:
 
 def _seed_batch(user, stamps: list[datetime], samples: dict, rng: random.Random) -> list[int]:
     generations = [_generation(user, created_at, rng) for created_at in stamps]
-    Generation.objects.bulk_create(generations)
-    # auto_now stamped every row with this moment; a finished generation was last changed when it finished.
+    Generation.objects.create_finished(generations)
     ids = [g.pk for g in generations]
-    Generation.objects.filter(pk__gte=ids[0], pk__lte=ids[-1], user=user).update(updated_at=F("finished_at"))
     assets = []
     for generation in generations:
         if generation.kind == Kind.VIDEO:
