@@ -36,8 +36,9 @@ Content faults (the call itself succeeds):
 ===================== ====== =====================================================================
 name                   arg    effect
 ===================== ====== =====================================================================
-``moderation``         --     images: every image comes back with ``respect_moderation=false``
-                              and no url/base64 (the SDK raises ValueError on ``.url``);
+``moderation``         K      images: every image (or only the first K of the batch) comes back
+                              with ``respect_moderation=false`` and no url/base64 (the SDK raises
+                              ValueError on ``.url``);
                               videos: the job ends DONE with ``respect_moderation=false`` and an
                               empty url
 ``moderation_failed``  CODE   videos: the job ends FAILED, error code CODE (default
@@ -140,6 +141,10 @@ class Fault:
         """The ``slow`` fault's delay."""
         return float(self.arg) if self.arg else DEFAULT_SLOW_S
 
+    def moderates(self, index: int) -> bool:
+        """Whether the ``moderation`` fault withholds the batch's image at ``index``."""
+        return self.arg is None or index < int(self.arg)
+
     def bytes_per_second(self) -> int:
         """The ``url_slow`` fault's drip rate."""
         return max(1, int(self.arg)) if self.arg else DEFAULT_URL_SLOW_BPS
@@ -169,7 +174,7 @@ def validate(fault: Fault, *, counted_arg: bool) -> Fault:
         elif fault.name == SLOW:
             if float(arg) < 0:
                 raise ValueError
-        elif fault.name == "url_slow":
+        elif fault.name in ("url_slow", "moderation"):
             if int(arg) < 1:
                 raise ValueError
         elif fault.name in ("video_failed", "moderation_failed"):

@@ -161,7 +161,8 @@ class ImageService(image_pb2_grpc.ImageServicer):
         request: image_pb2.GenerateImageRequest,
         owner: str,
     ) -> image_pb2.GeneratedImage:
-        if plan.get("moderation"):
+        moderation = plan.get("moderation")
+        if moderation and moderation.moderates(index):
             # A moderated image: no bytes, and respect_moderation explicitly false.
             return image_pb2.GeneratedImage(respect_moderation=False)
         digest = self._render(prompt, width, height, index, references)

@@ -56,6 +56,13 @@ def test_image_moderation(client):
         _ = based.base64
 
 
+def test_image_moderation_of_only_the_first_k_images_of_a_batch(client):
+    responses = client.image.sample_batch("a beach [fault:moderation:2]", "grok-imagine-image", 3)
+
+    assert [r.respect_moderation for r in responses] == [False, False, True]
+    assert responses[2].url.startswith("http")
+
+
 def test_video_moderation_done_without_url(client):
     video = client.video.generate(
         "[fault:moderation] a moderated clip", "grok-imagine-video", duration=1, interval=FAST

@@ -7,6 +7,7 @@ runs the task the worker runs, and reads what the emulator received.
 from __future__ import annotations
 
 import io
+import threading
 import time
 from datetime import timedelta
 
@@ -109,6 +110,32 @@ def test_moderation_ends_in_a_final_failure_that_says_so(owner, xai):
     assert "moderation" in generation.message
     assert not generation.outputs.exists()
     assert len(xai.calls("GenerateImage")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_images_withheld_by_moderation_are_told_to_the_open_gallery_while_the_rest_download(
+    owner, owner_client, xai
+):
+    # The two images that pass drip in slowly, so the gallery polls while they download.
+    generation = submit(owner, "a beach [fault:moderation:1] [fault:url_slow:20000]", n=3)
+    since = timezone.now().isoformat()  # the open gallery's last poll
+    worker = threading.Thread(target=run, args=(generation,))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while Generation.objects.get(pk=generation.pk).status != Status.DOWNLOADING:
+            assert time.monotonic() < deadline, "the batch never reached downloading"
+            time.sleep(0.05)
+        card = owner_client.get("/poll/", {"since": since}, headers={"HX-Request": "true"}).text
+    finally:
+        worker.join()
+
+    assert f'id="gen-{generation.pk}"' in card
+    assert "1 of 3 images" in card and "moderation" in card
+    generation.refresh_from_db()
+    assert generation.status == Status.COMPLETED, generation.message
+    assert sorted(generation.outputs.values_list("index", flat=True)) == [1, 2]
+    assert "1 of 3 images" in generation.message
 
 
 def test_invalid_argument_fails_at_once_without_retrying(owner, xai):
