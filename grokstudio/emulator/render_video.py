@@ -18,7 +18,7 @@ Speed notes (x264 already runs several threads, so the Python side must stay che
 * Pure Pillow and PyAV, no numpy dependency: audio is a few pre-computed 1024-sample buffers
   (one AAC frame each, an integer number of sine periods so they can be concatenated seamlessly).
 
-Public API: :func:`render_video`, :func:`probe_video`, :func:`poster_frame`.
+Public API: :func:`render_video`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ from typing import Any
 import av
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
-__all__ = ["poster_frame", "probe_video", "render_video"]
+from grokstudio import mp4
+
+__all__ = ["render_video"]
 
 AUDIO_RATE = 48_000
 # AAC encodes 1024 samples per frame; tone buffers have exactly this length.
@@ -210,99 +212,6 @@ def render_video(
         pcm = prefix_pcm + _tone_pcm(style, n_new * AUDIO_RATE // fps)
     pictures = _chain([*prefix, _lazy(new_part)])
     return _encode(pictures, size, fps, pcm)
-
-
-def probe_video(data: bytes) -> dict[str, Any]:
-    """Describe an encoded video without decoding more than its first frame.
-
-    Returns ``{"container", "codec", "width", "height", "duration_s", "has_audio", "frames"}``
-    (``frames`` is the number of video packets, counted by demuxing only).  Raises ``ValueError``
-    with a readable message for empty, garbage, truncated or audio-only input.
-    """
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise ValueError(f"expected video bytes, got {type(data).__name__}")
-    if len(data) == 0:
-        raise ValueError("not a video: no data")
-    _check_top_level_boxes(data)
-    try:
-        with av.open(io.BytesIO(data), "r") as container:
-            if not container.streams:
-                raise ValueError("not a decodable video: no media streams (truncated or not a video file)")
-            if not container.streams.video:
-                raise ValueError("not a video: the file has no video stream")
-            if _is_still_image(container):
-                raise ValueError(f"not a video: this is a still image ({container.format.name})")
-            stream = container.streams.video[0]
-            ctx = stream.codec_context
-            if not ctx.width or not ctx.height:
-                raise ValueError("not a video: the video stream has no dimensions")
-            duration = _stream_duration(container, stream)
-            declared = stream.frames
-            # Demux every stream (cheap: only the first video frame is decoded) to count frames
-            # and to notice truncation: a faststart MP4 cut short still has its whole index, but
-            # its last samples come back short (flagged corrupt) or missing.
-            packets = 0
-            corrupt = False
-            decoded = False
-            for packet in container.demux():
-                if packet.size == 0:
-                    continue  # end-of-stream marker
-                corrupt = corrupt or packet.is_corrupt
-                if packet.stream.index != stream.index:
-                    continue
-                packets += 1
-                if not decoded:
-                    decoded = bool(ctx.decode(packet))
-            if not decoded:
-                # Decoders with frame reordering hold early frames back until flushed.
-                decoded = bool(ctx.decode(None))
-            container_name = _container_name(container, data)
-            codec = ctx.name
-            width, height = ctx.width, ctx.height
-            has_audio = bool(container.streams.audio)
-    except (av.FFmpegError, OSError, EOFError, RuntimeError) as exc:
-        # FFmpeg reports corrupt input through many error types; callers only need "not a video".
-        raise ValueError(f"not a decodable video: {_ffmpeg_message(exc)}") from exc
-    if corrupt:
-        raise ValueError("truncated video: the data ends in the middle of a frame")
-    if declared and packets < declared:
-        raise ValueError(f"truncated video: only {packets} of {declared} frames are present")
-    if not decoded:
-        raise ValueError("not a decodable video: no frame could be decoded")
-    if duration is None:
-        duration = packets / float(stream.average_rate) if stream.average_rate else 0.0
-    return {
-        "container": container_name,
-        "codec": codec,
-        "width": width,
-        "height": height,
-        "duration_s": duration,
-        "has_audio": has_audio,
-        "frames": packets,
-    }
-
-
-def poster_frame(data: bytes, max_side: int = 512) -> bytes:
-    """Return the first frame of a video as WebP, scaled to fit ``max_side`` (never enlarged).
-
-    Raises ``ValueError`` if ``data`` is not a decodable video.
-    """
-    if max_side < 1:
-        raise ValueError(f"max_side must be positive, got {max_side}")
-    try:
-        with av.open(io.BytesIO(data), "r") as container:
-            if not container.streams.video:
-                raise ValueError("not a video: the file has no video stream")
-            frame = next(container.decode(video=0), None)
-            if frame is None:
-                raise ValueError("not a decodable video: no frame could be decoded")
-            image = frame.to_image()
-    except (av.FFmpegError, OSError, EOFError, RuntimeError) as exc:
-        raise ValueError(f"not a decodable video: {_ffmpeg_message(exc)}") from exc
-    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    image.save(out, format="WEBP", quality=80, method=4)
-    return out.getvalue()
 
 
 # --------------------------------------------------------------------------------------------
@@ -1013,92 +922,12 @@ def _load_image(
 
 def _probe_input(data: bytes, what: str) -> dict[str, Any]:
     try:
-        info = probe_video(data)
+        clip = mp4.probe(data)
     except ValueError as exc:
         raise ValueError(f"{what}: {exc}") from exc
-    if info["duration_s"] <= 0:
+    if clip.duration_s <= 0:
         raise ValueError(f"{what}: video has no duration")
-    return info
-
-
-def _ffmpeg_message(exc: BaseException) -> str:
-    # FFmpegError's str() includes the errno and the pseudo file name "<none>"; keep the words.
-    return getattr(exc, "strerror", None) or str(exc)
-
-
-def _stream_duration(container: Any, stream: Any) -> float | None:
-    if stream.duration and stream.time_base:
-        return float(stream.duration * stream.time_base)
-    if container.duration:
-        return container.duration / av.time_base
-    return None
-
-
-def _check_top_level_boxes(data: bytes | bytearray | memoryview) -> None:
-    """Reject an MP4/MOV whose last top-level box is cut short.
-
-    FFmpeg tolerates a truncated trailing ``moov`` (the index of a non-faststart file) and then
-    reports a plausible-looking video, so walk the box headers ourselves; it is a few steps.
-    """
-    if bytes(data[4:8]) != b"ftyp":
-        return
-    view = memoryview(data)
-    pos, end = 0, len(data)
-    while pos < end:
-        if end - pos < 8:
-            raise ValueError("truncated video: the file ends inside a box header")
-        size = int.from_bytes(view[pos : pos + 4], "big")
-        kind = bytes(view[pos + 4 : pos + 8]).decode("latin-1")
-        header = 8
-        if size == 1:  # 64-bit "largesize" follows the type
-            if end - pos < 16:
-                raise ValueError("truncated video: the file ends inside a box header")
-            size, header = int.from_bytes(view[pos + 8 : pos + 16], "big"), 16
-        elif size == 0:  # box extends to the end of the file
-            return
-        if size < header:
-            raise ValueError(f"not a decodable video: corrupt {kind!r} box")
-        if pos + size > end:
-            raise ValueError(f"truncated video: the file ends inside its {kind!r} box")
-        pos += size
-
-
-def _is_still_image(container: Any) -> bool:
-    # FFmpeg happily opens PNG/JPEG/WebP... as one-frame "videos" through its image demuxers
-    # ("image2", "png_pipe", "jpeg_pipe", ...); an uploaded still must not pass as a video.
-    name = container.format.name
-    return name == "image2" or name.endswith("_pipe")
-
-
-def _container_name(container: Any, data: bytes | bytearray | memoryview) -> str:
-    """``"mp4"``, ``"mov"`` (QuickTime) or FFmpeg's name for another container.
-
-    FFmpeg has one demuxer, ``"mov,mp4,m4a,3gp,3g2,mj2"``, for all ISO base media files and
-    QuickTime, so its name cannot tell them apart; the ``ftyp`` box can. A file is QuickTime
-    only when it has no ``ftyp`` or its brands are all ``qt  ``. A file whose major brand is
-    ``qt  `` but which also lists an ISO/MP4 brand (``isom``, ``mp42``...) says any MP4 reader
-    can play it, and counts as MP4.
-    """
-    names = container.format.name.split(",")
-    if "mp4" not in names:
-        return names[0]
-    brands = _ftyp_brands(data)
-    if not brands or all(brand == b"qt  " for brand in brands):
-        return "mov"
-    return "mp4"
-
-
-def _ftyp_brands(data: bytes | bytearray | memoryview) -> list[bytes]:
-    """The major and compatible brands of a leading ``ftyp`` box (empty if there is none)."""
-    head = bytes(data[:8])
-    if len(head) < 8 or head[4:8] != b"ftyp":
-        return []
-    size = int.from_bytes(head[:4], "big")
-    if size < 16:
-        return []
-    box = bytes(data[8:size])
-    # major brand, minor version, then the compatible brands
-    return [box[0:4]] + [box[i : i + 4] for i in range(8, len(box) - 3, 4)]
+    return {"duration_s": clip.duration_s}
 
 
 def _remember_last(pictures: Iterable[_Yuv], holder: list[_Yuv]) -> Iterator[_Yuv]:

@@ -1,7 +1,7 @@
 """Tests for the emulator's synthetic video renderer.
 
-Every check decodes the produced MP4 with PyAV directly (not only through ``probe_video``), so a
-bug shared by the renderer and the prober cannot hide itself.  Clips are small (320x180, 1-3 s)
+Every check decodes the produced MP4 with PyAV directly (not only through ``grokstudio.mp4``), so
+a bug shared by the renderer and the prober cannot hide itself.  Clips are small (320x180, 1-3 s)
 to keep the whole module to a few seconds.
 """
 
@@ -16,9 +16,8 @@ import av
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
-from grokstudio.emulator.render_video import poster_frame, probe_video, render_video
-
-from .helpers import mp4_bytes
+from grokstudio.emulator.render_video import render_video
+from grokstudio.mp4 import probe
 
 W, H = 320, 180
 
@@ -142,16 +141,10 @@ def test_text_to_video_matches_request(t2v: bytes) -> None:
     assert info["audio"]["rate"] in (44_100, 48_000)
     assert abs(info["audio"]["duration"] - 2.0) < 0.1
 
-    probed = probe_video(t2v)
-    assert probed == {
-        "container": "mp4",
-        "codec": "h264",
-        "width": W,
-        "height": H,
-        "duration_s": pytest.approx(2.0, abs=1 / 24),
-        "has_audio": True,
-        "frames": 48,
-    }
+    probed = probe(t2v)
+    assert (probed.container, probed.codec, probed.width, probed.height) == ("MP4", "h264", W, H)
+    assert probed.duration_s == pytest.approx(2.0, abs=1 / 24)
+    assert probed.has_audio is True
 
 
 def test_mp4_is_faststart(t2v: bytes) -> None:
@@ -174,7 +167,7 @@ def test_audio_is_a_quiet_but_audible_tone(t2v: bytes) -> None:
 def test_no_audio_track_when_audio_is_false() -> None:
     data = render_video(prompt="silent", width=W, height=H, duration_s=1, audio=False)
     assert "audio" not in streams(data)
-    assert probe_video(data)["has_audio"] is False
+    assert probe(data).has_audio is False
 
 
 @pytest.mark.parametrize(("fps", "duration_s"), [(24, 1.3), (30, 0.77), (12, 2.0)])
@@ -184,13 +177,13 @@ def test_duration_within_one_frame(fps: int, duration_s: float) -> None:
     assert info["decoded_frames"] == round(duration_s * fps)
     assert abs(info["video"]["duration"] - duration_s) <= 1 / fps
     assert abs(info["audio"]["duration"] - duration_s) < 0.1
-    assert probe_video(data)["duration_s"] == pytest.approx(duration_s, abs=1 / fps)
+    assert probe(data).duration_s == pytest.approx(duration_s, abs=1 / fps)
 
 
 def test_odd_sizes_are_rounded_down_to_even() -> None:
     data = render_video(prompt="odd", width=321, height=181, duration_s=0.5, audio=False)
     assert streams(data)["video"]["size"] == (320, 180)
-    assert (probe_video(data)["width"], probe_video(data)["height"]) == (320, 180)
+    assert (probe(data).width, probe(data).height) == (320, 180)
 
 
 def test_frames_are_seeded_by_the_prompt(t2v: bytes) -> None:
@@ -291,7 +284,7 @@ def test_extend_from_appends_new_seconds(i2v: bytes) -> None:
     assert info["decoded_frames"] == 36 + 24
     assert abs(info["video"]["duration"] - 2.5) <= 1 / 24
     assert "audio" in info
-    assert probe_video(data)["duration_s"] == pytest.approx(2.5, abs=1 / 24)
+    assert probe(data).duration_s == pytest.approx(2.5, abs=1 / 24)
 
     original, extended = frames(i2v), frames(data)
     assert mean_diff(extended[0], original[0]) < 3
@@ -331,93 +324,7 @@ def test_bad_requests_raise_value_error(overrides: dict) -> None:
         render_video(**kwargs)
 
 
-# --- probe_video / poster_frame ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        b"",
-        b"hello, world" * 100,
-        bytes(range(256)) * 64,
-        encode_image(Image.new("RGB", (32, 32))),
-        encode_image(Image.new("RGB", (32, 32)), "JPEG"),
-    ],
-    ids=["empty", "text", "noise", "png", "jpeg"],
-)
-def test_probe_rejects_non_videos(data: bytes) -> None:
-    with pytest.raises(ValueError):
-        probe_video(data)
-
-
-@pytest.mark.parametrize("cut", [0.5, 0.99, 0.002], ids=["half", "all-but-the-end", "header-only"])
-def test_probe_rejects_truncated_mp4(t2v: bytes, cut: float) -> None:
-    with pytest.raises(ValueError, match=r"truncated|not a"):
-        probe_video(t2v[: int(len(t2v) * cut)])
-
-
-def test_probe_rejects_mp4_with_truncated_trailing_index() -> None:
-    # Files from other tools often keep the index ("moov") at the end, without faststart.
-    out = io.BytesIO()
-    with av.open(out, "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=24)
-        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
-        for index in range(24):
-            frame = av.VideoFrame.from_image(Image.new("RGB", (64, 64), (index * 10, 0, 0)))
-            frame.pts = index
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    data = out.getvalue()
-    assert data.index(b"mdat") < data.index(b"moov")
-    assert probe_video(data)["frames"] == 24
-    with pytest.raises(ValueError, match="truncated"):
-        probe_video(data[:-20])
-
-
-@pytest.mark.parametrize(
-    ("fmt", "options", "major", "container"),
-    [
-        ("mp4", {}, b"isom", "mp4"),
-        ("mp4", {"brand": "qt  "}, b"qt  ", "mp4"),  # QuickTime major brand, MP4 compatible brands
-        ("ipod", {}, b"M4V ", "mp4"),
-        ("3gp", {}, b"3gp6", "mp4"),
-        ("mov", {}, b"qt  ", "mov"),  # a real QuickTime file
-    ],
-    ids=["mp4", "mp4-qt-brand", "m4v", "3gp", "mov"],
-)
-def test_probe_tells_mp4_from_quicktime_by_brand(
-    fmt: str, options: dict, major: bytes, container: str
-) -> None:
-    # FFmpeg names one demuxer "mov,mp4,m4a,3gp,3g2,mj2" for all of these.
-    data = mp4_bytes("libx264", (64, 48), 0.5, fmt=fmt, options=options)
-    assert data[4:12] == b"ftyp" + major
-    probed = probe_video(data)
-    assert probed["container"] == container
-    assert probed["codec"] == "h264"
-
-
-def test_probe_rejects_audio_only_mp4() -> None:
-    out = io.BytesIO()
-    with av.open(out, "w", format="mp4") as container:
-        stream = container.add_stream("aac", rate=48_000, layout="mono")
-        for index in range(20):
-            frame = av.AudioFrame(format="fltp", layout="mono", samples=1024)
-            frame.planes[0].update(bytes(4096))
-            frame.sample_rate = 48_000
-            frame.pts = index * 1024
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    with pytest.raises(ValueError, match="no video stream"):
-        probe_video(out.getvalue())
-
-
-def test_poster_frame_is_a_small_webp(i2v: bytes, card_red: Image.Image) -> None:
-    poster = Image.open(io.BytesIO(poster_frame(i2v, max_side=160)))
-    assert poster.format == "WEBP"
-    assert poster.size == (160, 90)
-    assert mean_diff(poster, ImageOps.fit(card_red, (160, 90))) < 8
-    with pytest.raises(ValueError):
-        poster_frame(b"garbage")
+# --- worker processes ----------------------------------------------------------------------
 
 
 def test_render_video_works_in_a_process_pool() -> None:
@@ -426,4 +333,4 @@ def test_render_video_works_in_a_process_pool() -> None:
         data = pool.submit(
             render_video, prompt="in a worker", width=160, height=90, duration_s=0.5, audio=True
         ).result(timeout=60)
-    assert probe_video(data)["frames"] == 12
+    assert streams(data)["decoded_frames"] == 12
