@@ -13,18 +13,21 @@ import binascii
 import hashlib
 import io
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 import grpc
 from PIL import Image
 
+from grokstudio import mp4
+
 from .errors import ApiError
 from .limits import (
     DURATION_SLACK_S,
     INPUT_IMAGE_FORMATS,
     INPUT_VIDEO_CODECS,
+    INPUT_VIDEO_CONTAINERS,
     MAX_INPUT_IMAGE_BYTES,
     MAX_INPUT_IMAGE_PIXELS,
     MAX_MESSAGE_BYTES,
@@ -67,7 +70,7 @@ class InputResolver:
         self._files = files
         self._http_port = http_port
         self._http_hosts = http_hosts
-        self._probe_cache: dict[str, dict[str, Any]] = {}
+        self._probed: dict[str, VideoInput] = {}  # by digest
         self._lock = threading.Lock()
 
     # --- raw bytes ---------------------------------------------------------------------
@@ -136,37 +139,34 @@ class InputResolver:
         if data[4:8] != b"ftyp":
             raise ApiError.invalid(f"{what}: not an MP4 file")
         with self._lock:
-            info = self._probe_cache.get(digest)
-        if info is None:
-            from .render_video import probe_video
-
+            probed = self._probed.get(digest)
+        if probed is None:
             try:
-                info = probe_video(data)
-            except ValueError as exc:
+                clip = mp4.probe(data)
+            except mp4.ClipRejected as exc:
                 raise ApiError.invalid(f"{what}: the video could not be decoded ({exc})") from None
+            # docs/xai-api.md: "Input video: MP4 with H.264, H.265 or AV1". A QuickTime file
+            # (.mov) is refused even with those codecs (see grokstudio.mp4 for how it is told).
+            if clip.container not in INPUT_VIDEO_CONTAINERS:
+                raise ApiError.invalid(
+                    f"{what}: a {clip.container} file is not an MP4; send MP4 with H.264, H.265 or AV1"
+                )
+            if clip.codec not in INPUT_VIDEO_CODECS:
+                raise ApiError.invalid(
+                    f"{what}: codec {clip.codec!r} is not supported; use H.264, H.265 or AV1"
+                )
+            probed = VideoInput(
+                data=b"",  # the cache keeps what the probe found, not the bytes
+                codec=clip.codec,
+                width=clip.width,
+                height=clip.height,
+                duration_s=clip.duration_s,
+                has_audio=clip.has_audio,
+                digest=digest,
+            )
             with self._lock:
-                self._probe_cache[digest] = info
-        # docs/xai-api.md: "Input video: MP4 with H.264, H.265 or AV1". A QuickTime file (.mov)
-        # is refused even with those codecs; an MP4 is accepted whatever its major brand
-        # (see render_video._container_name).
-        if info.get("container", "mp4") != "mp4":
-            raise ApiError.invalid(
-                f"{what}: a {info['container']} file is not an MP4; send MP4 with H.264, H.265 or AV1"
-            )
-        codec = str(info.get("codec", "")).lower()
-        if codec not in INPUT_VIDEO_CODECS:
-            raise ApiError.invalid(
-                f"{what}: codec {codec or 'unknown'!r} is not supported; use H.264, H.265 or AV1"
-            )
-        return VideoInput(
-            data=data,
-            codec=codec,
-            width=int(info["width"]),
-            height=int(info["height"]),
-            duration_s=float(info["duration_s"]),
-            has_audio=bool(info.get("has_audio")),
-            digest=digest,
-        )
+                self._probed[digest] = probed
+        return replace(probed, data=data)
 
 
 def _decode_data_uri(uri: str, what: str, max_bytes: int) -> bytes:

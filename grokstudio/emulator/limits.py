@@ -75,7 +75,9 @@ EXTEND_DURATION_MIN, EXTEND_DURATION_MAX = 1, 10
 EXTEND_DEFAULT_DURATION = 6
 # Extend input: the SDK says 2..30 s, the docs 2..15 ⚠: accept the wider 2..30.
 EXTEND_INPUT_MIN_S, EXTEND_INPUT_MAX_S = 2.0, 30.0
-INPUT_VIDEO_CODECS = frozenset({"h264", "hevc", "h265", "av1"})
+INPUT_VIDEO_CODECS = frozenset({"h264", "hevc", "av1"})  # FFmpeg's decoder names
+# grokstudio.mp4's names: 3GPP is an MP4 by another brand, QuickTime is not an MP4.
+INPUT_VIDEO_CONTAINERS = frozenset({"MP4", "3GPP"})
 # Tolerance when comparing a probed duration with a limit: containers round timestamps.
 DURATION_SLACK_S = 0.05
 VIDEO_ERROR_CODES = frozenset(

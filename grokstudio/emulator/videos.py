@@ -192,14 +192,12 @@ class VideoService(video_pb2_grpc.VideoServicer):
 
         resolver = self.emulator.inputs
         first = resolver.image(owner, request.image, "image") if has_image else None
-        last = (
+        if request.HasField("last_frame"):
             resolver.image(owner, request.last_frame, "last_frame")
-            if request.HasField("last_frame")
-            else None
-        )
         for i, kf in enumerate(request.keyframes):
-            resolver.image(owner, kf.image, f"keyframes[{i}].image")  # checked, not drawn
-        references = [resolver.image(owner, r, f"reference_images[{i}]") for i, r in enumerate(refs)]
+            resolver.image(owner, kf.image, f"keyframes[{i}].image")
+        for i, ref in enumerate(refs):
+            resolver.image(owner, ref, f"reference_images[{i}]")
 
         source: VideoInput | None = None
         if has_video:
@@ -231,15 +229,13 @@ class VideoService(video_pb2_grpc.VideoServicer):
             "audio": audio,
             "fps": limits.VIDEO_FPS,
         }
+        # Only the start picture is drawn on: the last frame, keyframes and references are
+        # checked above as xAI checks them, but do not change the rendered bytes.
         if first is not None:
             kwargs["first_frame"] = first.data
-        if last is not None:
-            kwargs["last_frame"] = last.data
-        if references:
-            kwargs["reference_images"] = [r.data for r in references]
         if source is not None:
             kwargs["source_video"] = source.data
-        key = _cache_key(kwargs, first, last, references, source, None)
+        key = _cache_key(kwargs, first or source)
         reported = max(1, round(duration_s))
         return RenderSpec(model, kwargs, key, reported, reported * limits.VIDEO_PRICE_TICKS_PER_SECOND[model])
 
@@ -273,7 +269,7 @@ class VideoService(video_pb2_grpc.VideoServicer):
             "extend_from": source.data,
             "fps": limits.VIDEO_FPS,
         }
-        key = _cache_key(kwargs, None, None, [], None, source)
+        key = _cache_key(kwargs, source)
         reported = max(1, round(source.duration_s + duration))
         # Only the new seconds are generated, so only they are billed.
         return RenderSpec(model, kwargs, key, reported, duration * limits.VIDEO_PRICE_TICKS_PER_SECOND[model])
@@ -511,24 +507,7 @@ def _check_keyframes(request: video_pb2.GenerateVideoRequest, duration: int) -> 
             raise ApiError.invalid(f"keyframes must be at least 1/3 s apart ({a:g} s and {b:g} s are not)")
 
 
-def _cache_key(
-    kwargs: dict[str, Any],
-    first: ImageInput | None,
-    last: ImageInput | None,
-    references: list[ImageInput],
-    source: VideoInput | None,
-    extend: VideoInput | None,
-) -> tuple[Any, ...]:
-    return (
-        kwargs["prompt"],
-        kwargs["width"],
-        kwargs["height"],
-        round(kwargs["duration_s"], 3),
-        kwargs["audio"],
-        kwargs["fps"],
-        first.digest if first else None,
-        last.digest if last else None,
-        tuple(r.digest for r in references),
-        source.digest if source else None,
-        extend.digest if extend else None,
-    )
+def _cache_key(kwargs: dict[str, Any], given: ImageInput | VideoInput | None) -> tuple[Any, ...]:
+    """Everything that determines a render's bytes: its arguments, the input among them by digest."""
+    digest = given.digest if given else None
+    return tuple((name, digest if isinstance(value, bytes) else value) for name, value in kwargs.items())

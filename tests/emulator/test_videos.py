@@ -299,7 +299,7 @@ def test_input_video_mp4_accepted_whatever_its_brand_quicktime_refused(client):
     err = rpc_error(
         grpc.StatusCode.INVALID_ARGUMENT, client.video.start, "restyle", "grok-imagine-video", video_url=mov
     )
-    assert "mov file is not an MP4" in err.details()
+    assert "QuickTime file is not an MP4" in err.details()
 
 
 def test_input_video_checks(client):

@@ -350,10 +350,10 @@ def test_a_good_clip_is_checked_and_measured():
 # (mode, file name, bytes, the message beside the field); bytes are made once, at import.
 BAD_CLIPS = [
     pytest.param(Mode.VIDEO, "notes.mp4", b"Dear diary, not a video.\n" * 20,
-                 "This file is not a video the studio can read", id="renamed-text-file"),
+                 "This file is not a video that can be read", id="renamed-text-file"),
     pytest.param(Mode.VIDEO, "photo.mp4", make_image("PNG"), "not supported; use MP4", id="renamed-image"),
     pytest.param(Mode.VIDEO, "cut.mp4", CLIP[: len(CLIP) // 2],
-                 "This file is not a video the studio can read", id="truncated-mp4-index-last"),
+                 "The video is damaged or incomplete.", id="truncated-mp4-index-last"),
     pytest.param(Mode.VIDEO, "cut.mp4", FASTSTART[: len(FASTSTART) * 3 // 4],
                  "The video is damaged or incomplete.", id="truncated-mp4-index-first"),
     pytest.param(Mode.VIDEO, "empty.mp4", b"", "The file is empty.", id="empty-file"),
