@@ -56,7 +56,7 @@ def _check_budget(form: forms.Form, kind: str, data: dict) -> None:
     try:
         budgets.check(form.user, budgets.estimate_submission(kind, data))
     except budgets.OverBudget as exc:
-        form.add_error(None, str(exc))
+        form.add_error(None, exc)
 
 
 def _plausible_id(value: str) -> bool:
