@@ -2,7 +2,7 @@
 
 A script authenticates with `Authorization: Bearer <token>` (no cookie, no CSRF
 token). A task is a Generation like any other: it goes through the create
-form's validation (the one model table), the person's budget, the shared
+forms' checks (studio/validation.py), the person's budget, the shared
 rate limiter and the same pipeline, and it appears live in their gallery.
 Every error is JSON with a stable `code` and a human `message`.
 
@@ -19,10 +19,11 @@ import binascii
 import re
 
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.security import HttpBearer
@@ -32,10 +33,9 @@ from pydantic import Field
 from grokstudio.api import callbacks, idempotency, outbound
 from grokstudio.api.models import ApiToken
 from grokstudio.api.schemas import STATUS_WORDS, TaskOut, task_json
-from grokstudio.studio import budgets, catalog, selectors, services
-from grokstudio.studio.models import Asset, Generation
+from grokstudio.studio import catalog, selectors, services, validation
+from grokstudio.studio.models import Generation
 from grokstudio.studio.web import downloads
-from grokstudio.studio.web.forms import ImageGenerationForm, VideoGenerationForm
 
 DATA_URI = re.compile(r"^data:(?P<type>image/[a-z0-9.+-]+);base64,(?P<data>.*)$", re.S | re.I)
 
@@ -185,8 +185,8 @@ class VideoTaskIn(Schema):
 # --- references ----------------------------------------------------------------
 
 
-def _references(images: list[str | int]) -> tuple[list[SimpleUploadedFile], list[str]]:
-    """Uploaded files from data: URIs, and gallery ids; an http(s) URL is never fetched."""
+def _references(images: list[str | int]) -> tuple[list[ContentFile], list[str]]:
+    """Files from data: URIs and from allowed URLs, and gallery ids."""
     files, ids = [], []
     for position, image in enumerate(images):
         value = str(image).strip()
@@ -203,11 +203,11 @@ def _references(images: list[str | int]) -> tuple[list[SimpleUploadedFile], list
             data = base64.b64decode(match["data"], validate=True)
         except (binascii.Error, ValueError):
             raise ApiError(422, "invalid_image", f"images[{position}]: the base64 data is damaged.") from None
-        files.append(SimpleUploadedFile(f"reference-{position + 1}", data, content_type=match["type"]))
+        files.append(ContentFile(data, name=f"reference-{position + 1}"))
     return files, ids
 
 
-def _fetched(position: int, url: str) -> SimpleUploadedFile:
+def _fetched(position: int, url: str) -> ContentFile:
     """A reference named by URL, fetched only from a host the administrator allows (outbound.py)."""
     if not settings.STUDIO_API_FETCH_HOSTS:
         raise ApiError(
@@ -216,29 +216,32 @@ def _fetched(position: int, url: str) -> SimpleUploadedFile:
             "or give the id of an image in your gallery.",
         )  # fmt: skip
     try:
-        data, content_type = outbound.fetch_image(url)
+        data, _ = outbound.fetch_image(url)
     except outbound.NotAllowed as exc:
         raise ApiError(422, "url_not_allowed", f"images[{position}]: {exc}.") from None
     except outbound.FetchError as exc:
         message = f"images[{position}]: could not fetch the image: {exc}."
         raise ApiError(422, "fetch_failed", message) from None
-    return SimpleUploadedFile(f"reference-{position + 1}", data, content_type=content_type)
+    return ContentFile(data, name=f"reference-{position + 1}")
 
 
-def _form_error(form) -> ApiError:
-    fields = {
-        "aspect_ratio": "aspectRatio", "references": "images", "reference_assets": "images",
-        "image": "images", "image_asset": "images", "video": "videoAssetId", "video_asset": "videoAssetId",
-    }  # fmt: skip
-    errors = [
-        {"field": fields.get(name, name) if name != "__all__" else "", "message": str(message)}
-        for name, messages in form.errors.items()
-        for message in messages
-    ]
-    first = errors[0]
-    code = "over_budget" if "monthly budget" in first["message"] else "invalid_request"
-    message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    return ApiError(422, code, message, errors=errors)
+# The create forms' field names as a task request spells them.
+API_FIELDS = {
+    "aspect_ratio": "aspectRatio", "references": "images", "reference_assets": "images", "image": "images",
+    "image_asset": "images", "video": "videoAssetId", "video_asset": "videoAssetId", NON_FIELD_ERRORS: "",
+}  # fmt: skip
+# The API's code for a refusal, by its ValidationError code; any other is invalid_request.
+API_CODES = {"over_budget": "over_budget"}
+
+
+def _refusal(exc: DjangoValidationError) -> ApiError:
+    """A refused request as JSON: the first problem's code and message, and every problem by field."""
+    refusals = [(API_FIELDS.get(name, name), error) for name, found in exc.update_error_dict({}).items()
+                for error in found]  # fmt: skip
+    errors = [{"field": field, "message": message} for field, error in refusals for message in error]
+    field, first = refusals[0]
+    message = f"{field}: {errors[0]['message']}" if field else errors[0]["message"]
+    return ApiError(422, API_CODES.get(first.code, "invalid_request"), message, errors=errors)
 
 
 # --- submitting: idempotency, the pending cap, the budget --------------------------
@@ -258,7 +261,12 @@ def _replay(request: HttpRequest, payload: Schema) -> dict | None:
     return None if generation is None else task_json(_base_url(request), generation)
 
 
-def _submit(request: HttpRequest, payload: Schema, submit) -> Generation:
+def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) -> dict:
+    """Check the request, then submit it once, with its callback; answers the new task."""
+    try:
+        data = check(request.user, data)
+    except DjangoValidationError as exc:
+        raise _refusal(exc) from None
     active = Generation.objects.filter(user=request.user).active().count()
     if active >= settings.STUDIO_API_MAX_PENDING:
         raise ApiError(
@@ -275,7 +283,7 @@ def _submit(request: HttpRequest, payload: Schema, submit) -> Generation:
     @transaction.atomic
     def submit_with_callback() -> Generation:
         # One transaction: a task that ends at once still finds its callback.
-        generation = submit()
+        generation = submit(request.user, data)
         if payload.callBackUrl is not None:
             callbacks.register(generation, request.auth, payload.callBackUrl, _base_url(request))
         return generation
@@ -283,14 +291,15 @@ def _submit(request: HttpRequest, payload: Schema, submit) -> Generation:
     key = request.headers.get("Idempotency-Key")
     try:
         if key is None:
-            return submit_with_callback()
-        return idempotency.submit_once(
-            request.user, key, request.path, payload.model_dump(mode="json"), submit_with_callback
-        )
-    except budgets.OverBudget as exc:
-        raise ApiError(422, "over_budget", str(exc)) from None
+            generation = submit_with_callback()
+        else:
+            body = payload.model_dump(mode="json")
+            generation = idempotency.submit_once(request.user, key, request.path, body, submit_with_callback)
+    except DjangoValidationError as exc:  # the budget, checked under a lock
+        raise _refusal(exc) from None
     except idempotency.Conflict as exc:
         raise ApiError(409, "idempotency_conflict", str(exc)) from None
+    return task_json(_base_url(request), selectors.get_generation_for_user(request.user, generation.pk))
 
 
 # --- endpoints -------------------------------------------------------------------
@@ -301,17 +310,12 @@ def create_images(request: HttpRequest, payload: ImageTaskIn):
     if (earlier := _replay(request, payload)) is not None:
         return earlier
     files, ids = _references(payload.images)
-    data = MultiValueDict({
-        "prompt": [payload.prompt], "model": [payload.model], "aspect_ratio": [payload.aspectRatio or ""],
-        "resolution": [payload.resolution.lower()], "n": [str(payload.n)], "reference_assets": ids,
-    })  # fmt: skip
-    form = ImageGenerationForm(data, MultiValueDict({"references": files}), user=request.user)
-    if not form.is_valid():
-        raise _form_error(form)
-    generation = _submit(
-        request, payload, lambda: services.submit_image_generation(request.user, form.cleaned_data)
-    )
-    return task_json(_base_url(request), selectors.get_generation_for_user(request.user, generation.pk))
+    data = {
+        "prompt": payload.prompt, "model": payload.model, "aspect_ratio": payload.aspectRatio or "",
+        "resolution": payload.resolution.lower(), "n": payload.n,
+        "references": files, "reference_assets": ids,
+    }  # fmt: skip
+    return _submit(request, payload, validation.check_image_request, services.submit_image_generation, data)
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -412,35 +416,16 @@ def create_video(request: HttpRequest, payload: VideoTaskIn):
     files, ids = _references(payload.images)
     mode = payload.mode or ("image" if payload.images else "text")
     data = {
-        "mode": [mode], "prompt": [payload.prompt], "model": [payload.model],
-        "duration": [str(payload.duration or "")], "aspect_ratio": [payload.aspectRatio or ""],
-        "resolution": [(payload.resolution or "").lower()], "audio": ["on"] if payload.audio else [],
-        "video_asset": [str(payload.videoAssetId or "")],
+        "mode": mode, "prompt": payload.prompt, "model": payload.model, "duration": payload.duration,
+        "aspect_ratio": payload.aspectRatio or "", "resolution": (payload.resolution or "").lower(),
+        "audio": payload.audio, "video_asset": payload.videoAssetId,
     }  # fmt: skip
-    uploads: dict[str, list] = {}
     if mode == "image":
         if len(files) + len(ids) > 1:
             raise ApiError(422, "invalid_request", "images: image to video starts from one image.")
-        if ids:
-            data["image_asset"] = ids
-        uploads["image"] = files
+        data["image"], data["image_asset"] = (files or [None])[0], (ids or [None])[0]
     elif mode == "reference":
-        # Gallery images join the uploads: the form checks every reference alike.
-        uploads["references"] = files + [_as_upload(request.user, value) for value in ids]
+        data["references"], data["reference_assets"] = files, ids
     elif payload.images:
         raise ApiError(422, "invalid_request", f"images: mode {mode} takes no images.")
-    form = VideoGenerationForm(MultiValueDict(data), MultiValueDict(uploads), user=request.user)
-    if not form.is_valid():
-        raise _form_error(form)
-    generation = _submit(
-        request, payload, lambda: services.submit_video_generation(request.user, form.cleaned_data)
-    )
-    return task_json(_base_url(request), selectors.get_generation_for_user(request.user, generation.pk))
-
-
-def _as_upload(user, value: str) -> SimpleUploadedFile:
-    asset = Asset.objects.filter(pk=int(value), user=user, kind="image").exclude(file="").first()
-    if asset is None:
-        raise ApiError(422, "invalid_image", f"images: {value} is not an image in your gallery.")
-    with asset.file.open("rb") as handle:
-        return SimpleUploadedFile(asset.download_name(), handle.read(), content_type=asset.content_type)
+    return _submit(request, payload, validation.check_video_request, services.submit_video_generation, data)

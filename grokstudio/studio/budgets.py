@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -22,8 +23,9 @@ TICKS_PER_USD = Decimal(10_000_000_000)
 CENT = Decimal("0.01")
 
 
-class OverBudget(Exception):
-    """The request would take the person over their monthly budget; the message says what is left."""
+class OverBudget(ValidationError):
+    """The request would take the person over their monthly budget (code `over_budget`); the
+    message says what is left."""
 
 
 def estimate_usd(kind: str, model: str, params: dict, references: int = 0) -> Decimal:
@@ -89,8 +91,10 @@ def check(user, cost: Decimal) -> None:
     left = remaining_usd(user)
     if left is not None and cost > left:
         raise OverBudget(
-            f"This would cost about ${cost.quantize(CENT)} and you have ${left.quantize(CENT)} "
-            "left of your monthly budget. Ask an administrator to raise it, or wait for next month."
+            "This would cost about $%(cost)s and you have $%(left)s left of your monthly budget. "
+            "Ask an administrator to raise it, or wait for next month.",
+            code="over_budget",
+            params={"cost": cost.quantize(CENT), "left": left.quantize(CENT)},
         )
 
 

@@ -65,7 +65,8 @@ def _save(asset: Asset, data: bytes, extension: str, thumbnail: bytes) -> Asset:
 
 @transaction.atomic
 def submit_image_generation(user: AbstractBaseUser, data: dict) -> Generation:
-    """Raises budgets.OverBudget (and stores nothing) when the request does not fit the budget."""
+    """`data` is a request checked by validation.check_image_request. Raises budgets.OverBudget
+    (and stores nothing) when it does not fit the budget."""
     budgets.lock(user)
     budgets.check(user, budgets.estimate_submission(Kind.IMAGE, data))
     references: list[CheckedImage] = data.get("references") or []
@@ -107,8 +108,8 @@ def _input_asset(
 def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
     """Store the inputs of a video generation, the row in `pending`, and nudge a worker.
 
-    `data` is a VideoGenerationForm's cleaned_data: the inputs it carries are
-    already checked, and gallery items already belong to `user`. Raises
+    `data` is a request checked by validation.check_video_request: the inputs it
+    carries are checked, and gallery items belong to `user`. Raises
     budgets.OverBudget (and stores nothing) when it does not fit the budget.
     """
     budgets.lock(user)
@@ -117,7 +118,9 @@ def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
     first = _input_asset(user, data.get("image"), data.get("image_asset"))
     last = _input_asset(user, data.get("last_frame"), None)
     source = _input_asset(user, data.get("video"), data.get("video_asset"))
-    references = [_input_asset(user, image, None) for image in data.get("references") or []]
+    # Gallery images are used as they are, before fresh uploads, as for an image.
+    references = [*(data.get("reference_assets") or []),
+                  *(_input_asset(user, image, None) for image in data.get("references") or [])]  # fmt: skip
     # When an input fixes the output's shape, the card takes that shape from the start.
     shaper = source or first
     # A clip being edited or extended sets the size (and, edited, the length): the

@@ -11,8 +11,8 @@ from PIL import Image
 
 from grokstudio.api.models import ApiToken
 from grokstudio.studio.generation import tasks
-from grokstudio.studio.models import Generation
-from tests.factories import make_image
+from grokstudio.studio.models import Asset, Generation, Reference
+from tests.factories import make_generation, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +113,57 @@ def test_bad_input_is_a_422_with_a_stable_code_and_nothing_is_stored(api, body, 
     if field:
         assert field in {e["field"] for e in error["errors"]}
     assert not Generation.objects.exists()
+
+
+def test_a_task_over_the_monthly_budget_is_refused_with_over_budget(api, owner, settings):
+    settings.STUDIO_MONTHLY_BUDGET_USD = 0.05
+    make_generation(owner, cost_usd_ticks=4 * 10**8)  # $0.04 spent: one more image costs $0.02
+
+    response = post(api, "/xai/images", {"prompt": "One too many"})
+
+    assert response.status_code == 422, response.content
+    error = response.json()
+    assert error["code"] == "over_budget"
+    assert error["message"].startswith("This would cost about $0.02 and you have $0.01 left")
+    assert error["errors"] == [{"field": "", "message": error["message"]}]
+    assert Generation.objects.count() == 1
+
+
+REFERENCE_TASKS = [
+    pytest.param("/xai/images", {}, "edit", id="image-edit"),
+    pytest.param("/xai/videos", {"mode": "reference", "duration": 6}, "reference", id="reference-to-video"),
+    pytest.param("/xai/videos", {"mode": "image", "duration": 6}, "image", id="image-to-video"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "mode"), REFERENCE_TASKS)
+def test_a_gallery_image_given_by_id_is_referenced_as_it_is(api, owner, path, body, mode):
+    image = make_generation(owner).outputs.get()
+    assets = Asset.objects.count()
+
+    response = post(api, path, {"prompt": "The same, at night", "images": [image.pk], **body})
+
+    assert response.status_code == 200, response.content
+    generation = Generation.objects.get(pk=int(response.json()["taskId"]))
+    assert generation.params["mode"] == mode
+    assert list(Reference.objects.filter(generation=generation).values_list("asset_id", flat=True)) == [
+        image.pk
+    ]
+    assert Asset.objects.count() == assets  # no copy of the file
+
+
+@pytest.mark.parametrize(("path", "body", "mode"), REFERENCE_TASKS)
+def test_another_users_gallery_image_is_refused_and_nothing_is_stored(api, stranger, path, body, mode):
+    theirs = make_generation(stranger).outputs.get()
+    before = (Generation.objects.count(), Asset.objects.count())
+
+    response = post(api, path, {"prompt": "Theirs, at night", "images": [str(theirs.pk)], **body})
+
+    assert response.status_code == 422, response.content
+    error = response.json()
+    assert error["code"] == "invalid_request"
+    assert error["message"] == "That image is not in your gallery."
+    assert (Generation.objects.count(), Asset.objects.count()) == before
 
 
 def test_a_malformed_json_body_is_a_422_not_a_500(api):

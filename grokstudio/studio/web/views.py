@@ -133,8 +133,8 @@ def generate(request: HttpRequest) -> HttpResponse:
     submit = services.submit_video_generation if kind == "video" else services.submit_image_generation
     try:
         generation = submit(request.user, form.cleaned_data)
-    except budgets.OverBudget as exc:  # another submission took the last of the budget meanwhile
-        form.add_error(None, str(exc))
+    except budgets.OverBudget as exc:  # checked under a lock, so two submissions cannot both fit
+        form.add_error(None, exc)
         return _refused(request, form, kind)
     if not request.htmx:
         return redirect(
@@ -294,7 +294,7 @@ def reroll(request: HttpRequest, generation_id: int) -> HttpResponse:
     try:
         again = services.reroll(selectors.get_generation_for_user(request.user, generation_id))
     except budgets.OverBudget as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.messages[0])
         return HttpResponseClientRefresh() if request.htmx else redirect("studio:gallery")
     if not request.htmx:
         messages.success(request, "Sent again with the same settings.")

@@ -1,0 +1,319 @@
+"""What a generation request may ask for, checked against the one model table (catalog.py).
+
+The create forms and the task API both call `check_image_request` and
+`check_video_request` with values already of the right type: a form's fields or
+the API's schema parsed them. A field whose key is missing was refused by that
+parser and is not checked again; None or "" means nothing was given. Uploads
+arrive unread (anything with `name`, `size` and `read()`), so an input the
+chosen mode does not use is never decoded; gallery items arrive as ids and are
+looked up among the person's own. Every problem is a ValidationError with a
+`code` (and `params`) under the create form's name for its field, or
+NON_FIELD_ERRORS: callers read codes, never messages. The budget is checked by
+the create services, under a lock.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import validators
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms import ChoiceField, Field
+
+from grokstudio.studio import catalog
+from grokstudio.studio.catalog import VideoMode as Mode
+from grokstudio.studio.media.clips import CheckedClip, ClipRejected, check_clip
+from grokstudio.studio.media.images import CheckedImage, ImageRejected, check_reference
+from grokstudio.studio.models import Asset
+
+# What a field may hold whatever the model: one of a tuple ("" in it: it may be left
+# empty), or a whole number in a range. The chosen model narrows it further.
+IMAGE_FIELDS: dict[str, tuple[str, ...] | range] = {
+    "model": tuple(catalog.IMAGE_MODELS),
+    "aspect_ratio": ("", *catalog.IMAGE_ASPECT_RATIOS),  # "" is Auto: a reference's shape, or square
+    "resolution": tuple(dict.fromkeys(r for m in catalog.IMAGE_MODELS.values() for r in m.resolutions)),
+    "n": range(1, max(m.max_images for m in catalog.IMAGE_MODELS.values()) + 1),
+}
+VIDEO_FIELDS: dict[str, tuple[str, ...] | range] = {
+    "mode": tuple(mode for mode, _ in Mode.CHOICES),
+    "model": tuple(catalog.VIDEO_MODELS),
+    "duration": range(catalog.video_duration_bounds()[0], catalog.video_duration_bounds()[1] + 1),
+    "aspect_ratio": catalog.VIDEO_ASPECT_RATIOS,
+    "resolution": tuple(sorted({r for m in catalog.VIDEO_MODELS.values() for r in m.resolutions}, key=len)),
+}
+# Reference images one request may carry before the model is considered.
+MAX_IMAGE_REFERENCES = catalog.max_references()
+MAX_VIDEO_REFERENCES = max(m.max_reference_images for m in catalog.VIDEO_MODELS.values())
+# The inputs each video mode uses; the others are dropped unread.
+VIDEO_INPUTS = {
+    "image": (Mode.IMAGE,),
+    "image_asset": (Mode.IMAGE,),
+    "last_frame": (Mode.TEXT, Mode.IMAGE),
+    "references": (Mode.REFERENCE,),
+    "reference_assets": (Mode.REFERENCE,),
+    "video": (Mode.VIDEO, Mode.EXTEND),
+    "video_asset": (Mode.VIDEO, Mode.EXTEND),
+}
+
+# Each refusal's code and its sentence; `params` fill it in.
+MESSAGES = {
+    "not_offered": "%(model)s does not offer %(value)s.",
+    "too_many_images": "%(model)s makes at most %(limit)s images at once.",
+    "model_references": "%(model)s takes at most %(limit)s reference images.",
+    "too_many_files": "Attach at most %(limit)s reference images; you attached %(count)s.",
+    "too_many_references": "Attach at most %(limit)s reference images.",
+    "file_too_large": "“%(name)s”: the file is larger than %(limit)s MB.",
+    "invalid_clip": "“%(name)s”: %(why)s",
+    "not_in_gallery": "That %(kind)s is not in your gallery.",
+    "no_last_frame": "%(model)s cannot pin a last frame; choose Grok Imagine Video 1.5.",
+    "duration": "%(model)s makes %(low)s to %(high)s seconds.",
+    "reference_duration": "With reference images a video is at most %(limit)s seconds.",
+    "reference_resolution": "With reference images the resolution is at most %(limit)s.",
+    "extend_duration": "An extension adds %(low)s to %(high)s seconds.",
+    "edit_length": "The clip is %(length).1f s; video to video takes at most %(limit)s s.",
+    "extend_length": "The clip is %(length).1f s; an extension starts from %(low)g to %(high)g s.",
+}
+# What to say when a field that must be given is not (code `required`).
+REQUIRED = {
+    "prompt": "Write a prompt first.",
+    "image": "Choose the image to animate.",
+    "references": "Attach at least one reference image.",
+    "video": "Choose the clip to start from.",
+}
+
+Errors = dict[str, list[ValidationError]]
+
+
+def check_image_request(user, data: dict) -> dict:
+    """`data` cleaned: the prompt stripped, uploads as CheckedImages, gallery ids as the user's Assets."""
+    errors: Errors = {}
+    data = _check_fields(data, IMAGE_FIELDS, errors)
+    data["references"] = _images(data.get("references"), MAX_IMAGE_REFERENCES, errors)
+    data["reference_assets"] = _gallery_images(
+        user, data.get("reference_assets"), MAX_IMAGE_REFERENCES, errors
+    )
+    model = catalog.IMAGE_MODELS.get(data.get("model"))
+    if model is not None:
+        _offered(errors, data, "aspect_ratio", model.aspect_ratios, model.label)
+        _offered(errors, data, "resolution", model.resolutions, model.label)
+        if "n" not in errors and (data.get("n") or 0) > model.max_images:
+            _refuse(errors, "n", "too_many_images", model=model.label, limit=model.max_images)
+        if len(data["references"]) + len(data["reference_assets"]) > model.max_references:
+            _refuse(errors, "references", "model_references", model=model.label, limit=model.max_references)
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def check_video_request(user, data: dict) -> dict:
+    """`data` cleaned for its mode: inputs it does not use are None or [], uploads are checked
+    (CheckedImage, CheckedClip), gallery ids are the user's Assets."""
+    errors: Errors = {}
+    data = _check_fields(data, VIDEO_FIELDS, errors)
+    model, mode = catalog.VIDEO_MODELS.get(data.get("model")), data.get("mode")
+    if model is None or mode not in VIDEO_FIELDS["mode"]:
+        if errors:
+            raise ValidationError(errors)
+        return data
+    for name, modes in VIDEO_INPUTS.items():
+        if mode not in modes:
+            data[name] = [] if name.startswith("reference") else None
+    for name, check in (("image", _image), ("last_frame", _image), ("video", _clip)):
+        data[name] = _one(errors, name, check, data.get(name))
+    data["references"] = _images(data.get("references"), MAX_VIDEO_REFERENCES, errors)
+    data["image_asset"] = _gallery_item(user, data.get("image_asset"), "image", errors)
+    data["video_asset"] = _gallery_item(user, data.get("video_asset"), "video", errors)
+    data["reference_assets"] = _gallery_images(
+        user, data.get("reference_assets"), MAX_VIDEO_REFERENCES, errors
+    )
+
+    _offered(errors, data, "resolution", model.resolutions, model.label)
+    if data["last_frame"] and not model.last_frame:
+        _refuse(errors, "last_frame", "no_last_frame", model=model.label)
+    duration = None if "duration" in errors else data.get("duration")
+    if mode == Mode.REFERENCE:
+        _check_references(errors, model, data, duration)
+    elif mode in (Mode.VIDEO, Mode.EXTEND):
+        _check_source(errors, model, mode, data, duration)
+    else:
+        if mode == Mode.IMAGE and not (data["image"] or data["image_asset"]):
+            _missing(errors, "image")
+        if duration and duration not in model.durations:
+            low, high = model.durations[0], model.durations[-1]
+            _refuse(errors, "duration", "duration", model=model.label, low=low, high=high)
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def plausible_id(value) -> bool:
+    """A positive integer a database id column can hold."""
+    value = str(value)
+    return value.isascii() and value.isdigit() and len(value) < 19
+
+
+# --- one field at a time ------------------------------------------------------------------------
+
+
+def _refuse(errors: Errors, field: str | None, code: str, **params) -> None:
+    error = ValidationError(MESSAGES[code], code=code, params=params)
+    errors.setdefault(field or NON_FIELD_ERRORS, []).append(error)
+
+
+def _missing(errors: Errors, field: str) -> None:
+    # A file refused already has its own message; "choose one" would contradict it.
+    if field not in errors:
+        errors[field] = [ValidationError(REQUIRED[field], code="required")]
+
+
+def _offered(errors: Errors, data: dict, field: str, offered: tuple, model: str) -> None:
+    value = data.get(field)
+    if value and field not in errors and value not in offered:
+        _refuse(errors, field, "not_offered", model=model, value=value)
+
+
+def _check_fields(data: dict, fields: dict, errors: Errors) -> dict:
+    """A copy of `data` with the prompt stripped, after checking it and the table's fields."""
+    data = dict(data)
+    if "prompt" in data:
+        data["prompt"] = prompt = (data["prompt"] or "").strip()
+        checks = (
+            validators.MaxLengthValidator(catalog.PROMPT_MAX_CHARS),
+            validators.ProhibitNullCharactersValidator(),
+        )
+        for check in checks if prompt else ():
+            try:
+                check(prompt)
+            except ValidationError as exc:
+                errors.setdefault("prompt", []).append(exc)
+        if not prompt:
+            _missing(errors, "prompt")
+    for name, allowed in fields.items():
+        if name not in data:
+            continue
+        value = data[name]
+        try:
+            if value in (None, "") and "" not in allowed:
+                raise ValidationError(Field.default_error_messages["required"], code="required")
+            if isinstance(allowed, range):
+                validators.MinValueValidator(allowed[0])(value)
+                validators.MaxValueValidator(allowed[-1])(value)
+            elif value not in allowed:
+                message = ChoiceField.default_error_messages["invalid_choice"]
+                raise ValidationError(message, code="invalid_choice", params={"value": value})
+        except ValidationError as exc:
+            errors[name] = [exc]
+    return data
+
+
+def _one(errors: Errors, field: str, check, upload):
+    if upload is None:
+        return None
+    try:
+        return check(upload)
+    except ValidationError as exc:
+        errors.setdefault(field, []).append(exc)
+        return None
+
+
+def _images(uploads, limit: int, errors: Errors) -> list[CheckedImage]:
+    """Every uploaded reference image checked, each bad one named; [] when any is refused."""
+    uploads = list(uploads or [])
+    if len(uploads) > limit:
+        _refuse(errors, "references", "too_many_files", limit=limit, count=len(uploads))
+        return []
+    checked = [_one(errors, "references", _image, upload) for upload in uploads]
+    return [] if None in checked else checked
+
+
+def _too_large(upload, limit_mb: int) -> ValidationError | None:
+    if upload.size > limit_mb * 1024 * 1024:  # refused before it is read
+        code = "file_too_large"
+        return ValidationError(MESSAGES[code], code=code, params={"name": upload.name, "limit": limit_mb})
+    return None
+
+
+def _image(upload) -> CheckedImage:
+    if error := _too_large(upload, settings.STUDIO_MAX_UPLOAD_MB):
+        raise error
+    try:
+        return check_reference(upload.read(), upload.name)
+    except ImageRejected as exc:
+        raise ValidationError(str(exc), code="invalid_image") from exc
+
+
+def _clip(upload) -> CheckedClip:
+    if error := _too_large(upload, settings.STUDIO_MAX_VIDEO_UPLOAD_MB):
+        raise error
+    try:
+        return check_clip(upload.read(), upload.name)
+    except ClipRejected as exc:
+        params = {"name": upload.name, "why": exc}
+        raise ValidationError(MESSAGES["invalid_clip"], code="invalid_clip", params=params) from exc
+
+
+# --- gallery items, only the user's own ---------------------------------------------------------
+
+
+def _own(user, ids: list, kind: str) -> list[Asset] | None:
+    """The user's own items of `kind` with these ids, in order; None if any is not one."""
+    if not all(plausible_id(i) for i in ids):
+        return None
+    found = Asset.objects.filter(pk__in=[int(i) for i in ids], user=user, kind=kind).exclude(file="")
+    by_id = {asset.pk: asset for asset in found}
+    return [by_id[int(i)] for i in ids] if len(by_id) == len(ids) else None
+
+
+def _gallery_item(user, value, kind: str, errors: Errors) -> Asset | None:
+    if value in (None, ""):
+        return None
+    (asset,) = _own(user, [value], kind) or [None]
+    if asset is None:
+        _refuse(errors, None, "not_in_gallery", kind=kind)
+    return asset
+
+
+def _gallery_images(user, values, limit: int, errors: Errors) -> list[Asset]:
+    values = values if isinstance(values, list | tuple) else [values] if values else []
+    ids = list(dict.fromkeys(str(v) for v in values))
+    if len(ids) > limit:
+        _refuse(errors, None, "too_many_references", limit=limit)
+        return []
+    assets = _own(user, ids, "image")
+    if assets is None:
+        _refuse(errors, None, "not_in_gallery", kind="image")
+    return assets or []
+
+
+# --- what each video mode needs -----------------------------------------------------------------
+
+
+def _check_references(errors: Errors, model: catalog.VideoModel, data: dict, duration: int | None) -> None:
+    count = len(data["references"]) + len(data["reference_assets"])
+    if not count:
+        _missing(errors, "references")
+    elif count > model.max_reference_images:
+        _refuse(errors, "references", "model_references", model=model.label, limit=model.max_reference_images)
+    if duration and duration not in model.reference_durations:
+        _refuse(errors, "duration", "reference_duration", limit=model.reference_durations[-1])
+    resolution = data.get("resolution")
+    if resolution and "resolution" not in errors and resolution not in model.reference_resolutions:
+        _refuse(errors, "resolution", "reference_resolution", limit=model.reference_resolutions[-1])
+
+
+def _check_source(
+    errors: Errors, model: catalog.VideoModel, mode: str, data: dict, duration: int | None
+) -> None:
+    clip, asset = data["video"], data["video_asset"]
+    if clip is None and asset is None:
+        _missing(errors, "video")
+        return
+    length = clip.duration_s if clip else (asset.duration_s or 0)
+    if mode == Mode.VIDEO and length > model.edit_input_max_seconds:
+        _refuse(errors, "video", "edit_length", length=length, limit=model.edit_input_max_seconds)
+    if mode == Mode.EXTEND:
+        low, high = model.extend_input_seconds
+        if not low <= length <= high:
+            _refuse(errors, "video", "extend_length", length=length, low=low, high=high)
+        low, high = model.extend_durations[0], model.extend_durations[-1]
+        if duration and duration not in model.extend_durations:
+            _refuse(errors, "duration", "extend_duration", low=low, high=high)
