@@ -96,49 +96,11 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
             ThreadPoolExecutor(max_workers=settings.STUDIO_POLL_CONCURRENCY) as pool,
             ThreadPoolExecutor(max_workers=START_THREADS) as starter,
         ):
-            while time.monotonic() < end:
-                if not _acquire(holder):
-                    log.warning("video poller %s lost its lease", holder)
-                    return
-                now = timezone.now()
-                starts = list(
-                    _waiting_to_start(now)
-                    .order_by("created_at", "pk")
-                    .prefetch_related("references__asset")[:START_BATCH]
-                )
-
-                started = 0
-                if starts:
-                    # Only as many as the shared rate limiter has slots for before the next cycle
-                    # (at least one slot ahead, however slow the rate).
-                    horizon = max(START_HORIZON_S, ratelimit.interval_s(ratelimit.VIDEO))
-                    waits = ratelimit.reserve(ratelimit.VIDEO, len(starts), within_s=horizon)
-                    list(starter.map(_start, starts[: len(waits)], waits))
-                    started = len(waits)
-                due = list(
-                    _in_flight()
-                    .filter(next_poll_at__lte=now)
-                    .order_by("next_poll_at")
-                    .only("pk", "request_id", "progress", "poll_failures", "started_at", "status")[:BATCH]
-                )
-                if due:
-                    _poll(pool, due)
-                if started or due:
-                    continue
-                if starts:  # videos wait, but every slot ahead is taken (by task-path starts)
-                    time.sleep(0.5)
-                    continue
-                if not Generation.objects.videos_at_work().exists():
-                    return
-                upcoming = (
-                    Generation.objects.videos_at_work()
-                    .exclude(next_poll_at=None)
-                    .order_by("next_poll_at")
-                    .values_list("next_poll_at", flat=True)
-                    .first()
-                )
-                wait = (upcoming - timezone.now()).total_seconds() if upcoming else 0
-                time.sleep(min(max(wait, 0.05), 1.0))
+            # At least one cycle, however late this task starts: a poller queued for work does some.
+            while (pause := _cycle(holder, pool, starter)) is not None:
+                if time.monotonic() + pause >= end:
+                    break
+                time.sleep(pause)
     finally:
         stop.set()
         heartbeat.join()
@@ -149,6 +111,53 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
         # A video committed while this poller was deciding to stop saw a live
         # lease and queued nothing: look once more, now that the lease is free.
         ensure_running(even_if_alive=True)
+
+
+def _cycle(holder: str, pool: ThreadPoolExecutor, starter: ThreadPoolExecutor) -> float | None:
+    """Start the videos that are due to start and ask about those due a poll.
+
+    Answers how long to pause before the next cycle, or None when this poller
+    should stop (it lost its lease, or no video is at work)."""
+    if not _acquire(holder):
+        log.warning("video poller %s lost its lease", holder)
+        return None
+    now = timezone.now()
+    starts = list(
+        _waiting_to_start(now)
+        .order_by("created_at", "pk")
+        .prefetch_related("references__asset")[:START_BATCH]
+    )
+    started = 0
+    if starts:
+        # Only as many as the shared rate limiter has slots for before the next cycle
+        # (at least one slot ahead, however slow the rate).
+        horizon = max(START_HORIZON_S, ratelimit.interval_s(ratelimit.VIDEO))
+        waits = ratelimit.reserve(ratelimit.VIDEO, len(starts), within_s=horizon)
+        list(starter.map(_start, starts[: len(waits)], waits))
+        started = len(waits)
+    due = list(
+        _in_flight()
+        .filter(next_poll_at__lte=now)
+        .order_by("next_poll_at")
+        .only("pk", "request_id", "progress", "poll_failures", "started_at", "status")[:BATCH]
+    )
+    if due:
+        _poll(pool, due)
+    if started or due:
+        return 0.0
+    if starts:  # videos wait, but every slot ahead is taken
+        return 0.5
+    if not Generation.objects.videos_at_work().exists():
+        return None
+    upcoming = (
+        Generation.objects.videos_at_work()
+        .exclude(next_poll_at=None)
+        .order_by("next_poll_at")
+        .values_list("next_poll_at", flat=True)
+        .first()
+    )
+    wait = (upcoming - timezone.now()).total_seconds() if upcoming else 0
+    return min(max(wait, 0.05), 1.0)
 
 
 def _keep_lease(holder: str, stop: threading.Event) -> None:
