@@ -1,0 +1,116 @@
+"""The create form as a person uses it: nothing typed is lost, the gallery comes first,
+and reference images arrive by dropping, pasting or picking them."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from playwright.sync_api import expect
+
+from grokstudio.studio.models import Generation
+
+pytestmark = pytest.mark.browser
+
+LONG_PROMPT = ("A lighthouse keeper's cat watches the storm roll in over the bay. " * 80)[:5000]
+
+
+@pytest.fixture
+def person(transactional_db):
+    return get_user_model().objects.create_user("iris", password="a-long-test-password")
+
+
+@pytest.fixture
+def signed_in(live_server, person):
+    """Give a page the session of `person`, as if they had signed in."""
+
+    def signed_in(page):
+        client = Client()
+        client.force_login(person)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+        )
+        return page
+
+    return signed_in
+
+
+def posts_to(page, path: str) -> list[str]:
+    sent: list[str] = []
+    page.on(
+        "request",
+        lambda request: request.method == "POST" and path in request.url and sent.append(request.url),
+    )
+    return sent
+
+
+# --- Nothing typed is lost silently ------------------------------------------------------------
+
+
+def test_a_pasted_long_prompt_is_kept_counted_and_not_sent(page, signed_in, screenshot):
+    signed_in(page).goto("/")
+    prompt = page.get_by_label("Prompt")
+    count = page.locator("#id_prompt_count .shown")
+    expect(count).to_have_text("0 / 1,000")
+    sent = posts_to(page, "/generate/")
+
+    prompt.fill(LONG_PROMPT)
+
+    expect(prompt).to_have_value(LONG_PROMPT)
+    expect(count).to_have_text("4,000 characters over the 1,000 limit.")
+    expect(prompt).to_have_attribute("aria-invalid", "true")
+    # The reason is part of the box's description, for a screen reader too.
+    assert "id_prompt_count" in prompt.get_attribute("aria-describedby")
+    page.get_by_role("button", name="Generate").click()
+    alert = page.locator("#create [data-length-error]")
+    expect(alert).to_have_text("Not sent: 4,000 characters over the 1,000 limit. Shorten it, then try again.")
+    expect(alert).to_have_attribute("role", "alert")
+    expect(prompt).to_be_focused()
+    screenshot("composer-prompt-over-limit", full_page=False)
+    assert sent == []
+    assert Generation.objects.count() == 0
+
+    prompt.fill(LONG_PROMPT[:1000])
+    expect(count).to_have_text("1,000 / 1,000")
+    expect(prompt).not_to_have_attribute("aria-invalid", "true")
+    expect(alert).to_have_count(0)
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("article.card")).to_have_count(1)
+    assert Generation.objects.get().prompt == LONG_PROMPT[:1000].strip()
+
+
+def test_without_a_script_the_server_refuses_a_long_prompt_and_keeps_it(new_page, signed_in):
+    page = signed_in(new_page(java_script_enabled=False))
+    page.goto("/")
+
+    page.get_by_label("Prompt").fill(LONG_PROMPT)
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.locator(".field.invalid .error")).to_have_text("4,000 characters over the 1,000 limit.")
+    expect(page.get_by_label("Prompt")).to_have_value(LONG_PROMPT.strip())
+    assert Generation.objects.count() == 0
+
+
+def test_names_of_tokens_and_collections_are_counted_and_refused_over_the_limit(page, signed_in):
+    signed_in(page).goto("/accounts/api-tokens/")
+    sent = posts_to(page, "/api-tokens/")
+    name = page.get_by_label("Name")
+    name.fill("n" * 90)
+    expect(page.locator("#id_name_count .shown")).to_have_text("10 characters over the 80 limit.")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("[data-length-error]")).to_contain_text("10 characters over the 80 limit.")
+    assert sent == []
+
+    page.goto("/collections/")
+    page.get_by_label("Name").fill("Harbour studies")
+    page.get_by_role("button", name="Create", exact=True).click()
+    rename = page.get_by_label("New name for Harbour studies")
+    rename.fill("h" * 81)
+    expect(rename).to_have_value("h" * 81)
+    expect(rename).to_have_attribute("aria-invalid", "true")
+    sent = posts_to(page, "/rename")
+    page.get_by_role("button", name="Rename").click()
+    expect(page.locator(".rename [data-length-error]")).to_contain_text("1 character over the 80 limit.")
+    assert sent == []
