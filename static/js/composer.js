@@ -31,13 +31,20 @@ function countFor(control) {
     );
     const described = (control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
     if (!described.includes(id)) control.setAttribute("aria-describedby", [id, ...described].join(" "));
-    // Said aloud only when the state changes (near the limit, over it, back within it), not per key.
-    const status = Object.assign(document.createElement("span"), { className: "visually-hidden" });
-    status.setAttribute("role", "status");
-    status.dataset.lengthStatus = "";
-    count.after(status);
   }
   return count;
+}
+
+// One polite live region for every count, said aloud only when a field's state
+// changes (near the limit, over it, back within it), not at every key.
+function announce(text) {
+  let region = document.getElementById("length-status");
+  if (!region) {
+    region = Object.assign(document.createElement("div"), { id: "length-status", className: "visually-hidden" });
+    region.setAttribute("aria-live", "polite");
+    document.body.append(region);
+  }
+  region.textContent = text;
 }
 
 function updateCount(control) {
@@ -54,15 +61,12 @@ function updateCount(control) {
   spoken.textContent = over ? "" : `${numbers.format(length)} characters of at most ${numbers.format(limit)}.`;
   const state = over ? "over" : near ? "near" : "within";
   count.dataset.state = state;
-  if (control.dataset.lengthState !== state) {
-    const status = count.nextElementSibling?.matches("[data-length-status]") ? count.nextElementSibling : null;
-    if (status && control.dataset.lengthState) {
-      status.textContent = over ? overLimitMessage(length, limit)
-        : near ? `${numbers.format(limit - length)} characters left.`
-        : `Within the ${numbers.format(limit)} character limit.`;
-    }
-    control.dataset.lengthState = state;
+  if (control.dataset.lengthState && control.dataset.lengthState !== state) {
+    announce(over ? overLimitMessage(length, limit)
+      : near ? `${numbers.format(limit - length)} characters left.`
+      : `Within the ${numbers.format(limit)} character limit.`);
   }
+  control.dataset.lengthState = state;
   if (over) {
     control.setAttribute("aria-invalid", "true");
     control.dataset.overLimit = "1";
@@ -107,3 +111,48 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("htmx:load", (event) => updateCounts(event.detail.elt));
 if (document.readyState !== "loading") updateCounts(document);
 else document.addEventListener("DOMContentLoaded", () => updateCounts(document));
+
+// --- "More options": open as the person left it. ------------------------------
+// The server opens it itself when it holds an error or an attached file
+// (data-keep-open); otherwise the person's last choice, per kind, is kept here.
+const rememberKey = (details) => `studio:composer-more:${details.dataset.remember}`;
+
+function restoreDisclosures(root) {
+  for (const details of root.querySelectorAll("details[data-remember]")) {
+    if (details.hasAttribute("data-keep-open")) continue;
+    try {
+      details.open = localStorage.getItem(rememberKey(details)) === "open";
+    } catch { /* storage may be off: it just starts closed */ }
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const summary = event.target.closest("details[data-remember] > summary");
+  if (!summary) return;
+  const details = summary.parentElement;
+  // The click comes before the toggle: the state it leads to is the opposite of now.
+  try {
+    localStorage.setItem(rememberKey(details), details.open ? "closed" : "open");
+  } catch { /* nothing to keep it in */ }
+});
+
+// --- The gallery's filters: one "Filters" button on a narrow screen. ---------
+// Open in the HTML (they work without a script); closed here on a phone, and
+// opened again if the screen grows wide (where the button itself is hidden).
+const narrow = window.matchMedia("(max-width: 700px)");
+
+function fitFilters() {
+  for (const details of document.querySelectorAll("details.filter-more")) details.open = !narrow.matches;
+}
+narrow.addEventListener("change", fitFilters);
+
+document.addEventListener("htmx:load", (event) => restoreDisclosures(event.detail.elt));
+if (document.readyState !== "loading") {
+  restoreDisclosures(document);
+  fitFilters();
+} else {
+  document.addEventListener("DOMContentLoaded", () => {
+    restoreDisclosures(document);
+    fitFilters();
+  });
+}

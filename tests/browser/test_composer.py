@@ -3,6 +3,8 @@ and reference images arrive by dropping, pasting or picking them."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,6 +12,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from grokstudio.studio.models import Generation
+from tests.factories import make_generation
 
 pytestmark = pytest.mark.browser
 
@@ -114,3 +117,76 @@ def test_names_of_tokens_and_collections_are_counted_and_refused_over_the_limit(
     page.get_by_role("button", name="Rename").click()
     expect(page.locator(".rename [data-length-error]")).to_contain_text("1 character over the 80 limit.")
     assert sent == []
+
+
+# --- The gallery first ---------------------------------------------------------------------------
+
+
+def rows_of_cards(page) -> list[list[dict]]:
+    """The cards' boxes on screen, grouped into the rows the grid puts them in."""
+    rows: dict[float, list[dict]] = {}
+    boxes = "cards => cards.map(c => c.getBoundingClientRect()).map(r => ({top: r.top, bottom: r.bottom}))"
+    for box in page.locator("article.card").evaluate_all(boxes):
+        rows.setdefault(round(box["top"]), []).append(box)
+    return [rows[top] for top in sorted(rows)]
+
+
+@pytest.fixture
+def twelve_items(person):
+    for i in range(12):
+        make_generation(person, prompt=f"Study number {i} of a quiet harbour at first light")
+
+
+def test_on_a_laptop_screen_two_rows_of_cards_show_below_the_create_bar(
+    new_page, signed_in, twelve_items, screenshot
+):
+    page = signed_in(new_page(viewport={"width": 1440, "height": 900}))
+    page.goto("/")
+    expect(page.locator("article.card")).to_have_count(12)
+
+    height = 900
+    first, second = rows_of_cards(page)[:2]
+    assert max(card["bottom"] for card in first) <= height, "the first row is cut off"
+    # The second row starts on the first screen, with a good part of its pictures in view.
+    assert min(card["top"] for card in second) <= height - 100, second
+    generate = page.get_by_role("button", name="Generate").bounding_box()
+    assert generate["y"] + generate["height"] <= height
+    screenshot("composer-laptop-gallery", of=page, full_page=False)
+
+
+def test_on_a_phone_the_first_card_shows_and_the_filters_are_one_button(new_page, signed_in, twelve_items):
+    page = signed_in(new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True))
+    page.goto("/")
+
+    first = page.locator("article.card").first.bounding_box()
+    assert first["y"] < 844 - 120, first
+    expect(page.get_by_label("Kind")).to_be_hidden()
+    filters = page.locator("summary", has_text="Filters")
+    filters.tap()
+    expect(page.get_by_label("Kind")).to_be_visible()
+    page.get_by_label("Kind").select_option(label="Images")
+    expect(page).to_have_url(re.compile(r"kind=image"))
+
+
+def test_a_laptop_shows_the_filters_without_a_button(new_page, signed_in):
+    page = signed_in(new_page(viewport={"width": 1440, "height": 900}))
+    page.goto("/")
+
+    expect(page.get_by_label("Kind")).to_be_visible()
+    expect(page.locator("summary", has_text="Filters")).to_be_hidden()
+
+
+def test_more_options_stays_as_the_person_left_it(page, signed_in):
+    signed_in(page).goto("/")
+    more = page.locator("details.advanced")
+    expect(more).not_to_have_attribute("open", "")
+    expect(page.get_by_label("Reference images")).to_be_hidden()
+
+    page.locator("details.advanced > summary").click()
+    expect(page.get_by_label("Reference images")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Reference images")).to_be_visible()
+
+    page.locator("details.advanced > summary").click()
+    page.reload()
+    expect(page.get_by_label("Reference images")).to_be_hidden()
