@@ -3,6 +3,7 @@ and reference images arrive by dropping, pasting or picking them."""
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
@@ -12,7 +13,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from grokstudio.studio.models import Generation
-from tests.factories import make_generation
+from tests.factories import make_clip, make_generation, make_image
 
 pytestmark = pytest.mark.browser
 
@@ -190,3 +191,106 @@ def test_more_options_stays_as_the_person_left_it(page, signed_in):
     page.locator("details.advanced > summary").click()
     page.reload()
     expect(page.get_by_label("Reference images")).to_be_hidden()
+
+
+# --- References by drag, drop and paste ----------------------------------------------------------
+
+# Files made in the page from bytes, then dropped on `target` or pasted into it, as a person's
+# file manager or clipboard would hand them over.
+DROP_JS = """([selector, files]) => {
+    const transfer = new DataTransfer();
+    for (const f of files) {
+        const bytes = Uint8Array.from(atob(f.data), c => c.charCodeAt(0));
+        transfer.items.add(new File([bytes], f.name, {type: f.type}));
+    }
+    const target = document.querySelector(selector);
+    for (const type of ["dragenter", "dragover", "drop"]) {
+        target.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }
+}"""
+PASTE_JS = DROP_JS.replace(
+    """for (const type of ["dragenter", "dragover", "drop"]) {
+        target.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }""",
+    """target.focus();
+    const paste = new ClipboardEvent("paste", {clipboardData: transfer, bubbles: true, cancelable: true});
+    target.dispatchEvent(paste);""",
+)
+
+
+def a_file(name: str, data: bytes, type: str) -> dict:
+    return {"name": name, "data": base64.b64encode(data).decode(), "type": type}
+
+
+def png(name: str, color) -> dict:
+    return a_file(name, make_image(size=(96, 96), color=color), "image/png")
+
+
+def test_drop_paste_and_remove_references_then_generate_with_them(page, signed_in, worker, screenshot):
+    signed_in(page).goto("/")
+    page.evaluate(DROP_JS, ["#id_prompt", [png("red.png", (220, 40, 40)), png("green.png", (40, 200, 60))]])
+    attached = page.get_by_role("list", name="Attached: Reference images").get_by_role("listitem")
+    expect(attached).to_have_count(2)
+    expect(page.get_by_label("Reference images", exact=True)).to_be_visible()  # "More" opened to show them
+
+    page.evaluate(PASTE_JS, ["#id_prompt", [png("pasted.png", (40, 60, 220))]])
+    expect(attached).to_have_count(3)
+    assert page.eval_on_selector("#id_references", "input => [...input.files].map(f => f.name)") == [
+        "red.png",
+        "green.png",
+        "pasted.png",
+    ]
+    screenshot("composer-attachments", full_page=False)
+
+    page.get_by_role("button", name="Remove green.png").click()
+    expect(attached).to_have_count(2)
+    expect(attached).to_contain_text(["red.png", "pasted.png"])
+    page.get_by_label("Prompt").fill("Mix these two colours into a sunset")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("article.card").first
+    expect(card).to_have_attribute("data-status", "completed", timeout=20_000)
+    generation = Generation.objects.get()
+    references = [r.asset.original_name for r in generation.references.order_by("pk")]
+    assert references == ["red.png", "pasted.png"]
+    expect(attached).to_have_count(0)  # a fresh form after a success
+
+
+def test_a_picture_dragged_from_the_gallery_goes_as_a_gallery_reference(page, signed_in, person, worker):
+    made = make_generation(person, prompt="A red fox at dawn")
+    signed_in(page).goto("/")
+
+    page.locator(f"#gen-{made.pk} .tile a.open").drag_to(page.get_by_label("Prompt"))
+
+    attached = page.get_by_role("list", name="Attached: Reference images").get_by_role("listitem")
+    expect(attached).to_have_count(1)
+    expect(page.locator('#create input[name="reference_assets"]')).to_have_value(str(made.outputs.get().pk))
+    page.get_by_label("Prompt").fill("The same fox at night")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("article.card", has_text="The same fox at night")
+    expect(card).to_have_attribute("data-status", "completed", timeout=20_000)
+    generation = Generation.objects.get(prompt="The same fox at night")
+    assert [r.asset_id for r in generation.references.all()] == [made.outputs.get().pk]
+
+
+def test_files_stay_attached_when_the_server_refuses_the_form(page, signed_in):
+    signed_in(page).goto("/")
+    page.evaluate(DROP_JS, ["#create", [png("keep-me.png", (10, 10, 10))]])
+    page.get_by_label("Prompt").fill("Something")
+    page.get_by_label("Number of images").fill("11")
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.locator(".field.invalid")).to_contain_text("10")
+    expect(page.get_by_role("list", name="Attached: Reference images")).to_contain_text("keep-me.png")
+    assert page.eval_on_selector("#id_references", "input => input.files.length") == 1
+
+
+def test_a_clip_dropped_on_the_video_form_becomes_the_source_clip(page, signed_in):
+    signed_in(page).goto("/?kind=video")
+    page.evaluate(DROP_JS, ["#create", [a_file("walk.mp4", make_clip(seconds=1.0), "video/mp4")]])
+
+    expect(page.get_by_label("Mode", exact=True)).to_have_value("video")
+    expect(page.get_by_label("Source clip", exact=True)).to_be_visible()
+    assert page.eval_on_selector("#id_video", "input => input.files[0].name") == "walk.mp4"
+    expect(page.get_by_role("list", name="Attached: Source clip")).to_contain_text("walk.mp4")
