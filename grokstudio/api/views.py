@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from grokstudio.api.models import ApiToken
+from grokstudio.studio.web.lengths import LimitedCharField
 
 NEW_SECRET_KEY = "api_token_just_made"
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(
+    name = LimitedCharField(
         label="Name", max_length=80, strip=True,
         error_messages={"required": "Name the token after what will use it, e.g. “nightly batch”."},
     )  # fmt: skip

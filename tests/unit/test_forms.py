@@ -68,7 +68,27 @@ def test_it_accepts_a_prompt_of_1000_characters():
 def test_it_refuses_a_prompt_over_1000_characters():
     form = make_form(prompt="x" * (catalog.PROMPT_MAX_CHARS + 1))
 
-    assert form.errors["prompt"] == ["Ensure this value has at most 1000 characters (it has 1001)."]
+    assert form.errors["prompt"] == ["1 character over the 1,000 limit."]
+
+
+def test_it_says_how_far_a_long_prompt_is_over_the_limit():
+    form = make_form(prompt="x" * 2234)
+
+    assert form.errors["prompt"] == ["1,234 characters over the 1,000 limit."]
+
+
+def test_the_prompt_box_gets_the_limit_to_count_against_but_no_maxlength_to_cut_with():
+    html = str(make_form()["prompt"])
+
+    assert f'data-limit="{catalog.PROMPT_MAX_CHARS}"' in html
+    assert "maxlength" not in html
+
+
+def test_a_line_break_counts_as_one_character_as_in_the_browser():
+    form = make_form(prompt="x\r\n" * 500)
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["prompt"] == ("x\n" * 500).strip()
 
 
 def test_it_refuses_a_model_not_in_the_catalog():

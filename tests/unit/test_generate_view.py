@@ -152,7 +152,7 @@ def files(*named: tuple[str, bytes]) -> dict:
 # Files are given as (name, bytes) and uploaded fresh by each test: an upload is read only once.
 BAD_INPUT = [
     pytest.param({"prompt": ""}, "prompt", "Write a prompt first.", id="missing-prompt"),
-    pytest.param({"prompt": "x" * 1001}, "prompt", "at most 1000 characters", id="1001-char-prompt"),
+    pytest.param({"prompt": "x" * 1001}, "prompt", "1 character over the 1,000 limit", id="1001-prompt"),
     pytest.param({"prompt": "a fox\x00"}, "prompt", "Null characters are not allowed.", id="nul-in-prompt"),
     pytest.param({"n": "0"}, "n", "greater than or equal to 1", id="n=0"),
     pytest.param({"n": "11"}, "n", "less than or equal to 10", id="n=11"),

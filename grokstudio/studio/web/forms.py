@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from grokstudio.studio import catalog, validation
 from grokstudio.studio.validation import plausible_id
+from grokstudio.studio.web.lengths import LimitedCharField
 
 
 class MultipleImageInput(forms.FileInput):
@@ -49,12 +50,10 @@ def _values(data, name: str) -> list[str]:
 
 
 def _prompt_field(placeholder: str) -> forms.CharField:
-    return forms.CharField(
+    return LimitedCharField(
         max_length=catalog.PROMPT_MAX_CHARS,
         strip=True,
-        widget=forms.Textarea(
-            attrs={"rows": 3, "placeholder": placeholder, "maxlength": catalog.PROMPT_MAX_CHARS}
-        ),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": placeholder}),
         error_messages={"required": "Write a prompt first."},
     )
 
@@ -150,7 +149,7 @@ class GalleryFilterForm(forms.Form):
     """What the gallery shows. Everything lives in the URL, so a view can be bookmarked;
     a value that makes no sense is reported beside its field and left out."""
 
-    q = forms.CharField(
+    q = LimitedCharField(
         label="Search the gallery", required=False, max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search prompts…"}),
     )  # fmt: skip
@@ -181,7 +180,7 @@ class GalleryFilterForm(forms.Form):
 
 
 class CollectionForm(forms.Form):
-    name = forms.CharField(
+    name = LimitedCharField(
         label="Name", max_length=80, strip=True, error_messages={"required": "Give the collection a name."}
     )
 

@@ -1,0 +1,381 @@
+// The create form and other text fields: what the browser adds to forms that work without it.
+// Every form here still posts as plain HTML; the server checks everything again.
+
+// --- Length limits: count, mark, refuse; never cut. ---------------------------
+// Fields with a limit carry `data-limit` (not `maxlength`, which would silently
+// drop pasted text past the limit). The count below each one says how much is
+// left, or how far over it is; a form with text over a limit is not sent.
+const numbers = new Intl.NumberFormat("en");
+
+// Counted as the server counts: code points, surrounding spaces stripped.
+const lengthOf = (control) => [...control.value.trim()].length;
+
+function overLimitMessage(length, limit) {
+  const over = length - limit;
+  return `${numbers.format(over)} character${over === 1 ? "" : "s"} over the ${numbers.format(limit)} limit.`;
+}
+
+function countFor(control) {
+  const id = `${control.id}_count`;
+  let count = document.getElementById(id);
+  if (!count) {
+    // A field drawn without the shared template (a rename box in a list): make its count.
+    count = Object.assign(document.createElement("span"), { id, className: "char-count" });
+    control.after(count);
+  }
+  if (!count.dataset.ready) {
+    count.dataset.ready = "1";
+    count.replaceChildren(
+      Object.assign(document.createElement("span"), { className: "shown" }),
+      Object.assign(document.createElement("span"), { className: "visually-hidden" }),
+    );
+    const described = (control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    if (!described.includes(id)) control.setAttribute("aria-describedby", [id, ...described].join(" "));
+  }
+  return count;
+}
+
+// One polite live region for every count, said aloud only when a field's state
+// changes (near the limit, over it, back within it), not at every key.
+function announce(text) {
+  let region = document.getElementById("length-status");
+  if (!region) {
+    region = Object.assign(document.createElement("div"), { id: "length-status", className: "visually-hidden" });
+    region.setAttribute("aria-live", "polite");
+    document.body.append(region);
+  }
+  region.textContent = text;
+}
+
+function updateCount(control) {
+  if (!control.id) return;
+  const limit = Number(control.dataset.limit);
+  const length = lengthOf(control);
+  const over = length > limit;
+  const near = !over && length >= limit * 0.9;
+  const count = countFor(control);
+  const [shown, spoken] = count.children;
+  // "12 / 1,000" to the eye; in words to a screen reader.
+  shown.textContent = over ? overLimitMessage(length, limit) : `${numbers.format(length)} / ${numbers.format(limit)}`;
+  shown.setAttribute("aria-hidden", String(!over));
+  spoken.textContent = over ? "" : `${numbers.format(length)} characters of at most ${numbers.format(limit)}.`;
+  const state = over ? "over" : near ? "near" : "within";
+  count.dataset.state = state;
+  if (control.dataset.lengthState && control.dataset.lengthState !== state) {
+    announce(over ? overLimitMessage(length, limit)
+      : near ? `${numbers.format(limit - length)} characters left.`
+      : `Within the ${numbers.format(limit)} character limit.`);
+  }
+  control.dataset.lengthState = state;
+  if (over) {
+    control.setAttribute("aria-invalid", "true");
+    control.dataset.overLimit = "1";
+  } else if (control.dataset.overLimit) {
+    control.removeAttribute("aria-invalid");
+    delete control.dataset.overLimit;
+    control.closest(".field")?.querySelector("[data-length-error]")?.remove();
+  }
+}
+
+function updateCounts(root) {
+  for (const control of root.querySelectorAll("[data-limit]")) updateCount(control);
+}
+
+document.addEventListener("input", (event) => {
+  if (event.target.matches("[data-limit]")) updateCount(event.target);
+});
+
+// Before htmx (or the browser) sends a form: a text over its limit stops it, with the reason beside it.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const over = [...form.querySelectorAll("[data-limit]")].filter((c) => lengthOf(c) > Number(c.dataset.limit));
+  for (const control of form.querySelectorAll("[data-limit]")) updateCount(control);
+  if (!over.length) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  for (const control of over) {
+    const place = control.closest(".field") || control.parentElement;
+    let error = place.querySelector("[data-length-error]");
+    if (!error) {
+      error = Object.assign(document.createElement("div"), { className: "error" });
+      error.dataset.lengthError = "";
+      error.setAttribute("role", "alert");
+      countFor(control).before(error);
+    }
+    error.textContent = `Not sent: ${overLimitMessage(lengthOf(control), Number(control.dataset.limit))} Shorten it, then try again.`;
+  }
+  over[0].focus();
+}, true);
+
+// Pages and fragments as they arrive (htmx:load fires for the first page too).
+document.addEventListener("htmx:load", (event) => updateCounts(event.detail.elt));
+if (document.readyState !== "loading") updateCounts(document);
+else document.addEventListener("DOMContentLoaded", () => updateCounts(document));
+
+// --- "More options": open as the person left it. ------------------------------
+// The server opens it itself when it holds an error or an attached file
+// (data-keep-open); otherwise the person's last choice, per kind, is kept here.
+const rememberKey = (details) => `studio:composer-more:${details.dataset.remember}`;
+
+function restoreDisclosures(root) {
+  for (const details of root.querySelectorAll("details[data-remember]")) {
+    if (details.hasAttribute("data-keep-open")) continue;
+    try {
+      details.open = localStorage.getItem(rememberKey(details)) === "open";
+    } catch { /* storage may be off: it just starts closed */ }
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const summary = event.target.closest("details[data-remember] > summary");
+  if (!summary) return;
+  const details = summary.parentElement;
+  // The click comes before the toggle: the state it leads to is the opposite of now.
+  try {
+    localStorage.setItem(rememberKey(details), details.open ? "closed" : "open");
+  } catch { /* nothing to keep it in */ }
+});
+
+// --- The gallery's filters: one "Filters" button on a narrow screen. ---------
+// Open in the HTML (they work without a script); closed here on a phone, and
+// opened again if the screen grows wide (where the button itself is hidden).
+const narrow = window.matchMedia("(max-width: 700px)");
+
+function fitFilters() {
+  for (const details of document.querySelectorAll("details.filter-more")) details.open = !narrow.matches;
+}
+narrow.addEventListener("change", fitFilters);
+
+document.addEventListener("htmx:load", (event) => restoreDisclosures(event.detail.elt));
+if (document.readyState !== "loading") {
+  restoreDisclosures(document);
+  fitFilters();
+} else {
+  document.addEventListener("DOMContentLoaded", () => {
+    restoreDisclosures(document);
+    fitFilters();
+  });
+}
+
+// --- Attachments: drop, paste or pick; see them; remove one. -----------------
+// The file inputs stay the real carriers: files dropped or pasted are put into
+// them with a DataTransfer, so the plain form post (and htmx's) sends them and
+// the server checks them as it checks picked ones. A picture dragged from the
+// gallery goes as the id of that item (`reference_assets`), as "Use as
+// reference" sends it.
+const ASSET_TYPE = "application/x-studio-asset";
+const kept = new WeakMap();  // input -> the files it holds, to add to rather than replace
+
+const isClip = (file) => file.type.startsWith("video/");
+const isImage = (file) => file.type.startsWith("image/");
+
+function attachmentList(input) {
+  let list = input.parentElement.querySelector(":scope > ul.attachments");
+  if (!list) {
+    list = Object.assign(document.createElement("ul"), { className: "attachments" });
+    list.setAttribute("aria-label", `Attached: ${input.labels[0]?.textContent ?? "files"}`);
+    input.after(list);
+  }
+  return list;
+}
+
+function attachmentItem(label, preview, onRemove) {
+  const item = document.createElement("li");
+  item.append(preview, Object.assign(document.createElement("span"), { className: "name", textContent: label }));
+  const remove = Object.assign(document.createElement("button"), { type: "button", className: "small remove", textContent: "✕" });
+  remove.setAttribute("aria-label", `Remove ${label}`);
+  remove.title = "Remove";
+  remove.addEventListener("click", () => {
+    const list = item.parentElement;
+    onRemove();
+    // Keep the keyboard where it was: on the next Remove, or on the list's field.
+    (list?.querySelector("button.remove") ?? list?.closest(".field")?.querySelector("input[type=file]"))?.focus();
+  });
+  item.append(remove);
+  return item;
+}
+
+function showFiles(input) {
+  const list = attachmentList(input);
+  for (const old of list.querySelectorAll("[data-object-url]")) URL.revokeObjectURL(old.src);
+  list.querySelectorAll("li.file").forEach((li) => li.remove());
+  [...input.files].forEach((file, index) => {
+    const url = URL.createObjectURL(file);
+    const preview = isClip(file)
+      ? Object.assign(document.createElement("video"), { src: url, muted: true, preload: "metadata" })
+      : Object.assign(document.createElement("img"), { src: url, alt: "" });
+    preview.dataset.objectUrl = "";
+    const item = attachmentItem(file.name, preview, () => {
+      setFiles(input, [...input.files].filter((_, i) => i !== index));
+    });
+    item.classList.add("file");
+    list.append(item);
+  });
+}
+
+function setFiles(input, files) {
+  const transfer = new DataTransfer();
+  const seen = new Set();
+  for (const file of files) {
+    const key = `${file.name}|${file.size}|${file.lastModified}`;
+    if (!seen.has(key)) transfer.items.add(file);
+    seen.add(key);
+  }
+  input.files = transfer.files;
+  kept.set(input, [...input.files]);
+  showFiles(input);
+}
+
+function addFiles(input, files) {
+  setFiles(input, input.multiple ? [...(kept.get(input) ?? []), ...files] : files.slice(-1));
+  const more = input.closest("details");
+  if (more) more.open = true;
+}
+
+// Picking through the dialog adds to what is attached, as dropping does.
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (!input.matches("#create input[type=file]")) return;
+  addFiles(input, [...input.files]);
+});
+
+function setMode(form, mode) {
+  const select = form.querySelector("#id_mode");
+  if (select && select.value !== mode) {
+    select.value = mode;
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+}
+
+// Where a dropped or pasted file goes: the references of an image; in a video,
+// the input the chosen mode uses (a clip switches to editing it, an image on
+// a text-only video to animating it).
+function inputFor(form, file) {
+  const mode = form.querySelector("#id_mode")?.value;
+  if (!mode) return isImage(file) ? form.querySelector("#id_references") : null;
+  if (isClip(file)) {
+    if (mode !== "video" && mode !== "extend") setMode(form, "video");
+    return form.querySelector("#id_video");
+  }
+  if (!isImage(file)) return null;
+  if (mode === "reference") return form.querySelector("#id_references");
+  if (mode === "text") setMode(form, "image");
+  if (mode === "video" || mode === "extend") return null;
+  return form.querySelector("#id_image");
+}
+
+function attach(form, files) {
+  const refused = [];
+  const byInput = new Map();
+  for (const file of files) {
+    const input = inputFor(form, file);
+    if (!input) { refused.push(file.name || "that file"); continue; }
+    byInput.set(input, [...(byInput.get(input) ?? []), file]);
+  }
+  for (const [input, chosen] of byInput) addFiles(input, chosen);
+  if (refused.length) announce(`Not attached: ${refused.join(", ")}. This form takes ${form.querySelector("#id_mode") ? "the image or clip its mode uses" : "PNG, JPEG or WebP images"}.`);
+  else if (files.length) announce(`Attached ${files.length} file${files.length === 1 ? "" : "s"}.`);
+}
+
+// A picture from the gallery, by id: a hidden `reference_assets` input and its thumbnail.
+function attachAsset(form, id, thumb) {
+  const references = form.querySelector("#id_references");
+  if (!references || form.querySelector("#id_mode")) return;  // image form only
+  if (form.querySelector(`input[name="reference_assets"][value="${CSS.escape(id)}"]`)) return;
+  const hidden = Object.assign(document.createElement("input"), { type: "hidden", name: "reference_assets", value: id });
+  const preview = Object.assign(document.createElement("img"), { src: thumb, alt: "" });
+  const item = attachmentItem("Picture from your gallery", preview, () => item.remove());
+  item.append(hidden);
+  attachmentList(references).prepend(item);
+  const more = references.closest("details");
+  if (more) more.open = true;
+  announce("Attached a picture from your gallery as a reference.");
+}
+
+document.addEventListener("dragstart", (event) => {
+  const tile = event.target.closest?.(".card figure.tile[data-asset-id]");
+  const img = tile?.querySelector("img");
+  if (!img) return;
+  event.dataTransfer.setData(ASSET_TYPE, JSON.stringify({ id: tile.dataset.assetId, thumb: img.currentSrc || img.src }));
+  event.dataTransfer.effectAllowed = "copyLink";
+});
+
+const carriesSomething = (event) => {
+  const types = [...(event.dataTransfer?.types ?? [])];
+  return types.includes("Files") || types.includes(ASSET_TYPE);
+};
+
+for (const type of ["dragenter", "dragover"]) {
+  document.addEventListener(type, (event) => {
+    const form = event.target.closest?.("#create");
+    if (!form || !carriesSomething(event)) return;
+    event.preventDefault();  // this is a drop target
+    event.dataTransfer.dropEffect = "copy";
+    form.classList.add("dropping");
+  });
+}
+document.addEventListener("dragleave", (event) => {
+  const form = event.target.closest?.("#create");
+  if (form && !form.contains(event.relatedTarget)) form.classList.remove("dropping");
+});
+document.addEventListener("drop", (event) => {
+  const form = event.target.closest?.("#create");
+  if (!form || !carriesSomething(event)) return;
+  event.preventDefault();
+  form.classList.remove("dropping");
+  const asset = event.dataTransfer.getData(ASSET_TYPE);
+  if (asset) {
+    const { id, thumb } = JSON.parse(asset);
+    attachAsset(form, id, thumb);
+  } else {
+    attach(form, [...event.dataTransfer.files]);
+  }
+});
+
+// Pasting an image (a screenshot, a copied picture) into the form attaches it;
+// text pasted into a text box stays text.
+document.addEventListener("paste", (event) => {
+  const form = document.getElementById("create");
+  if (!form || !(event.target === document.body || form.contains(event.target))) return;
+  const files = [...(event.clipboardData?.files ?? [])];
+  if (!files.length) return;
+  if (event.target.matches("textarea, input") && event.clipboardData.types.includes("text/plain")) return;
+  event.preventDefault();
+  attach(form, files);
+});
+
+// A form the server refused comes back without its files (no page can refill a
+// file input): put back what was attached, so nothing has to be chosen again.
+let attachedBeforeSwap = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.target?.id !== "create") return;
+  attachedBeforeSwap = new Map();
+  for (const input of event.detail.target.querySelectorAll("input[type=file]")) {
+    if (input.files.length) attachedBeforeSwap.set(input.name, [...input.files]);
+  }
+});
+document.addEventListener("htmx:load", (event) => {
+  const form = event.detail.elt.id === "create" ? event.detail.elt : null;
+  if (!form) return;
+  const saved = attachedBeforeSwap;
+  attachedBeforeSwap = null;
+  if (!saved || !form.querySelector(".error, .errors")) return;
+  for (const [name, files] of saved) {
+    const input = form.querySelector(`input[type=file][name="${CSS.escape(name)}"]`);
+    if (!input) continue;
+    setFiles(input, files);
+    const more = input.closest("details");
+    if (more) more.open = true;
+  }
+});
+
+// Say where files can go, once the script that takes them is here.
+document.addEventListener("htmx:load", (event) => {
+  const form = event.detail.elt.querySelector?.("#create") ?? (event.detail.elt.id === "create" ? event.detail.elt : null);
+  if (!form || form.querySelector(".drop-hint")) return;
+  const hint = Object.assign(document.createElement("p"), { className: "hint drop-hint" });
+  hint.textContent = form.querySelector("#id_mode")
+    ? "Tip: drop an image or an MP4 clip anywhere on this form, or paste one."
+    : "Tip: drop images anywhere on this form, paste one, or drag a picture from your gallery.";
+  (form.querySelector(".advanced-body") ?? form).append(hint);
+});

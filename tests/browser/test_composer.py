@@ -1,0 +1,296 @@
+"""The create form as a person uses it: nothing typed is lost, the gallery comes first,
+and reference images arrive by dropping, pasting or picking them."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from playwright.sync_api import expect
+
+from grokstudio.studio.models import Generation
+from tests.factories import make_clip, make_generation, make_image
+
+pytestmark = pytest.mark.browser
+
+LONG_PROMPT = ("A lighthouse keeper's cat watches the storm roll in over the bay. " * 80)[:5000]
+
+
+@pytest.fixture
+def person(transactional_db):
+    return get_user_model().objects.create_user("iris", password="a-long-test-password")
+
+
+@pytest.fixture
+def signed_in(live_server, person):
+    """Give a page the session of `person`, as if they had signed in."""
+
+    def signed_in(page):
+        client = Client()
+        client.force_login(person)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+        )
+        return page
+
+    return signed_in
+
+
+def posts_to(page, path: str) -> list[str]:
+    sent: list[str] = []
+    page.on(
+        "request",
+        lambda request: request.method == "POST" and path in request.url and sent.append(request.url),
+    )
+    return sent
+
+
+# --- Nothing typed is lost silently ------------------------------------------------------------
+
+
+def test_a_pasted_long_prompt_is_kept_counted_and_not_sent(page, signed_in, screenshot):
+    signed_in(page).goto("/")
+    prompt = page.get_by_label("Prompt")
+    count = page.locator("#id_prompt_count .shown")
+    expect(count).to_have_text("0 / 1,000")
+    sent = posts_to(page, "/generate/")
+
+    prompt.fill(LONG_PROMPT)
+
+    expect(prompt).to_have_value(LONG_PROMPT)
+    expect(count).to_have_text("4,000 characters over the 1,000 limit.")
+    expect(prompt).to_have_attribute("aria-invalid", "true")
+    # The reason is part of the box's description, for a screen reader too.
+    assert "id_prompt_count" in prompt.get_attribute("aria-describedby")
+    page.get_by_role("button", name="Generate").click()
+    alert = page.locator("#create [data-length-error]")
+    expect(alert).to_have_text("Not sent: 4,000 characters over the 1,000 limit. Shorten it, then try again.")
+    expect(alert).to_have_attribute("role", "alert")
+    expect(prompt).to_be_focused()
+    screenshot("composer-prompt-over-limit", full_page=False)
+    assert sent == []
+    assert Generation.objects.count() == 0
+
+    prompt.fill(LONG_PROMPT[:1000])
+    expect(count).to_have_text("1,000 / 1,000")
+    expect(prompt).not_to_have_attribute("aria-invalid", "true")
+    expect(alert).to_have_count(0)
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("article.card")).to_have_count(1)
+    assert Generation.objects.get().prompt == LONG_PROMPT[:1000].strip()
+
+
+def test_without_a_script_the_server_refuses_a_long_prompt_and_keeps_it(new_page, signed_in):
+    page = signed_in(new_page(java_script_enabled=False))
+    page.goto("/")
+
+    page.get_by_label("Prompt").fill(LONG_PROMPT)
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.locator(".field.invalid .error")).to_have_text("4,000 characters over the 1,000 limit.")
+    expect(page.get_by_label("Prompt")).to_have_value(LONG_PROMPT.strip())
+    assert Generation.objects.count() == 0
+
+
+def test_names_of_tokens_and_collections_are_counted_and_refused_over_the_limit(page, signed_in):
+    signed_in(page).goto("/accounts/api-tokens/")
+    sent = posts_to(page, "/api-tokens/")
+    name = page.get_by_label("Name")
+    name.fill("n" * 90)
+    expect(page.locator("#id_name_count .shown")).to_have_text("10 characters over the 80 limit.")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.locator("[data-length-error]")).to_contain_text("10 characters over the 80 limit.")
+    assert sent == []
+
+    page.goto("/collections/")
+    page.get_by_label("Name").fill("Harbour studies")
+    page.get_by_role("button", name="Create", exact=True).click()
+    rename = page.get_by_label("New name for Harbour studies")
+    rename.fill("h" * 81)
+    expect(rename).to_have_value("h" * 81)
+    expect(rename).to_have_attribute("aria-invalid", "true")
+    sent = posts_to(page, "/rename")
+    page.get_by_role("button", name="Rename").click()
+    expect(page.locator(".rename [data-length-error]")).to_contain_text("1 character over the 80 limit.")
+    assert sent == []
+
+
+# --- The gallery first ---------------------------------------------------------------------------
+
+
+def rows_of_cards(page) -> list[list[dict]]:
+    """The cards' boxes on screen, grouped into the rows the grid puts them in."""
+    rows: dict[float, list[dict]] = {}
+    boxes = "cards => cards.map(c => c.getBoundingClientRect()).map(r => ({top: r.top, bottom: r.bottom}))"
+    for box in page.locator("article.card").evaluate_all(boxes):
+        rows.setdefault(round(box["top"]), []).append(box)
+    return [rows[top] for top in sorted(rows)]
+
+
+@pytest.fixture
+def twelve_items(person):
+    for i in range(12):
+        make_generation(person, prompt=f"Study number {i} of a quiet harbour at first light")
+
+
+def test_on_a_laptop_screen_two_rows_of_cards_show_below_the_create_bar(
+    new_page, signed_in, twelve_items, screenshot
+):
+    page = signed_in(new_page(viewport={"width": 1440, "height": 900}))
+    page.goto("/")
+    expect(page.locator("article.card")).to_have_count(12)
+
+    height = 900
+    first, second = rows_of_cards(page)[:2]
+    assert max(card["bottom"] for card in first) <= height, "the first row is cut off"
+    # The second row starts on the first screen, with a good part of its pictures in view.
+    assert min(card["top"] for card in second) <= height - 100, second
+    generate = page.get_by_role("button", name="Generate").bounding_box()
+    assert generate["y"] + generate["height"] <= height
+    screenshot("composer-laptop-gallery", of=page, full_page=False)
+
+
+def test_on_a_phone_the_first_card_shows_and_the_filters_are_one_button(new_page, signed_in, twelve_items):
+    page = signed_in(new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True))
+    page.goto("/")
+
+    first = page.locator("article.card").first.bounding_box()
+    assert first["y"] < 844 - 120, first
+    expect(page.get_by_label("Kind")).to_be_hidden()
+    filters = page.locator("summary", has_text="Filters")
+    filters.tap()
+    expect(page.get_by_label("Kind")).to_be_visible()
+    page.get_by_label("Kind").select_option(label="Images")
+    expect(page).to_have_url(re.compile(r"kind=image"))
+
+
+def test_a_laptop_shows_the_filters_without_a_button(new_page, signed_in):
+    page = signed_in(new_page(viewport={"width": 1440, "height": 900}))
+    page.goto("/")
+
+    expect(page.get_by_label("Kind")).to_be_visible()
+    expect(page.locator("summary", has_text="Filters")).to_be_hidden()
+
+
+def test_more_options_stays_as_the_person_left_it(page, signed_in):
+    signed_in(page).goto("/")
+    more = page.locator("details.advanced")
+    expect(more).not_to_have_attribute("open", "")
+    expect(page.get_by_label("Reference images")).to_be_hidden()
+
+    page.locator("details.advanced > summary").click()
+    expect(page.get_by_label("Reference images")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Reference images")).to_be_visible()
+
+    page.locator("details.advanced > summary").click()
+    page.reload()
+    expect(page.get_by_label("Reference images")).to_be_hidden()
+
+
+# --- References by drag, drop and paste ----------------------------------------------------------
+
+# Files made in the page from bytes, then dropped on `target` or pasted into it, as a person's
+# file manager or clipboard would hand them over.
+DROP_JS = """([selector, files]) => {
+    const transfer = new DataTransfer();
+    for (const f of files) {
+        const bytes = Uint8Array.from(atob(f.data), c => c.charCodeAt(0));
+        transfer.items.add(new File([bytes], f.name, {type: f.type}));
+    }
+    const target = document.querySelector(selector);
+    for (const type of ["dragenter", "dragover", "drop"]) {
+        target.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }
+}"""
+PASTE_JS = DROP_JS.replace(
+    """for (const type of ["dragenter", "dragover", "drop"]) {
+        target.dispatchEvent(new DragEvent(type, {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }""",
+    """target.focus();
+    const paste = new ClipboardEvent("paste", {clipboardData: transfer, bubbles: true, cancelable: true});
+    target.dispatchEvent(paste);""",
+)
+
+
+def a_file(name: str, data: bytes, type: str) -> dict:
+    return {"name": name, "data": base64.b64encode(data).decode(), "type": type}
+
+
+def png(name: str, color) -> dict:
+    return a_file(name, make_image(size=(96, 96), color=color), "image/png")
+
+
+def test_drop_paste_and_remove_references_then_generate_with_them(page, signed_in, worker, screenshot):
+    signed_in(page).goto("/")
+    page.evaluate(DROP_JS, ["#id_prompt", [png("red.png", (220, 40, 40)), png("green.png", (40, 200, 60))]])
+    attached = page.get_by_role("list", name="Attached: Reference images").get_by_role("listitem")
+    expect(attached).to_have_count(2)
+    expect(page.get_by_label("Reference images", exact=True)).to_be_visible()  # "More" opened to show them
+
+    page.evaluate(PASTE_JS, ["#id_prompt", [png("pasted.png", (40, 60, 220))]])
+    expect(attached).to_have_count(3)
+    assert page.eval_on_selector("#id_references", "input => [...input.files].map(f => f.name)") == [
+        "red.png",
+        "green.png",
+        "pasted.png",
+    ]
+    screenshot("composer-attachments", full_page=False)
+
+    page.get_by_role("button", name="Remove green.png").click()
+    expect(attached).to_have_count(2)
+    expect(attached).to_contain_text(["red.png", "pasted.png"])
+    page.get_by_label("Prompt").fill("Mix these two colours into a sunset")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("article.card").first
+    expect(card).to_have_attribute("data-status", "completed", timeout=20_000)
+    generation = Generation.objects.get()
+    references = [r.asset.original_name for r in generation.references.order_by("pk")]
+    assert references == ["red.png", "pasted.png"]
+    expect(attached).to_have_count(0)  # a fresh form after a success
+
+
+def test_a_picture_dragged_from_the_gallery_goes_as_a_gallery_reference(page, signed_in, person, worker):
+    made = make_generation(person, prompt="A red fox at dawn")
+    signed_in(page).goto("/")
+
+    page.locator(f"#gen-{made.pk} .tile a.open").drag_to(page.get_by_label("Prompt"))
+
+    attached = page.get_by_role("list", name="Attached: Reference images").get_by_role("listitem")
+    expect(attached).to_have_count(1)
+    expect(page.locator('#create input[name="reference_assets"]')).to_have_value(str(made.outputs.get().pk))
+    page.get_by_label("Prompt").fill("The same fox at night")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("article.card", has_text="The same fox at night")
+    expect(card).to_have_attribute("data-status", "completed", timeout=20_000)
+    generation = Generation.objects.get(prompt="The same fox at night")
+    assert [r.asset_id for r in generation.references.all()] == [made.outputs.get().pk]
+
+
+def test_files_stay_attached_when_the_server_refuses_the_form(page, signed_in):
+    signed_in(page).goto("/")
+    page.evaluate(DROP_JS, ["#create", [png("keep-me.png", (10, 10, 10))]])
+    page.get_by_label("Prompt").fill("Something")
+    page.get_by_label("Number of images").fill("11")
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.locator(".field.invalid")).to_contain_text("10")
+    expect(page.get_by_role("list", name="Attached: Reference images")).to_contain_text("keep-me.png")
+    assert page.eval_on_selector("#id_references", "input => input.files.length") == 1
+
+
+def test_a_clip_dropped_on_the_video_form_becomes_the_source_clip(page, signed_in):
+    signed_in(page).goto("/?kind=video")
+    page.evaluate(DROP_JS, ["#create", [a_file("walk.mp4", make_clip(seconds=1.0), "video/mp4")]])
+
+    expect(page.get_by_label("Mode", exact=True)).to_have_value("video")
+    expect(page.get_by_label("Source clip", exact=True)).to_be_visible()
+    assert page.eval_on_selector("#id_video", "input => input.files[0].name") == "walk.mp4"
+    expect(page.get_by_role("list", name="Attached: Source clip")).to_contain_text("walk.mp4")
