@@ -164,3 +164,38 @@ document.addEventListener("htmx:oobBeforeSwap", (event) => {
   present.replaceWith(card);
   htmx.process(card);
 });
+
+// --- The idle check: work started elsewhere, asked for only while the tab is seen.
+// With nothing at work the poller waits for an `idle-poll` event, sent here on its
+// slow interval while the tab is visible, and at once when the person comes back.
+// (A condition inside hx-trigger would be code evaluated from an attribute.)
+let idleTimer = null;
+let idleTimerFor = null;
+
+function idlePoller() {
+  const poller = document.getElementById("poller");
+  return poller && poller.dataset.polling === "idle" ? poller : null;
+}
+
+function scheduleIdlePoll() {
+  clearTimeout(idleTimer);
+  const poller = idlePoller();
+  idleTimerFor = document.getElementById("poller");
+  if (!poller) return;
+  idleTimer = setTimeout(() => {
+    if (idlePoller() === poller && document.visibilityState === "visible") htmx.trigger(poller, "idle-poll");
+    scheduleIdlePoll();
+  }, (Number(poller.dataset.interval) || 15) * 1000);
+}
+
+document.addEventListener("DOMContentLoaded", scheduleIdlePoll);
+// A poll's answer replaces the poller (busy, or idle with a fresh `since`): time the new one.
+document.addEventListener("htmx:afterSettle", () => {
+  if (document.getElementById("poller") !== idleTimerFor) scheduleIdlePoll();
+});
+document.addEventListener("visibilitychange", () => {
+  const poller = idlePoller();
+  if (!poller) return;
+  if (document.visibilityState === "visible") htmx.trigger(poller, "idle-poll");
+  scheduleIdlePoll();
+});
