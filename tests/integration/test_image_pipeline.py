@@ -111,6 +111,16 @@ def test_moderation_ends_in_a_final_failure_that_says_so(owner, xai):
     assert len(xai.calls("GenerateImage")) == 1
 
 
+@pytest.mark.parametrize(
+    ("n", "said"),
+    [(1, "The image was blocked"), (4, "All 4 images were blocked")],
+)
+def test_the_moderation_message_counts_in_good_english(owner, xai, n, said):
+    generation = run(submit(owner, "[fault:moderation] something forbidden", n=n))
+
+    assert generation.message.startswith(said), generation.message
+
+
 def test_invalid_argument_fails_at_once_without_retrying(owner, xai):
     xai.add_fault("GenerateImage", "invalid_argument", times=1)
     generation = run(submit(owner))

@@ -121,11 +121,11 @@ def test_complete_moves_a_downloading_generation_to_completed(generation):
 def test_complete_keeps_a_note_about_moderated_images(generation):
     generation.claim()
     generation.start_download(["https://x.test/1.png", None], None)
-    Generation.objects.filter(pk=generation.pk).update(message="1 of 2 images were blocked by moderation.")
+    Generation.objects.filter(pk=generation.pk).update(message="1 of 2 images was blocked by moderation.")
 
     generation.complete()
 
-    assert same_row(generation).message == "1 of 2 images were blocked by moderation."
+    assert same_row(generation).message == "1 of 2 images was blocked by moderation."
 
 
 @pytest.mark.parametrize("status", [s for s in Status if s != Status.DOWNLOADING])

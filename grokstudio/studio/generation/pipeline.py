@@ -208,7 +208,8 @@ def _submit_images(generation: Generation) -> None:
     generation.start_download(batch.urls, batch.cost_usd_ticks)
     if batch.moderated_count:
         Generation.objects.filter(pk=generation.pk).update(
-            message=f"{batch.moderated_count} of {len(batch.urls)} images were blocked by moderation."
+            message=f"{batch.moderated_count} of {len(batch.urls)} images "
+            f"{'was' if batch.moderated_count == 1 else 'were'} blocked by moderation."
         )
 
 
