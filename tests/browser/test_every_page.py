@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -155,3 +156,54 @@ def test_the_idle_check_pauses_while_the_tab_is_hidden_and_runs_on_return(page, 
         hide(page, False)  # back: one check at once, then on the interval again
     page.wait_for_timeout(2200)
     assert hidden_at + 3 <= len(polls) <= hidden_at + 4
+
+
+# axe-core, for the tests only: https://github.com/dequelabs/axe-core (MPL 2.0, header kept).
+AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
+SERIOUS = """async () => {
+    const {violations} = await axe.run(document, {resultTypes: ["violations"]});
+    return violations.filter(v => ["serious", "critical"].includes(v.impact))
+        .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`);
+}"""
+
+
+def serious_violations(page) -> list[str]:
+    page.evaluate(AXE)  # through the debugger, as a page's own policy would refuse an added script
+    return page.evaluate(SERIOUS)
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_no_page_has_a_serious_accessibility_fault(
+    new_page, account, admin_user, sign_in, settings, color_scheme
+):
+    settings.STUDIO_ALLOW_SIGNUP = True
+    found: dict[str, list[str]] = {}
+    page = new_page(color_scheme=color_scheme)
+    for name, address in ANONYMOUS_PAGES:
+        page.goto(address)
+        found[name] = serious_violations(page)
+    sign_in(page, account.user)
+    for name, address, act in signed_in_pages(account):
+        page.goto(address)
+        if act:
+            act(page)
+        found[name] = serious_violations(page)
+    admin = new_page(color_scheme=color_scheme)
+    sign_in(admin, admin_user)
+    admin.goto("/admin/workers/")
+    found["admin-workers"] = serious_violations(admin)
+
+    assert {name: faults for name, faults in found.items() if faults} == {}
+
+
+def test_ctrl_enter_in_the_prompt_generates(page, account, sign_in):
+    sign_in(page, account.user)
+    page.goto("/")
+    page.evaluate("window.__noReload = true")
+    page.get_by_label("Prompt").fill("A kite over the dunes")
+
+    page.get_by_label("Prompt").press("Control+Enter")
+
+    expect(page.locator("article.card").first).to_contain_text("A kite over the dunes")
+    assert page.evaluate("window.__noReload") is True
+    assert Generation.objects.filter(prompt="A kite over the dunes").count() == 1
