@@ -33,7 +33,7 @@ document.addEventListener("htmx:afterSwap", (event) => {
 
 document.addEventListener("htmx:afterSwap", (event) => {
   const dialog = lightbox();
-  if (!dialog || event.detail.target.id !== "lightbox-body") return;
+  if (!dialog || event.detail.target?.id !== "lightbox-body") return;
   const url = event.detail.pathInfo.requestPath;
   if (dialog.open) {
     history.replaceState({ lightbox: true }, "", url);
