@@ -1,10 +1,18 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from grokstudio import admin_views
 from grokstudio.api import views as api_views
 from grokstudio.api.api import api
 from grokstudio.health import healthz
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Pages without an icon link of their own (the admin's) make browsers ask for /favicon.ico."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
 
 # The studio's own routes come first: the gallery's poll is the most frequent
 # request, and URL resolution tries patterns in order.
@@ -17,4 +25,5 @@ urlpatterns = [
     path("admin/workers/", admin.site.admin_view(admin_views.workers), name="admin-workers"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
 ]

@@ -67,7 +67,9 @@ def from_rpc_error(exc: grpc.RpcError) -> ProviderError:
     return ProviderError(code, message, retryable=retryable, outcome_unknown=unknown)
 
 
-def moderated(what: str = "The result") -> ProviderError:
+def moderated(what: str = "The result", count: int = 1) -> ProviderError:
+    """`what` names the `count` results refused: "The image", or "All 4 images"."""
+    verb = "was" if count == 1 else "were"
     return ProviderError(
-        "moderated", f"{what} was blocked by xAI's content moderation. Try a different prompt."
+        "moderated", f"{what} {verb} blocked by xAI's content moderation. Try a different prompt."
     )

@@ -63,7 +63,7 @@ def generate_images(
         except ValueError as exc:
             raise ProviderError("bad_response", "xAI answered without an image URL.") from exc
     if all(url is None for url in urls):
-        raise moderated("The image" if n == 1 else f"All {n} images")
+        raise moderated("The image" if n == 1 else f"All {n} images", count=n)
     first = responses[0]
     ticks = first.usage.cost_in_usd_ticks if first.usage.cost_in_usd_ticks else None
     return GeneratedBatch(urls=urls, model=first.model, cost_usd_ticks=ticks)

@@ -33,7 +33,7 @@ document.addEventListener("htmx:afterSwap", (event) => {
 
 document.addEventListener("htmx:afterSwap", (event) => {
   const dialog = lightbox();
-  if (!dialog || event.detail.target.id !== "lightbox-body") return;
+  if (!dialog || event.detail.target?.id !== "lightbox-body") return;
   const url = event.detail.pathInfo.requestPath;
   if (dialog.open) {
     history.replaceState({ lightbox: true }, "", url);
@@ -163,4 +163,102 @@ document.addEventListener("htmx:oobBeforeSwap", (event) => {
   event.detail.shouldSwap = false;
   present.replaceWith(card);
   htmx.process(card);
+});
+
+// --- The idle check: work started elsewhere, asked for only while the tab is seen.
+// With nothing at work the poller waits for an `idle-poll` event, sent here on its
+// slow interval while the tab is visible, and at once when the person comes back.
+// (A condition inside hx-trigger would be code evaluated from an attribute.)
+let idleTimer = null;
+let idleTimerFor = null;
+
+function idlePoller() {
+  const poller = document.getElementById("poller");
+  return poller && poller.dataset.polling === "idle" ? poller : null;
+}
+
+function scheduleIdlePoll() {
+  clearTimeout(idleTimer);
+  const poller = idlePoller();
+  idleTimerFor = document.getElementById("poller");
+  if (!poller) return;
+  idleTimer = setTimeout(() => {
+    if (idlePoller() === poller && document.visibilityState === "visible") htmx.trigger(poller, "idle-poll");
+    scheduleIdlePoll();
+  }, (Number(poller.dataset.interval) || 15) * 1000);
+}
+
+document.addEventListener("DOMContentLoaded", scheduleIdlePoll);
+// A poll's answer replaces the poller (busy, or idle with a fresh `since`): time the new one.
+document.addEventListener("htmx:afterSettle", () => {
+  if (document.getElementById("poller") !== idleTimerFor) scheduleIdlePoll();
+});
+document.addEventListener("visibilitychange", () => {
+  const poller = idlePoller();
+  if (!poller) return;
+  if (document.visibilityState === "visible") htmx.trigger(poller, "idle-poll");
+  scheduleIdlePoll();
+});
+
+// --- Cards that end: read out to screen readers, and told to a person in another tab.
+// The tab's title counts what ended while it was hidden, "(2) Grok Studio", until the
+// person looks again; a notification names the prompt if they once allowed it through
+// the gallery's button (the browser is never asked unprompted).
+const ACTIVE = new Set(["pending", "submitting", "processing", "downloading"]);
+const ENDINGS = { completed: "Finished", failed: "Failed", cancelled: "Cancelled", timeout: "Timed out" };
+let cardStatus = new Map();
+let unseen = 0;
+
+function readCards() {
+  return new Map([...document.querySelectorAll("article.card[data-status]")].map((card) => [card.id, card.dataset.status]));
+}
+
+function untitled() {
+  return document.title.replace(/^\(\d+\) /, "");
+}
+
+function cardsEnded(cards) {
+  const told = cards.map((card) => ({
+    ending: ENDINGS[card.dataset.status] || card.dataset.status,
+    prompt: card.querySelector(".meta .prompt")?.textContent.trim() ?? "",
+    card,
+  }));
+  const announcer = document.getElementById("announcer");
+  if (announcer) announcer.textContent = told.map((t) => `${t.ending}: ${t.prompt}`).join(". ");
+  if (document.visibilityState !== "hidden") return;
+  const finished = told.filter((t) => t.card.dataset.status !== "cancelled");
+  if (!finished.length) return;
+  unseen += finished.length;
+  document.title = `(${unseen}) ${untitled()}`;
+  if ("Notification" in window && Notification.permission === "granted") {
+    for (const t of finished) new Notification(`${t.ending} · Grok Studio`, { body: t.prompt, tag: t.card.id });
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  cardStatus = readCards();
+  const offer = document.querySelector("[data-notify-offer]");
+  if (offer && "Notification" in window && Notification.permission === "default") offer.hidden = false;
+});
+
+document.addEventListener("htmx:afterSettle", () => {
+  const now = readCards();
+  const ended = [...now]
+    .filter(([id, status]) => ACTIVE.has(cardStatus.get(id)) && !ACTIVE.has(status))
+    .map(([id]) => document.getElementById(id));
+  cardStatus = now;
+  if (ended.length) cardsEnded(ended);
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState !== "visible" || !unseen) return;
+  unseen = 0;
+  document.title = untitled();
+});
+
+document.addEventListener("click", async (event) => {
+  if (!event.target.closest("[data-notify]")) return;
+  await Notification.requestPermission();
+  const offer = document.querySelector("[data-notify-offer]");
+  if (offer && Notification.permission !== "default") offer.hidden = true;
 });

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -40,9 +42,63 @@ def browser():
         browser.close()
 
 
+@dataclass
+class BrowserProblems:
+    """What went wrong in a test's pages: console errors, uncaught exceptions, failed requests,
+    and answers of 400 or more. A test names what it expects with `expect_status` or
+    `expect_console`; anything else fails it."""
+
+    seen: list[str] = field(default_factory=list)
+    statuses: list[tuple[int, re.Pattern]] = field(default_factory=list)
+    messages: list[re.Pattern] = field(default_factory=list)
+
+    def expect_status(self, status: int, url: str = "") -> None:
+        """An answer with `status` to a URL containing `url` is part of the test."""
+        self.statuses.append((status, re.compile(re.escape(url))))
+        # Chromium reports each such answer in the console too.
+        self.expect_console(f"the server responded with a status of {status}")
+
+    def expect_console(self, pattern: str) -> None:
+        """A console error matching `pattern` (a regular expression) is part of the test."""
+        self.messages.append(re.compile(pattern))
+
+    def watch(self, context) -> None:
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.seen.append(f"uncaught: {error.error}"))
+        context.on("response", self._response)
+        context.on("requestfailed", self._request_failed)
+
+    def _console(self, message) -> None:
+        if message.type != "error" or any(p.search(message.text) for p in self.messages):
+            return
+        self.seen.append(f"console error: {message.text} ({message.location.get('url', '')})")
+
+    def _response(self, response) -> None:
+        if response.status < 400:
+            return
+        if any(status == response.status and url.search(response.url) for status, url in self.statuses):
+            return
+        self.seen.append(f"{response.status} from {response.request.method} {response.url}")
+
+    def _request_failed(self, request) -> None:
+        # A page left, a player that stops buffering, a download handed to the browser: not faults.
+        if request.failure in ("net::ERR_ABORTED",):
+            return
+        self.seen.append(f"request failed: {request.method} {request.url}: {request.failure}")
+
+
+@pytest.fixture(autouse=True)
+def browser_problems():
+    """Every browser test fails on a console error, a page error or a failed answer it did not expect."""
+    problems = BrowserProblems()
+    yield problems
+    assert not problems.seen, "the browser reported:\n" + "\n".join(problems.seen)
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, browser_problems):
     context = browser.new_context(base_url=live_server.url, accept_downloads=True)
+    browser_problems.watch(context)
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page
@@ -50,12 +106,13 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def new_page(browser, live_server):
+def new_page(browser, live_server, browser_problems):
     """A page in a context of its own, for what `page` cannot change later: a phone, no JavaScript."""
     contexts = []
 
     def new_page(**options):
         context = browser.new_context(base_url=live_server.url, accept_downloads=True, **options)
+        browser_problems.watch(context)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(20_000)
@@ -78,6 +135,22 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """Give a page the session of `user`, as if they had signed in."""
+    from django.test import Client
+
+    def sign_in(page, user) -> None:
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies(
+            [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+        )
+
+    return sign_in
 
 
 @pytest.fixture

@@ -15,10 +15,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
-from django.test import Client
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -41,21 +39,6 @@ PHONE = {
 @pytest.fixture
 def person(transactional_db):
     return get_user_model().objects.create_user("mira", password="a-long-test-password")
-
-
-@pytest.fixture
-def sign_in(live_server):
-    """Give a page the session of `user`, as if they had signed in."""
-
-    def sign_in(page, user) -> None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-        page.context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-        )
-
-    return sign_in
 
 
 @pytest.fixture

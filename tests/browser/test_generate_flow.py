@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def test_sign_up_generate_see_it_live_and_download(page, worker, sign_up, screenshot):
     sign_up("ada")
-    expect(page.get_by_role("status")).to_contain_text("emulator")
+    expect(page.get_by_role("status").filter(has_text="Offline mode")).to_contain_text("emulator")
     # A marker that a page reload would wipe out.
     page.evaluate("window.__noReload = true")
 

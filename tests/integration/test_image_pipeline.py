@@ -138,6 +138,16 @@ def test_images_withheld_by_moderation_are_told_to_the_open_gallery_while_the_re
     assert "1 of 3 images" in generation.message
 
 
+@pytest.mark.parametrize(
+    ("n", "said"),
+    [(1, "The image was blocked"), (4, "All 4 images were blocked")],
+)
+def test_the_moderation_message_counts_in_good_english(owner, xai, n, said):
+    generation = run(submit(owner, "[fault:moderation] something forbidden", n=n))
+
+    assert generation.message.startswith(said), generation.message
+
+
 def test_invalid_argument_fails_at_once_without_retrying(owner, xai):
     xai.add_fault("GenerateImage", "invalid_argument", times=1)
     generation = run(submit(owner))

@@ -116,7 +116,7 @@ def test_it_only_checks_now_and_then_when_nothing_is_active(owner_client, owner)
 
     response = owner_client.get(URL)
 
-    assert 'data-polling="idle"' in poller(response) and "every 15.0s" in poller(response)
+    assert 'data-polling="idle"' in poller(response) and 'data-interval="15.0"' in poller(response)
 
 
 def test_another_users_active_work_does_not_speed_up_our_poller(owner_client, stranger):

@@ -13,7 +13,7 @@ from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, Generation, Reference, Status
 from tests.factories import make_image
 
-MODERATED_NOTE = "1 of 2 images were blocked by moderation."
+MODERATED_NOTE = "1 of 2 images was blocked by moderation."
 
 
 @pytest.fixture

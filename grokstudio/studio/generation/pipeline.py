@@ -215,7 +215,8 @@ def _submit_images(generation: Generation) -> None:
         time.sleep(max(0.0, (generation.next_poll_at - timezone.now()).total_seconds()))
     note = ""
     if batch.moderated_count:
-        note = f"{batch.moderated_count} of {len(batch.urls)} images were blocked by moderation."
+        verb = "was" if batch.moderated_count == 1 else "were"
+        note = f"{batch.moderated_count} of {len(batch.urls)} images {verb} blocked by moderation."
     generation.start_download(batch.urls, batch.cost_usd_ticks, message=note)
 
 

@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -240,6 +241,13 @@ def poll(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/poll_response.html", context)
 
 
+def _with_messages(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An htmx answer carries the messages added while making it into the page's messages area
+    (out of band), instead of leaving them for the next full page load."""
+    response.write(render_to_string("base.html#messages", {"oob": True}, request))
+    return response
+
+
 def _safe_next(request: HttpRequest) -> str:
     """Where the person was (a filtered gallery, a detail page), never another site or a script."""
     target = request.POST.get("next", "")
@@ -295,7 +303,7 @@ def reroll(request: HttpRequest, generation_id: int) -> HttpResponse:
         again = services.reroll(selectors.get_generation_for_user(request.user, generation_id))
     except budgets.OverBudget as exc:
         messages.error(request, exc.messages[0])
-        return HttpResponseClientRefresh() if request.htmx else redirect("studio:gallery")
+        return _with_messages(request, HttpResponse()) if request.htmx else redirect("studio:gallery")
     if not request.htmx:
         messages.success(request, "Sent again with the same settings.")
         return redirect("studio:gallery")
@@ -314,7 +322,7 @@ def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
     _, skipped = services.delete_generations(request.user, [generation.pk])
     if skipped:
         messages.error(request, "This generation is still at work: cancel it first, then delete it.")
-        return _card(request, generation_id) if request.htmx else _back(request)
+        return _with_messages(request, _card(request, generation_id)) if request.htmx else _back(request)
     if request.htmx:
         # An empty answer swapped over the card removes it.
         return HttpResponse("")

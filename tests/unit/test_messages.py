@@ -1,0 +1,63 @@
+"""Messages reach the person: in a live region on every page, and at once from htmx answers."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from grokstudio.accounts.models import Budget
+from grokstudio.studio.models import Generation
+from tests.factories import make_generation
+
+HTMX = {"HX-Request": "true"}
+
+
+def messages_area(response) -> str:
+    match = re.search(r'<div id="messages"[^>]*>.*?</div>', response.content.decode(), re.S)
+    assert match, "no messages area"
+    return match.group(0)
+
+
+@pytest.mark.parametrize("path", ["/", "/collections/", "/usage/", "/accounts/api-tokens/"])
+def test_every_page_has_a_polite_live_messages_area(owner_client, path):
+    area = messages_area(owner_client.get(path))
+
+    assert 'role="status"' in area and 'aria-live="polite"' in area
+
+
+def test_the_sign_in_page_has_it_too(client, db):
+    assert 'aria-live="polite"' in messages_area(client.get("/accounts/login/"))
+
+
+def test_a_reroll_over_budget_answers_htmx_with_the_message_out_of_band(owner_client, owner):
+    generation = make_generation(owner, prompt="A fox")
+    Budget.objects.create(user=owner, monthly_usd=Decimal("0"))
+
+    response = owner_client.post(f"/g/{generation.pk}/reroll", headers=HTMX)
+
+    assert response.status_code == 200
+    area = messages_area(response)
+    assert 'hx-swap-oob="innerHTML"' in area and "budget" in area
+    assert Generation.objects.count() == 1
+    # Shown once: the next page does not repeat it.
+    assert "budget" not in messages_area(owner_client.get("/"))
+
+
+def test_deleting_work_in_flight_answers_htmx_with_the_card_and_the_reason(owner_client, owner):
+    generation = make_generation(owner, status="processing")
+
+    response = owner_client.post(f"/g/{generation.pk}/delete", headers=HTMX)
+
+    assert f'id="gen-{generation.pk}"' in response.content.decode()
+    assert "cancel it first" in messages_area(response)
+    assert Generation.objects.filter(pk=generation.pk).exists()
+
+
+def test_a_plain_post_still_leaves_its_message_for_the_next_page(owner_client, owner):
+    generation = make_generation(owner, status="processing")
+
+    response = owner_client.post(f"/g/{generation.pk}/delete", follow=True)
+
+    assert "cancel it first" in messages_area(response)
