@@ -99,7 +99,8 @@ class Generation(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     progress = models.PositiveSmallIntegerField(default=0)
     request_id = models.CharField(max_length=64, blank=True, db_index=True)
-    # Videos: when the poller should ask xAI again, and how many polls in a row failed.
+    # When to look at the row again (a slot, a retry, a poll), and how many free calls in a row
+    # (polls of a video, the upload of its clip) failed.
     next_poll_at = models.DateTimeField(null=True, blank=True)
     poll_failures = models.PositiveSmallIntegerField(default=0)
     # Result URLs xAI answered with, kept so a download can resume after a crash.
@@ -192,18 +193,30 @@ class Generation(models.Model):
             next_poll_at=retry_at,
         )  # fmt: skip
 
-    def postpone(self, until: datetime, message: str | None = None, error_code: str = "") -> bool:
+    def postpone(
+        self, until: datetime, message: str | None = None, error_code: str = "", *, failed_try: bool = False
+    ) -> bool:
         """Keep a pending row waiting until `until` (its rate-limit slot, or a retry); the sweep
-        and the video poller pass it by meanwhile. A `message` says why on its card."""
-        reason = {} if message is None else {"message": message[:500], "error_code": error_code}
-        return self._move((Status.PENDING,), next_poll_at=until, **reason)
+        and the video poller pass it by meanwhile. A `message` says why on its card; a
+        `failed_try` (a free call before the paid one was refused) counts in `poll_failures`."""
+        if message is None and not failed_try:
+            # Only when to look again changes: nothing on its card, so open galleries are not
+            # sent it again, and the sweep's clock of a row that stopped moving runs on.
+            won = Generation.objects.filter(pk=self.pk, status=Status.PENDING).update(next_poll_at=until) == 1
+            if won:
+                self.next_poll_at = until
+            return won
+        changes = {"next_poll_at": until, "poll_failures": self.poll_failures + int(failed_try)}
+        if message is not None:
+            changes.update(message=message[:500], error_code=error_code)
+        return self._move((Status.PENDING,), **changes)
 
     def start_processing(self, request_id: str) -> bool:
         """xAI accepted a video: keep its request_id first, then let the poller ask."""
         return self._move(
             (Status.SUBMITTING,), status=Status.PROCESSING, request_id=request_id, progress=0,
             next_poll_at=timezone.now() + timedelta(seconds=settings.STUDIO_VIDEO_POLL_INTERVAL_S),
-            error_code="", message="",
+            poll_failures=0, error_code="", message="",
         )  # fmt: skip
 
     def resume_processing(self, request_id: str) -> bool:

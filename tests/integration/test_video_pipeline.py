@@ -227,6 +227,18 @@ def test_a_refused_clip_upload_reaches_the_open_gallery_then_is_tried_again(owne
     assert len(xai.calls("GenerateVideo")) == 1
 
 
+def test_a_clip_upload_refused_every_time_ends_failed_after_the_retry_budget(owner, xai, settings):
+    settings.STUDIO_RETRY_ATTEMPTS = 2
+    xai.add_fault("UploadFile", "rate_limit", times=10)
+
+    generation = drive(submit_video(owner, "make it snow", mode="video", video=clip(2.0, (72, 128))))
+
+    assert generation.status == Status.FAILED
+    assert generation.error_code == "rate_limited" and "(uploading the clip)" in generation.message
+    assert len(xai.calls("UploadFile")) == 3  # the first try and two more
+    assert xai.calls("GenerateVideo") == []
+
+
 def test_video_to_video_from_a_gallery_video_uploads_its_file(owner, xai):
     earlier = gallery_video(owner, seconds=3.0, size=(96, 96))
 

@@ -152,6 +152,22 @@ def test_postpone_holds_a_pending_generation_with_its_reason_and_moves_its_card(
     assert row.message == "xAI is busy (uploading the clip)" and row.updated_at > before
 
 
+def test_postpone_for_a_slot_alone_leaves_the_card_where_open_galleries_have_it(generation):
+    before, later = same_row(generation).updated_at, timezone.now() + timedelta(seconds=2)
+
+    assert generation.postpone(later) is True
+
+    row = same_row(generation)
+    assert (row.next_poll_at, row.updated_at, row.message) == (later, before, "")
+
+
+def test_postpone_after_a_failed_try_counts_it(generation):
+    generation.postpone(timezone.now(), "xAI is busy (uploading the clip)", "rate_limited", failed_try=True)
+    generation.postpone(timezone.now(), "xAI is busy (uploading the clip)", "rate_limited", failed_try=True)
+
+    assert same_row(generation).poll_failures == 2
+
+
 def test_postpone_leaves_a_claimed_generation_alone(generation):
     generation.claim()
 

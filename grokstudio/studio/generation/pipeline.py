@@ -238,11 +238,14 @@ def _submit_video(generation: Generation) -> None:
             # Free, and kept by xAI for a day: uploading again on a later try costs nothing.
             file_id = xai.upload_clip(_read(clip), clip.download_name())
         except xai.ProviderError as error:
-            if error.retryable:
-                retry_at = timezone.now() + timedelta(seconds=settings.STUDIO_RETRY_BASE_DELAY_S * 4)
-                generation.postpone(retry_at, f"{error.message} (uploading the clip)", error.code)
+            message = f"{error.message} (uploading the clip)"
+            if error.retryable and generation.poll_failures < settings.STUDIO_RETRY_ATTEMPTS:
+                delay = settings.STUDIO_RETRY_BASE_DELAY_S * 4 * 2**generation.poll_failures
+                generation.postpone(
+                    timezone.now() + timedelta(seconds=delay), message, error.code, failed_try=True
+                )
             else:
-                generation.fail(f"{error.message} (uploading the clip)", error.code)
+                generation.fail(message, error.code)
             return
 
     def call() -> str:
