@@ -83,6 +83,25 @@ REQUIRED = {
 Errors = dict[str, list[ValidationError]]
 
 
+def over_limit_message(length: int, limit: int) -> str:
+    """The words composer.js uses too: how far over, and the limit."""
+    over = length - limit
+    return f"{over:,} character{'' if over == 1 else 's'} over the {limit:,} limit."
+
+
+class LengthLimitValidator(validators.MaxLengthValidator):
+    """A length limit whose refusal says how far over it the text is (code `max_length`)."""
+
+    def __call__(self, value: str) -> None:
+        length = self.clean(value)
+        if length > self.limit_value:
+            raise ValidationError(
+                over_limit_message(length, self.limit_value),
+                code="max_length",
+                params={"limit_value": self.limit_value, "show_value": length, "value": value},
+            )
+
+
 def check_image_request(user, data: dict) -> dict:
     """`data` cleaned: the prompt stripped, uploads as CheckedImages, gallery ids as the user's Assets."""
     errors: Errors = {}
@@ -177,7 +196,7 @@ def _check_fields(data: dict, fields: dict, errors: Errors) -> dict:
     if "prompt" in data:
         data["prompt"] = prompt = (data["prompt"] or "").strip()
         checks = (
-            validators.MaxLengthValidator(catalog.PROMPT_MAX_CHARS),
+            LengthLimitValidator(catalog.PROMPT_MAX_CHARS),
             validators.ProhibitNullCharactersValidator(),
         )
         for check in checks if prompt else ():

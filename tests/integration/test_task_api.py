@@ -6,6 +6,7 @@ import base64
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from PIL import Image
 
@@ -113,6 +114,30 @@ def test_bad_input_is_a_422_with_a_stable_code_and_nothing_is_stored(api, body, 
     if field:
         assert field in {e["field"] for e in error["errors"]}
     assert not Generation.objects.exists()
+
+
+def test_a_long_prompt_is_refused_in_the_same_words_as_the_create_form(api, owner_client):
+    body = {"prompt": "x" * 1234}
+
+    answer = post(api, "/xai/images", body).json()
+    page = owner_client.post("/generate/", {"kind": "image", **body, "model": "grok-imagine-image", "n": 1})
+
+    said = "234 characters over the 1,000 limit."
+    assert answer["message"] == f"prompt: {said}"
+    assert said in page.content.decode()
+
+
+def test_the_form_and_the_api_refuse_the_same_request_with_the_same_code(owner):
+    from grokstudio.studio.validation import check_image_request
+    from grokstudio.studio.web.forms import ImageGenerationForm
+
+    request = {"prompt": "a fox", "model": "grok-imagine-image", "resolution": "1k", "n": 11}
+    form = ImageGenerationForm({**request, "aspect_ratio": ""}, user=owner)
+    with pytest.raises(ValidationError) as refused:
+        check_image_request(owner, {**request, "aspect_ratio": ""})
+
+    assert not form.is_valid()
+    assert [e.code for e in form.errors.as_data()["n"]] == [e.code for e in refused.value.error_dict["n"]]
 
 
 def test_a_task_over_the_monthly_budget_is_refused_with_over_budget(api, owner, settings):

@@ -10,24 +10,8 @@ message saying by how much it is over.
 from __future__ import annotations
 
 from django import forms
-from django.core.validators import MaxLengthValidator
 
-
-def over_limit_message(length: int, limit: int) -> str:
-    """The words composer.js uses too: how far over, and the limit."""
-    over = length - limit
-    return f"{over:,} character{'' if over == 1 else 's'} over the {limit:,} limit."
-
-
-class LengthLimitValidator(MaxLengthValidator):
-    def __call__(self, value: str) -> None:
-        length = self.clean(value)
-        if length > self.limit_value:
-            raise forms.ValidationError(
-                over_limit_message(length, self.limit_value),
-                code="max_length",
-                params={"limit_value": self.limit_value, "show_value": length, "value": value},
-            )
+from grokstudio.studio.validation import LengthLimitValidator
 
 
 class LimitedCharField(forms.CharField):
