@@ -23,9 +23,10 @@ run: $(VENV)/.run-installed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	PORT=$(PORT) $(PY) manage.py runstudio
 
+# The suite keeps its database and cache apart from `make run`'s, unless told otherwise.
 test: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	STUDIO_VAR_DIR="$${STUDIO_VAR_DIR:-$(CURDIR)/var/test}" $(PY) -m pytest $(PYTEST_ARGS)
 
 # The same suite on a throwaway PostgreSQL 15 and Redis (Debian's postgresql-15 and redis-server).
 test-postgres: $(VENV)/.dev-installed

@@ -98,11 +98,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # its clusters' reports there, the task API its per-token counts, and sessions
 # (cached_db) are read from it before the database. Files, not the database cache:
 # a session read from the database would cost every request a query, the poll's too.
+# Past MAX_ENTRIES a write drops a third of the entries; a dropped session is read
+# from the database again, so the cap only bounds the directory.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(VAR_DIR / "cache"),
-        "OPTIONS": {"MAX_ENTRIES": 10_000},
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     },
 }
 # With Redis (several machines), the cache, sessions included, and the task broker live there.
@@ -279,6 +281,6 @@ STUDIO_MONTHLY_BUDGET_USD = env.float("STUDIO_MONTHLY_BUDGET_USD", default=None)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The gallery's selection posts one field per ticked item, up to
-# studio.forms.BULK_MAX_ITEMS (1,000), plus a few of its own.
+# studio.web.forms.BULK_MAX_ITEMS (1,000), plus a few of its own.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -59,11 +59,12 @@ def render_video(
         raise ValueError(f"{width}x{height} is not a size the renderer makes (16 to 4096 pixels a side)")
     if count < 1:
         raise ValueError(f"{duration_s} s is shorter than one frame at {fps} fps")
+    start = None  # an extension scrolls the input's last frame instead (below)
     if first_frame is not None:
         start = ImageOps.fit(Image.open(io.BytesIO(first_frame)).convert("RGB"), size)
     elif source_video is not None:
         start = next(_input_frames(source_video, size, fps)).to_image()
-    else:
+    elif extend_from is None:
         start = _pattern(prompt, size)
 
     def frames() -> Iterator[av.VideoFrame]:

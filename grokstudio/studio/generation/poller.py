@@ -122,18 +122,21 @@ def _cycle(holder: str, pool: ThreadPoolExecutor, starter: ThreadPoolExecutor) -
         log.warning("video poller %s lost its lease", holder)
         return None
     now = timezone.now()
-    starts = list(
-        _waiting_to_start(now)
-        .order_by("created_at", "pk")
-        .prefetch_related("references__asset")[:START_BATCH]
+    waiting = list(
+        _waiting_to_start(now).order_by("created_at", "pk").values_list("pk", flat=True)[:START_BATCH]
     )
     started = 0
-    if starts:
+    if waiting:
         # Only as many as the shared rate limiter has slots for before the next cycle
-        # (at least one slot ahead, however slow the rate).
+        # (at least one slot ahead, however slow the rate); only those are read whole.
         horizon = max(START_HORIZON_S, ratelimit.interval_s(ratelimit.VIDEO))
-        waits = ratelimit.reserve(ratelimit.VIDEO, len(starts), within_s=horizon)
-        list(starter.map(_start, starts[: len(waits)], waits))
+        waits = ratelimit.reserve(ratelimit.VIDEO, len(waiting), within_s=horizon)
+        starts = (
+            Generation.objects.filter(pk__in=waiting[: len(waits)])
+            .order_by("created_at", "pk")
+            .prefetch_related("references__asset")
+        )
+        list(starter.map(_start, starts, waits))
         started = len(waits)
     due = list(
         _in_flight()
@@ -145,7 +148,7 @@ def _cycle(holder: str, pool: ThreadPoolExecutor, starter: ThreadPoolExecutor) -
         _poll(pool, due)
     if started or due:
         return 0.0
-    if starts:  # videos wait, but every slot ahead is taken
+    if waiting:  # videos wait, but every slot ahead is taken
         return 0.5
     if not Generation.objects.videos_at_work().exists():
         return None
