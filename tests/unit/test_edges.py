@@ -1,4 +1,4 @@
-"""Edges found in review: money that reached xAI, absurd ids, empty generations, unsafe `next`, the sweep."""
+"""Edges: money that reached xAI, absurd ids, empty generations, unsafe `next`, the sweep."""
 
 from __future__ import annotations
 
