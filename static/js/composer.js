@@ -228,6 +228,8 @@ function setFiles(input, files) {
 
 function addFiles(input, files) {
   setFiles(input, input.multiple ? [...(kept.get(input) ?? []), ...files] : files.slice(-1));
+  // A single input's file replaces a picture from the gallery attached there.
+  if (!input.multiple && files.length) attachmentList(input).querySelectorAll("li.asset").forEach((li) => li.remove());
   const more = input.closest("details");
   if (more) more.open = true;
 }
@@ -277,19 +279,32 @@ function attach(form, files) {
   else if (files.length) announce(`Attached ${files.length} file${files.length === 1 ? "" : "s"}.`);
 }
 
-// A picture from the gallery, by id: a hidden `reference_assets` input and its thumbnail.
+// A picture from the gallery, by id, goes where a dropped image would: a hidden
+// `reference_assets` input among the references, or a video's starting picture
+// (`image_asset`), each shown with its thumbnail and a Remove button.
 function attachAsset(form, id, thumb) {
-  const references = form.querySelector("#id_references");
-  if (!references || form.querySelector("#id_mode")) return;  // image form only
-  if (form.querySelector(`input[name="reference_assets"][value="${CSS.escape(id)}"]`)) return;
-  const hidden = Object.assign(document.createElement("input"), { type: "hidden", name: "reference_assets", value: id });
+  const input = inputFor(form, { type: "image/", name: "" });
+  if (!input) {
+    announce("Not attached: this mode starts from a clip, not a picture.");
+    return;
+  }
+  const starting = input.id === "id_image";
+  const name = starting ? "image_asset" : "reference_assets";
+  if (form.querySelector(`input[name="${name}"][value="${CSS.escape(id)}"]`)) return;
+  const list = attachmentList(input);
+  if (starting) {  // one starting picture: it replaces a file or an earlier picture
+    setFiles(input, []);
+    list.querySelectorAll("li.asset").forEach((li) => li.remove());
+  }
+  const hidden = Object.assign(document.createElement("input"), { type: "hidden", name, value: id });
   const preview = Object.assign(document.createElement("img"), { src: thumb, alt: "" });
   const item = attachmentItem("Picture from your gallery", preview, () => item.remove());
+  item.classList.add("asset");
   item.append(hidden);
-  attachmentList(references).prepend(item);
-  const more = references.closest("details");
+  list.prepend(item);
+  const more = input.closest("details");
   if (more) more.open = true;
-  announce("Attached a picture from your gallery as a reference.");
+  announce(`Attached a picture from your gallery as ${starting ? "the starting image" : "a reference"}.`);
 }
 
 document.addEventListener("dragstart", (event) => {

@@ -277,6 +277,32 @@ def test_a_picture_dragged_from_the_gallery_goes_as_a_gallery_reference(page, si
     assert [r.asset_id for r in generation.references.all()] == [made.outputs.get().pk]
 
 
+@pytest.mark.parametrize(
+    ("mode", "role"), [("reference", "reference"), ("text", "first_frame")], ids=["reference", "starting"]
+)
+def test_a_gallery_picture_dragged_onto_the_video_form_goes_by_id(
+    page, signed_in, person, worker, mode, role
+):
+    made = make_generation(person, prompt="A red fox at dawn")
+    signed_in(page).goto("/")
+    page.get_by_role("navigation", name="What to make").get_by_role("link", name="Video").click()
+    page.get_by_label("Mode", exact=True).select_option(mode)
+
+    page.locator(f"#gen-{made.pk} .tile a.open").drag_to(page.get_by_label("Prompt"))
+
+    expected_mode = "reference" if mode == "reference" else "image"
+    expect(page.get_by_label("Mode", exact=True)).to_have_value(expected_mode)
+    expect(page.get_by_role("listitem").filter(has_text="Picture from your gallery")).to_have_count(1)
+    page.get_by_label("Prompt").fill("The fox walks into the night")
+    page.get_by_label("Duration (seconds)").fill("2")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("article.card", has_text="The fox walks into the night")
+    expect(card).to_have_attribute("data-status", "completed", timeout=30_000)
+    generation = Generation.objects.get(prompt="The fox walks into the night")
+    assert [(r.role, r.asset_id) for r in generation.references.all()] == [(role, made.outputs.get().pk)]
+
+
 def test_files_stay_attached_when_the_server_refuses_the_form(page, signed_in):
     signed_in(page).goto("/")
     page.evaluate(DROP_JS, ["#create", [png("keep-me.png", (10, 10, 10))]])

@@ -134,6 +134,8 @@ class VideoGenerationForm(CreateForm):
         label="Last frame", help_text="Grok Imagine Video 1.5 only: the clip ends on it."
     )
     references = _reference_images(help_text="Characters or styles to keep, up to 7.")
+    # Reference images from the user's own gallery, by id (dragged from a card).
+    reference_assets = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     video = UploadField(
         label="Source clip",
         help_text="MP4 (H.264, H.265 or AV1).",
