@@ -262,3 +262,17 @@ document.addEventListener("click", async (event) => {
   const offer = document.querySelector("[data-notify-offer]");
   if (offer && Notification.permission !== "default") offer.hidden = true;
 });
+
+// A card that changed may not be on this page (filtered out, or further down than the
+// page has loaded yet): the poll's answer keeps only the cards the page shows.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.target.id !== "poller" || !event.detail.serverResponse) return;
+  const answer = document.createElement("template");
+  answer.innerHTML = event.detail.serverResponse;
+  const absent = [...answer.content.querySelectorAll('[hx-swap-oob="true"][id]')].filter(
+    (card) => card.id !== "poller" && !document.getElementById(card.id),
+  );
+  if (!absent.length) return;
+  absent.forEach((card) => card.remove());
+  event.detail.serverResponse = answer.innerHTML;
+});

@@ -104,6 +104,25 @@ def test_a_card_that_ends_is_read_out_politely(page, person, sign_in, quick_poll
     expect(announcer).to_have_text("Cancelled: A quiet harbour")
 
 
+def test_a_card_that_changes_outside_a_filtered_view_is_left_out_quietly(page, person, sign_in, quick_polls):
+    image = make_generation(person, prompt="A lighthouse", status="pending")
+    video = make_generation(person, prompt="Waves at night", kind="video", status="pending")
+    sign_in(page, person)
+    page.goto("/?kind=video")  # the image is not on this page
+    polls = []
+    page.on("response", lambda r: polls.append(r) if "/poll/" in r.url and r.status == 200 else None)
+
+    image.claim()
+    image.fail("The prompt was refused.", "moderated")
+    page.wait_for_timeout(1500)  # a few polls bring the image's card, and nothing shows it
+    video.claim()
+    video.fail("The prompt was refused.", "moderated")
+
+    expect(page.locator(f"#gen-{video.pk}")).to_have_attribute("data-status", "failed")
+    expect(page.locator(f"#gen-{image.pk}")).to_have_count(0)
+    assert any(f'id="gen-{image.pk}"' in r.text() for r in polls)
+
+
 def test_work_that_ends_in_a_hidden_tab_counts_in_the_title_until_the_person_looks(
     page, person, sign_in, quick_polls
 ):
