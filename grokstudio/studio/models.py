@@ -103,6 +103,10 @@ class Generation(models.Model):
     # (polls of a video, the upload of its clip) failed.
     next_poll_at = models.DateTimeField(null=True, blank=True)
     poll_failures = models.PositiveSmallIntegerField(default=0)
+    # The worker holding the row while it waits, calls xAI or downloads ("host:pid:cluster id",
+    # see generation/clusters.py), so that a cluster that starts can tell work whose worker
+    # is gone; empty when no worker has taken it yet.
+    worker = models.CharField(max_length=120, blank=True)
     # Result URLs xAI answered with, kept so a download can resume after a crash.
     result_urls = models.JSONField(default=list, blank=True)
     cost_usd_ticks = models.BigIntegerField(null=True, blank=True)
@@ -163,9 +167,14 @@ class Generation(models.Model):
 
     # --- state changes: each is one conditional UPDATE ---------------------
 
-    def _move(self, from_statuses: tuple[str, ...], **changes: Any) -> bool:
+    def _move(self, from_statuses: tuple[str, ...], *, held_by: str | None = None, **changes: Any) -> bool:
+        """Apply `changes` if the row is in one of `from_statuses` (and, given `held_by`, still
+        held by that worker)."""
         changes.setdefault("updated_at", timezone.now())
-        won = Generation.objects.filter(pk=self.pk, status__in=from_statuses).update(**changes) == 1
+        rows = Generation.objects.filter(pk=self.pk, status__in=from_statuses)
+        if held_by is not None:
+            rows = rows.filter(worker=held_by)
+        won = rows.update(**changes) == 1
         if won:
             # Mirror the write instead of reading the row back: at hundreds of
             # videos a second the extra SELECT per step shows.
@@ -175,13 +184,13 @@ class Generation(models.Model):
                 generation_ended.send(sender=Generation, generation=self)
         return won
 
-    def claim(self) -> bool:
-        """Take a pending generation for submission; False if another worker has it."""
+    def claim(self, worker: str = "") -> bool:
+        """Take a pending generation for submission as `worker`; False if another worker has it."""
         # The row was just read and only the winner of this UPDATE may change it now.
         attempts = self.attempts + 1
         won = self._move(
             (Status.PENDING,), status=Status.SUBMITTING, attempts=F("attempts") + 1,
-            started_at=timezone.now(), message="",
+            started_at=timezone.now(), message="", worker=worker,
         )  # fmt: skip
         self.attempts = attempts if won else self.attempts
         return won
@@ -194,22 +203,45 @@ class Generation(models.Model):
         )  # fmt: skip
 
     def postpone(
-        self, until: datetime, message: str | None = None, error_code: str = "", *, failed_try: bool = False
+        self,
+        until: datetime,
+        message: str | None = None,
+        error_code: str = "",
+        *,
+        failed_try: bool = False,
+        worker: str | None = None,
     ) -> bool:
         """Keep a pending row waiting until `until` (its rate-limit slot, or a retry); the sweep
         and the video poller pass it by meanwhile. A `message` says why on its card; a
-        `failed_try` (a free call before the paid one was refused) counts in `poll_failures`."""
+        `failed_try` (a free call before the paid one was refused) counts in `poll_failures`;
+        a `worker` that waits with the row in hand says so."""
+        held = {} if worker is None else {"worker": worker}
         if message is None and not failed_try:
             # Only when to look again changes: nothing on its card, so open galleries are not
             # sent it again, and the sweep's clock of a row that stopped moving runs on.
-            won = Generation.objects.filter(pk=self.pk, status=Status.PENDING).update(next_poll_at=until) == 1
+            rows = Generation.objects.filter(pk=self.pk, status=Status.PENDING)
+            won = rows.update(next_poll_at=until, **held) == 1
             if won:
                 self.next_poll_at = until
+                self.worker = held.get("worker", self.worker)
             return won
-        changes = {"next_poll_at": until, "poll_failures": self.poll_failures + int(failed_try)}
+        changes = {"next_poll_at": until, "poll_failures": self.poll_failures + int(failed_try), **held}
         if message is not None:
             changes.update(message=message[:500], error_code=error_code)
         return self._move((Status.PENDING,), **changes)
+
+    def hand_back(self) -> bool:
+        """Let go of a waiting or downloading row whose worker is gone, for a new task to take
+        on; False if it moved meanwhile or another worker let go of it first."""
+        return self._move((Status.PENDING, Status.DOWNLOADING), held_by=self.worker, worker="")
+
+    def give_up_lost_call(self, message: str) -> bool:
+        """End a row whose worker died during the paid call: what xAI did is unknown, so the
+        call is never sent again."""
+        return self._move(
+            (Status.SUBMITTING,), held_by=self.worker, status=Status.FAILED, message=message[:500],
+            error_code="outcome_unknown", finished_at=timezone.now(),
+        )  # fmt: skip
 
     def start_processing(self, request_id: str) -> bool:
         """xAI accepted a video: keep its request_id first, then let the poller ask."""

@@ -34,6 +34,15 @@ def wait_for(
         time.sleep(interval)
 
 
+def running(pid: int) -> bool:
+    """Whether `pid` is a live process: a zombie is dead, only not reaped yet."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 class Cluster:
     """A running `manage.py qcluster`, its log, and a way to find and kill the processes under it."""
 
@@ -89,6 +98,14 @@ class Cluster:
             if links & sockets:
                 found.add(pid)
         return found
+
+    def kill_all(self) -> None:
+        """SIGKILL every process of the cluster at once, as a crash or the OOM killer of a
+        container would, and wait until none of them runs."""
+        pids = self.descendants()
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.wait_for(lambda: not any(map(running, pids)), 5, f"the cluster's processes {pids} to die")
 
     def kill(self, pid: int) -> None:
         """SIGKILL one process of the cluster and wait until its parent has reaped it."""

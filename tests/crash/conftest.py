@@ -33,36 +33,55 @@ def emulator():
 
 
 @pytest.fixture
-def cluster(transactional_db, xai, settings, tmp_path):
-    """A real `manage.py qcluster` on the test database, pointed at this module's emulator."""
+def start_cluster(transactional_db, xai, settings, tmp_path):
+    """Start a real `manage.py qcluster` on the test database, pointed at this module's emulator;
+    keywords add to its environment. Every cluster started is stopped at the end."""
     # Tests run the sweep in this process: it must judge a lost call as the workers do.
     settings.XAI_TIMEOUT_S = XAI_TIMEOUT_S
     # No scheduled sweep in the cluster: whether its row exists would depend on which test
     # flushed the database first, and its timing would decide what a test proves.
     Schedule.objects.all().delete()
-    env = cluster_env(settings, STUDIO_XAI_TIMEOUT_S=str(XAI_TIMEOUT_S), STUDIO_WORKERS=str(WORKERS))
-    log_path = tmp_path / "qcluster.log"
-    # A file, not a pipe: a pipe nobody reads would stall a chatty cluster. Its own
-    # session, so that cleaning up can take every process of the cluster down at once.
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"], cwd=django_settings.BASE_DIR, env=env,
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    cluster = Cluster(process, log_path)
-    try:
+    started: list[Cluster] = []
+
+    def start(**extra_env: str) -> Cluster:
+        workers = int(extra_env.get("STUDIO_WORKERS", WORKERS))
+        env = cluster_env(
+            settings,
+            **{"STUDIO_XAI_TIMEOUT_S": str(XAI_TIMEOUT_S), "STUDIO_WORKERS": str(workers), **extra_env},
+        )
+        log_path = tmp_path / f"qcluster-{len(started) + 1}.log"
+        # A file, not a pipe: a pipe nobody reads would stall a chatty cluster. Its own
+        # session, so that cleaning up can take every process of the cluster down at once.
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"], cwd=django_settings.BASE_DIR, env=env,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        cluster = Cluster(process, log_path)
+        started.append(cluster)
         # Sentinel, workers, monitor and pusher: the cluster is up once all of them are.
         cluster.wait_for(
-            lambda: process.poll() is not None or len(cluster.descendants()) >= WORKERS + 3,
+            lambda: process.poll() is not None or len(cluster.descendants()) >= workers + 3,
             20,
             "the cluster's processes to start",
         )
         assert process.poll() is None, cluster.log()
-        yield cluster
+        return cluster
+
+    try:
+        yield start
     finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        for cluster in started:
+            cluster.process.terminate()
+        for cluster in started:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                cluster.process.wait(timeout=15)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(cluster.process.pid, signal.SIGKILL)
+            cluster.process.wait()
+
+
+@pytest.fixture
+def cluster(start_cluster):
+    """A real `manage.py qcluster` on the test database, pointed at this module's emulator."""
+    return start_cluster()

@@ -30,8 +30,8 @@ from django.utils import timezone
 
 from grokstudio import xai
 from grokstudio.studio.catalog import VideoMode
-from grokstudio.studio.generation import ratelimit
-from grokstudio.studio.generation.queue import ensure_running, nudge
+from grokstudio.studio.generation import clusters, ratelimit
+from grokstudio.studio.generation.queue import ensure_running, nudge, release_leases
 from grokstudio.studio.media.clips import CheckedClip, ClipRejected, check_clip
 from grokstudio.studio.media.images import CheckedImage, ImageRejected, check_result, data_uri
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
@@ -152,7 +152,41 @@ def sweep() -> int:
     for generation_id in ids:
         nudge(generation_id)
     ensure_running()
-    return len(ids)
+    return len(ids) + hand_back()
+
+
+def hand_back() -> int:
+    """Give the work of worker clusters that no longer run to live workers at once.
+
+    Run when a worker starts (a cluster restarted after a crash finds what the dead one
+    held) and by the sweep. A waiting or downloading row whose cluster is gone is let go
+    and nudged: running its task twice is harmless. A row gone in the middle of its paid
+    call is never sent again: it ends as `outcome_unknown` as soon as its worker is proved
+    dead, or else after the call's deadline, as any lost call does. With the ORM broker,
+    a cluster that finds itself alone also has django-q2 deliver again at once the tasks
+    a dead one had taken from the queue, instead of after `retry` seconds.
+    """
+    census = clusters.census()
+    if census is None:
+        return 0  # not a worker, or the clusters' Stats cannot be seen: nothing to judge by
+    held = Generation.objects.filter(
+        status__in=(Status.PENDING, Status.SUBMITTING, Status.DOWNLOADING)
+    ).exclude(worker="")
+    for cluster_id in census.live:
+        held = held.exclude(worker__endswith=f":{cluster_id}")
+    count = 0
+    for generation in held[:1000]:
+        if generation.status == Status.SUBMITTING:
+            if census.proves_dead(generation.worker) and generation.give_up_lost_call(LOST_TRACK):
+                count += 1
+        elif generation.hand_back():
+            nudge(generation.pk)
+            count += 1
+    if census.live == {str(census.own.cluster_id)}:
+        count += release_leases(taken_before=census.own.tob)
+    if count:
+        log.warning("took over %d generations or tasks from worker clusters that are gone", count)
+    return count
 
 
 # --- submitting ------------------------------------------------------------
@@ -203,9 +237,12 @@ def _submit_images(generation: Generation) -> None:
             return  # another worker has it, or it ended: no slot for it
         # The slot comes before the claim: waiting in `submitting` would look like a lost call.
         ratelimit.acquire(
-            ratelimit.IMAGE, on_wait=lambda s: generation.postpone(timezone.now() + timedelta(seconds=s))
+            ratelimit.IMAGE,
+            on_wait=lambda s: generation.postpone(
+                timezone.now() + timedelta(seconds=s), worker=clusters.this_worker()
+            ),
         )
-        if not generation.claim():
+        if not generation.claim(clusters.this_worker()):
             return
         batch = _send(generation, call)
         if batch is not None:
@@ -269,7 +306,7 @@ def _submit_video(generation: Generation) -> None:
         )
 
     # The poller has taken this start's slot of the shared rate limiter already.
-    if not generation.claim():
+    if not generation.claim(clusters.this_worker()):
         return
     request_id = _send(generation, call)
     if request_id is None:

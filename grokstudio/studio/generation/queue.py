@@ -5,12 +5,14 @@ a task that runs twice, late or never is safe (the sweep nudges rows whose
 task was lost, and makes sure a video poller runs while videos are active).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_q.conf import Conf
+from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 from grokstudio.studio.models import Generation, PollerLease
@@ -42,6 +44,24 @@ def nudge_with_commit(generation_id: int) -> None:
         nudge(generation_id)
     else:
         transaction.on_commit(lambda: nudge(generation_id))
+
+
+def release_leases(taken_before: datetime) -> int:
+    """Have the ORM broker deliver again now the tasks taken from the queue before
+    `taken_before`, by a cluster that is gone; answers how many.
+
+    The broker leases a task it hands out until `retry` seconds later and delivers it
+    again only then (half an hour here, as a task may run that long). Only a cluster
+    that finds itself alone may call this: whose lease a task is, the queue does not say.
+    """
+    if not settings.Q_CLUSTER.get("orm"):
+        return 0  # Redis hands a task out once: one lost with its cluster waits for the sweep
+    now = timezone.now()
+    return (
+        OrmQ.objects.using(Conf.ORM)
+        .filter(key=Conf.CLUSTER_NAME, lock__gt=now, lock__lt=taken_before + timedelta(seconds=Conf.RETRY))
+        .update(lock=now)
+    )
 
 
 def nudge_poller() -> None:
