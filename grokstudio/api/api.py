@@ -408,6 +408,8 @@ def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) ->
             generation = idempotency.submit_once(request.user, key, request.path, body, submit_with_callback)
     except DjangoValidationError as exc:  # the budget, checked under a lock
         raise _refusal(exc) from None
+    except services.StorageUnavailable as exc:
+        raise ApiError(503, exc.code, exc.message) from None
     except idempotency.Conflict as exc:
         raise ApiError(409, "idempotency_conflict", str(exc)) from None
     return task_json(_base_url(request), selectors.get_generation_for_user(request.user, generation.pk))
@@ -416,8 +418,9 @@ def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) ->
 # --- endpoints -------------------------------------------------------------------
 
 
-# Refusals a POST with a body may also get: malformed JSON (400), too large (413), not JSON (415).
-BODY_ERRORS = {400: ErrorOut, 413: ErrorOut, 415: ErrorOut}
+# Refusals a POST with a body may also get: malformed JSON (400), too large (413), not JSON (415),
+# and a storage that cannot keep the uploads (503).
+BODY_ERRORS = {400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 503: ErrorOut}
 
 
 @api.post(

@@ -224,3 +224,22 @@ def test_a_count_out_of_range_says_so(api, n):
                              "invalid_request")  # fmt: skip
 
     assert error["message"] == "n: The number of images must be between 1 and 10."
+
+
+# --- storage -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("writes_before_full", [0, 1, 2, 3])
+def test_uploads_the_storage_cannot_keep_are_a_503_and_leave_nothing(
+    api, full_disk, media_root, writes_before_full
+):
+    # Two references: a file and a thumbnail each; the disk fills after some of them.
+    full_disk.writes_left = writes_before_full
+    images = [data_uri(make_image("PNG")), data_uri(make_image("PNG", size=(30, 40)))]
+
+    response = post_raw(api, "/xai/images", json.dumps({"prompt": "Two of them", "images": images}))
+
+    error = assert_api_error(response, 503, "storage_unavailable")
+    assert "storage is unavailable" in error["message"]
+    assert not Generation.objects.exists() and not Asset.objects.exists()
+    assert [p for p in media_root.rglob("*") if p.is_file()] == []

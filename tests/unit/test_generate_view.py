@@ -304,3 +304,29 @@ def test_a_declared_charset_cannot_turn_bytes_into_a_lone_surrogate(owner_client
     assert created.status_code == 302
     assert Generation.objects.get().prompt == "a\\ud800b"  # read as UTF-8: the text as typed
     assert gallery.status_code == 200
+
+
+@pytest.mark.parametrize("writes_before_full", [0, 1, 2, 3])
+def test_a_full_disk_keeps_what_was_typed_and_leaves_nothing(
+    owner_client, full_disk, media_root, writes_before_full
+):
+    full_disk.writes_left = writes_before_full
+    data = post_data({"references": [("a.png", make_image("PNG")), ("b.png", make_image("PNG"))]})
+
+    response = owner_client.post(URL, data, headers=HTMX)
+
+    assert response.status_code == 200
+    assert "storage is unavailable right now, so nothing was saved" in response.text
+    assert "A red fox at dawn</textarea>" in response.text
+    assert not Generation.objects.exists() and not Asset.objects.exists()
+    assert stored_files(media_root) == []  # not even an empty file
+
+
+def test_a_full_disk_answers_a_plain_post_with_503(owner_client, full_disk, media_root):
+    full_disk.writes_left = 0
+
+    response = owner_client.post(URL, post_data({"references": [("a.png", make_image("PNG"))]}))
+
+    assert response.status_code == 503
+    assert "storage is unavailable" in response.text
+    assert not Generation.objects.exists() and stored_files(media_root) == []
