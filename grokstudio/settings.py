@@ -284,3 +284,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # studio.web.forms.BULK_MAX_ITEMS (1,000), plus a few of its own.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Hostile input -----------------------------------------------------------
+# Requests are decoded as UTF-8 whatever charset they name (grokstudio/charset.py). It
+# never answers a request, and it runs after auth, before any view or CSRF check reads form data.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "grokstudio.charset.utf8_requests",
+)
+# The task API reads JSON bodies up to its own, larger limit (grokstudio/api/api.py,
+# body_limit()); DATA_UPLOAD_MAX_MEMORY_SIZE above stays the pages' limit.

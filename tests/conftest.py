@@ -35,6 +35,17 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
+def full_disk(settings, media_root):
+    """The default storage as a disk that fills up on demand: set `full_disk.writes_left`."""
+    from tests.storage import FullDisk
+
+    FullDisk.writes_left = None
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "tests.storage.FullDisk"}}
+    yield FullDisk
+    FullDisk.writes_left = None
+
+
+@pytest.fixture
 def owner(db):
     return get_user_model().objects.create_user("owner", password="a-long-test-password")
 

@@ -16,19 +16,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import math
 import re
+from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from grokstudio.api import callbacks, idempotency, outbound
 from grokstudio.api.models import ApiToken
@@ -57,7 +62,82 @@ class TokenAuth(HttpBearer):
         found = ApiToken.authenticate(token)
         if found is not None:
             request.user = found.user
+            _read_body(request)
         return found
+
+
+def body_limit() -> int:
+    """The largest body the API reads: as many reference images as a request may carry, each at
+    the upload limit and a third larger as base64 in a data: URI, and a megabyte for the rest."""
+    images = max(validation.MAX_IMAGE_REFERENCES, validation.MAX_VIDEO_REFERENCES)
+    return math.ceil(images * settings.STUDIO_MAX_UPLOAD_MB * 1024 * 1024 * 4 / 3) + 1024 * 1024
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0  # as Django reads it: no body
+
+
+def _too_large() -> ApiError:
+    limit = body_limit() / 1024 / 1024
+    return ApiError(
+        413, "body_too_large",
+        f"The body is larger than the {limit:.0f} MB this API reads; each image may be "
+        f"{settings.STUDIO_MAX_UPLOAD_MB} MB.",
+    )  # fmt: skip
+
+
+def _read_body(request: HttpRequest) -> None:
+    """Read a known caller's body up to the API's own limit.
+
+    The site's DATA_UPLOAD_MAX_MEMORY_SIZE stays small for the pages' forms, whose
+    files stream to disk; a JSON body carries its images inline, so the API reads
+    up to `body_limit()` itself, and only once the token is known to be good.
+    """
+    if _content_length(request) == 0 or hasattr(request, "_body"):
+        return
+    limit = body_limit()
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise _too_large()
+    request._body = body  # what request.body answers from now on (Django's own cache of it)
+
+
+class JsonParser(Parser):
+    """JSON as RFC 8259 has it, UTF-8 only; text that no database or xAI call takes is
+    refused here, whatever field it is in."""
+
+    def parse_body(self, request: HttpRequest):
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ApiError(400, "bad_request", "The request body is not UTF-8 text.") from None
+        except ValueError as exc:
+            message = f"The request body is not valid JSON: {getattr(exc, 'msg', exc)}."
+            raise ApiError(400, "bad_request", message) from None
+        errors = [{"field": field, "message": error.messages[0]} for field, error in _bad_text(data)]
+        if errors:
+            first = errors[0]
+            raise ApiError(422, "invalid_request", f"{first['field']}: {first['message']}", errors=errors)
+        return data
+
+
+def _bad_text(value, where: str = ""):
+    """(field, ValidationError) for each string in a parsed body that is not storable text."""
+    if isinstance(value, str):
+        try:
+            validation.check_text(value)
+        except DjangoValidationError as error:
+            yield where or "body", error
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from _bad_text(item, f"{where}[{position}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _bad_text(key, where or "body")
+            yield from _bad_text(item, f"{where}.{key}" if where else str(key))
 
 
 api = NinjaAPI(
@@ -70,6 +150,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     # Per token: a runaway script gets 429 with Retry-After, not the whole queue.
     throttle=[TokenThrottle()],
+    parser=JsonParser(),
 )
 
 
@@ -110,9 +191,34 @@ def _throttled(request, exc: Throttled):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, ApiError):  # the parser's own refusal, which ninja wraps
+        return _api_error(request, exc.__cause__)
     if exc.status_code == 400:
         return _error(request, 400, "bad_request", "The request body is not valid JSON.")
     return _error(request, exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _request_too_big(request, exc):
+    return _api_error(request, _too_large())
+
+
+def _json_bodies_only(run):
+    """On the routes that read a body, from the headers alone, before the token is checked: the
+    body is JSON in UTF-8 (else 415) and no larger than the API reads (else 413, never read)."""
+
+    @wraps(run)
+    def checked(request: HttpRequest, *args, **kwargs):
+        if _content_length(request):
+            charset = request.content_params.get("charset", "utf-8").lower().replace("_", "-")
+            if request.content_type.lower() != "application/json" or charset not in ("utf-8", "utf8"):
+                message = "Send the body as JSON in UTF-8, with Content-Type: application/json."
+                return _error(request, 415, "unsupported_media_type", message)
+            if _content_length(request) > body_limit():
+                return _api_error(request, _too_large())
+        return run(request, *args, **kwargs)
+
+    return checked
 
 
 def _field(location) -> str:
@@ -147,39 +253,44 @@ CALLBACK_HELP = (
 )
 
 
+# Strict types: "5" and true are not numbers, 1 is not a boolean.
 class ImageTaskIn(Schema):
-    prompt: str = Field(..., description="What to draw, at most 1,000 characters.")
-    model: str = Field(catalog.DEFAULT_IMAGE_MODEL, description="An image model of the studio's table.")
-    aspectRatio: str | None = Field(None, description="e.g. 1:1, 16:9; omit to keep a reference's shape.")
-    resolution: str = Field(catalog.DEFAULT_IMAGE_RESOLUTION, description="1k or 2k.")
-    n: int = Field(1, description="How many images, 1 to 10.")
-    images: list[str | int] = Field(
+    prompt: StrictStr = Field(..., description="What to draw, at most 1,000 characters.")
+    model: StrictStr = Field(catalog.DEFAULT_IMAGE_MODEL, description="An image model of the studio's table.")
+    aspectRatio: StrictStr | None = Field(
+        None, description="e.g. 1:1, 16:9; omit to keep a reference's shape."
+    )
+    resolution: StrictStr = Field(catalog.DEFAULT_IMAGE_RESOLUTION, description="1k or 2k.")
+    n: StrictInt = Field(1, description="How many images, 1 to 10.")
+    images: list[StrictStr | StrictInt] = Field(
         default_factory=list,
         description="References: data: URIs (PNG, JPEG, WebP), ids of your own gallery images, or "
         "http(s) URLs on hosts the studio's administrator allows.",
     )
-    callBackUrl: str | None = Field(None, description=CALLBACK_HELP)
+    callBackUrl: StrictStr | None = Field(None, description=CALLBACK_HELP)
 
 
 class VideoTaskIn(Schema):
-    prompt: str = Field(..., description="What happens, at most 1,000 characters.")
-    model: str = Field(catalog.DEFAULT_VIDEO_MODEL, description="A video model of the studio's table.")
-    mode: str | None = Field(
+    prompt: StrictStr = Field(..., description="What happens, at most 1,000 characters.")
+    model: StrictStr = Field(catalog.DEFAULT_VIDEO_MODEL, description="A video model of the studio's table.")
+    mode: StrictStr | None = Field(
         None,
         description="text, image, video, reference or extend; by default image when `images` is given, "
         "else text.",
     )
-    duration: int | None = Field(6, description="Seconds (6 by default).")
-    aspectRatio: str | None = Field(catalog.DEFAULT_VIDEO_ASPECT_RATIO, description="e.g. 16:9, 9:16, 1:1.")
-    resolution: str | None = Field("720P", description="480P, 720P or 1080P (any case).")
-    audio: bool = Field(True, description="Generate sound.")
-    images: list[str | int] = Field(
+    duration: StrictInt | None = Field(6, description="Seconds (6 by default).")
+    aspectRatio: StrictStr | None = Field(
+        catalog.DEFAULT_VIDEO_ASPECT_RATIO, description="e.g. 16:9, 9:16, 1:1."
+    )
+    resolution: StrictStr | None = Field("720P", description="480P, 720P or 1080P (any case).")
+    audio: StrictBool = Field(True, description="Generate sound.")
+    images: list[StrictStr | StrictInt] = Field(
         default_factory=list,
         description="mode image: the starting image; mode reference: 1 to 7 references. data: URIs, ids "
         "of your own gallery images, or http(s) URLs on hosts the administrator allows.",
     )
-    videoAssetId: int | None = Field(None, description="mode video or extend: a clip of your gallery.")
-    callBackUrl: str | None = Field(None, description=CALLBACK_HELP)
+    videoAssetId: StrictInt | None = Field(None, description="mode video or extend: a clip of your gallery.")
+    callBackUrl: StrictStr | None = Field(None, description=CALLBACK_HELP)
 
 
 # --- references ----------------------------------------------------------------
@@ -297,6 +408,8 @@ def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) ->
             generation = idempotency.submit_once(request.user, key, request.path, body, submit_with_callback)
     except DjangoValidationError as exc:  # the budget, checked under a lock
         raise _refusal(exc) from None
+    except services.StorageUnavailable as exc:
+        raise ApiError(503, exc.code, exc.message) from None
     except idempotency.Conflict as exc:
         raise ApiError(409, "idempotency_conflict", str(exc)) from None
     return task_json(_base_url(request), selectors.get_generation_for_user(request.user, generation.pk))
@@ -305,7 +418,15 @@ def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) ->
 # --- endpoints -------------------------------------------------------------------
 
 
-@api.post("/images", response={200: TaskOut, 401: ErrorOut, 422: ErrorOut}, summary="Generate images")
+# Refusals a POST with a body may also get: malformed JSON (400), too large (413), not JSON (415),
+# and a storage that cannot keep the uploads (503).
+BODY_ERRORS = {400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 503: ErrorOut}
+
+
+@api.post(
+    "/images", response={200: TaskOut, 401: ErrorOut, 422: ErrorOut, **BODY_ERRORS}, summary="Generate images"
+)
+@decorate_view(_json_bodies_only)
 def create_images(request: HttpRequest, payload: ImageTaskIn):
     if (earlier := _replay(request, payload)) is not None:
         return earlier
@@ -409,7 +530,12 @@ def get_file(request: HttpRequest, asset_id: int):
     return downloads.attachment(request, asset)
 
 
-@api.post("/videos", response={200: TaskOut, 401: ErrorOut, 422: ErrorOut}, summary="Generate a video")
+@api.post(
+    "/videos",
+    response={200: TaskOut, 401: ErrorOut, 422: ErrorOut, **BODY_ERRORS},
+    summary="Generate a video",
+)
+@decorate_view(_json_bodies_only)
 def create_video(request: HttpRequest, payload: VideoTaskIn):
     if (earlier := _replay(request, payload)) is not None:
         return earlier

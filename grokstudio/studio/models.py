@@ -266,6 +266,25 @@ class Generation(models.Model):
             generation_reopened.send(sender=Generation, generation=self)
         return won
 
+    @property
+    def can_retry_download(self) -> bool:
+        return self.status == Status.FAILED and self.error_code == "storage_unavailable"
+
+    def retry_download(self) -> bool:
+        """Back to `downloading` a generation whose results could not be stored: xAI's URLs are
+        kept in `result_urls`, and what xAI charged stays. False if it did not end that way."""
+        not_stored = Generation.objects.filter(
+            pk=self.pk, status=Status.FAILED, error_code="storage_unavailable"
+        )
+        won = not_stored.update(
+            status=Status.DOWNLOADING, finished_at=None, message="", error_code="", updated_at=timezone.now()
+        ) == 1  # fmt: skip
+        if won:
+            self.refresh_from_db()
+            # A task reported failed is reported again when it ends this time.
+            generation_reopened.send(sender=Generation, generation=self)
+        return won
+
     def cancel(self) -> bool:
         """Stop waiting. xAI has no way to stop a render: what it finishes may still be billed."""
         return self._move(

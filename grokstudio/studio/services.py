@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.core.files.storage import Storage, default_storage
+from django.db import transaction
 from django.db.models import Q
 
 from grokstudio.studio import budgets
@@ -16,6 +19,16 @@ from grokstudio.studio.generation.queue import ensure_running, nudge_with_commit
 from grokstudio.studio.media.clips import CheckedClip
 from grokstudio.studio.media.images import CheckedImage, thumbnail_webp
 from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Kind, Reference
+
+log = logging.getLogger(__name__)
+
+
+class StorageUnavailable(Exception):
+    """A file could not be written (a full disk, an S3 error): the studio's fault, not the request's.
+    What the write had begun is removed again before this is raised."""
+
+    code = "storage_unavailable"
+    message = "The studio's storage is unavailable right now, so nothing was saved. Try again later."
 
 
 def enqueue(generation: Generation) -> None:
@@ -50,17 +63,59 @@ def store_clip(
 
 
 def _save(asset: Asset, data: bytes, extension: str, thumbnail: bytes) -> Asset:
+    # The random part makes each name this write's own: a failed write removes only what it began.
     stem = f"{asset.generation_id}-{asset.index}" if asset.generation_id else "ref"
-    asset.file.save(f"{stem}.{extension}", ContentFile(data), save=False)
-    asset.thumbnail.save(f"{stem}-thumb.webp", ContentFile(thumbnail), save=False)
+    stem = f"{stem}-{secrets.token_hex(4)}"
+    _write(asset.file, f"{stem}.{extension}", data)
     try:
+        _write(asset.thumbnail, f"{stem}-thumb.webp", thumbnail)
         asset.save()
-    except IntegrityError:
-        # The slot was filled by another run: keep storage free of files no row points to.
-        asset.file.delete(save=False)
-        asset.thumbnail.delete(save=False)
+    except Exception:
+        # The thumbnail could not be written, or the slot was filled by another run
+        # (IntegrityError): keep storage free of files no row points to.
+        _remove_files(asset)
         raise
     return asset
+
+
+def _write(field_file, name: str, data: bytes) -> None:
+    """Write one file of an unsaved Asset; StorageUnavailable if the storage refuses."""
+    storage: Storage = field_file.storage
+    target = field_file.field.generate_filename(field_file.instance, name)
+    try:
+        field_file.name = storage.save(target, ContentFile(data), max_length=field_file.field.max_length)
+    except Exception as exc:  # OSError from a disk, botocore's errors from S3, ...
+        log.warning("storage refused %s: %r", target, exc)
+        # A disk that filled up mid-write leaves a partial (often empty) file behind.
+        _delete_quietly(storage, target)
+        raise StorageUnavailable(StorageUnavailable.message) from exc
+
+
+def _delete_quietly(storage: Storage, name: str) -> None:
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except Exception as exc:  # the storage is failing: say so, and keep the first error
+        log.warning("could not remove %s from storage: %r", name, exc)
+
+
+def _remove_files(asset: Asset) -> None:
+    for field_file in (asset.file, asset.thumbnail):
+        if field_file.name:
+            _delete_quietly(field_file.storage, field_file.name)
+
+
+@contextmanager
+def _files_removed_on_failure() -> Iterator[list[Asset]]:
+    """Uploads stored for a submission that then fails leave storage again: its rows are
+    rolled back with the transaction, files would stay behind."""
+    stored: list[Asset] = []
+    try:
+        yield stored
+    except BaseException:
+        for asset in stored:
+            _remove_files(asset)
+        raise
 
 
 @transaction.atomic
@@ -83,25 +138,32 @@ def submit_image_generation(user: AbstractBaseUser, data: dict) -> Generation:
             "mode": "edit" if count == 1 else "compose" if count else "text",
         },
     )
-    stored = [store_image(user=user, role=Asset.Role.UPLOAD, image=image, original_name=image.name)
-              for image in references]  # fmt: skip
-    for position, asset in enumerate([*(data.get("reference_assets") or []), *stored]):
-        Reference.objects.create(generation=generation, asset=asset, position=position)
+    with _files_removed_on_failure() as stored:
+        for image in references:
+            stored.append(
+                store_image(user=user, role=Asset.Role.UPLOAD, image=image, original_name=image.name)
+            )
+        for position, asset in enumerate([*(data.get("reference_assets") or []), *stored]):
+            Reference.objects.create(generation=generation, asset=asset, position=position)
     enqueue(generation)
     return generation
 
 
 def _input_asset(
-    user: AbstractBaseUser, upload: CheckedImage | CheckedClip | None, chosen: Asset | None
-) -> Asset | None:
-    """A fresh upload is stored as the user's; a gallery item is reused as it is."""
+    user: AbstractBaseUser, upload: CheckedImage | CheckedClip | None, chosen: Asset | None,
+    stored: list[Asset],
+) -> Asset | None:  # fmt: skip
+    """A fresh upload is stored as the user's (and listed in `stored`); a gallery item is reused as it is."""
     if chosen is not None:
         return chosen
     if isinstance(upload, CheckedClip):
-        return store_clip(user=user, role=Asset.Role.UPLOAD, clip=upload, original_name=upload.name)
-    if isinstance(upload, CheckedImage):
-        return store_image(user=user, role=Asset.Role.UPLOAD, image=upload, original_name=upload.name)
-    return None
+        asset = store_clip(user=user, role=Asset.Role.UPLOAD, clip=upload, original_name=upload.name)
+    elif isinstance(upload, CheckedImage):
+        asset = store_image(user=user, role=Asset.Role.UPLOAD, image=upload, original_name=upload.name)
+    else:
+        return None
+    stored.append(asset)
+    return asset
 
 
 @transaction.atomic
@@ -114,13 +176,18 @@ def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
     """
     budgets.lock(user)
     budgets.check(user, budgets.estimate_submission(Kind.VIDEO, data))
+    with _files_removed_on_failure() as stored:
+        return _create_video_generation(user, data, stored)
+
+
+def _create_video_generation(user: AbstractBaseUser, data: dict, stored: list[Asset]) -> Generation:
     mode = data["mode"]
-    first = _input_asset(user, data.get("image"), data.get("image_asset"))
-    last = _input_asset(user, data.get("last_frame"), None)
-    source = _input_asset(user, data.get("video"), data.get("video_asset"))
+    first = _input_asset(user, data.get("image"), data.get("image_asset"), stored)
+    last = _input_asset(user, data.get("last_frame"), None, stored)
+    source = _input_asset(user, data.get("video"), data.get("video_asset"), stored)
     # Gallery images are used as they are, before fresh uploads, as for an image.
-    references = [*(data.get("reference_assets") or []),
-                  *(_input_asset(user, image, None) for image in data.get("references") or [])]  # fmt: skip
+    uploads = [_input_asset(user, image, None, stored) for image in data.get("references") or []]
+    references = [*(data.get("reference_assets") or []), *uploads]
     # When an input fixes the output's shape, the card takes that shape from the start.
     shaper = source or first
     # A clip being edited or extended sets the size (and, edited, the length): the
@@ -149,6 +216,15 @@ def submit_video_generation(user: AbstractBaseUser, data: dict) -> Generation:
     # one runs once this row is visible to it.
     transaction.on_commit(ensure_running)
     return generation
+
+
+def retry_download(generation: Generation) -> bool:
+    """Fetch again the results that could not be stored, while xAI's links last; False if the
+    generation did not end that way."""
+    if not generation.retry_download():
+        return False
+    enqueue(generation)
+    return True
 
 
 @transaction.atomic

@@ -14,6 +14,8 @@ the create services, under a lock.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core import validators
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -71,6 +73,15 @@ MESSAGES = {
     "extend_duration": "An extension adds %(low)s to %(high)s seconds.",
     "edit_length": "The clip is %(length).1f s; video to video takes at most %(limit)s s.",
     "extend_length": "The clip is %(length).1f s; an extension starts from %(low)g to %(high)g s.",
+    "surrogate": "The text holds a lone surrogate (%(char)s), which is not a character; send it as UTF-8.",
+    "null_characters": "Null characters are not allowed.",
+    "lost_characters": "The prompt holds “\ufffd”, where characters were lost to a wrong encoding; "
+    "type them again.",
+}
+# What to say when a number is outside what any model takes (code `out_of_range`).
+RANGES = {
+    "n": "The number of images must be between %(low)s and %(high)s.",
+    "duration": "Duration must be between %(low)s and %(high)s seconds.",
 }
 # What to say when a field that must be given is not (code `required`).
 REQUIRED = {
@@ -78,7 +89,11 @@ REQUIRED = {
     "image": "Choose the image to animate.",
     "references": "Attach at least one reference image.",
     "video": "Choose the clip to start from.",
+    "duration": "Give the video's duration in seconds.",
 }
+# Half of a UTF-16 pair on its own: JSON's "\ud800" escape makes one, and no UTF-8 database,
+# file or xAI call takes it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Errors = dict[str, list[ValidationError]]
 
@@ -164,6 +179,20 @@ def check_video_request(user, data: dict) -> dict:
     return data
 
 
+def check_text(value: str) -> None:
+    """Refuse text no database takes: lone surrogates, and NUL (PostgreSQL refuses it)."""
+    if found := LONE_SURROGATE.search(value):
+        raise ValidationError(MESSAGES["surrogate"], code="surrogate", params={"char": ascii(found[0])[1:-1]})
+    if "\x00" in value:
+        raise ValidationError(MESSAGES["null_characters"], code="null_characters")
+
+
+def range_message(field: str) -> str:
+    """The sentence for a number out of its range, filled in: forms give it to their fields."""
+    allowed = IMAGE_FIELDS.get(field) or VIDEO_FIELDS[field]
+    return RANGES[field] % {"low": allowed[0], "high": allowed[-1]}
+
+
 def plausible_id(value) -> bool:
     """A positive integer a database id column can hold."""
     value = str(value)
@@ -195,10 +224,7 @@ def _check_fields(data: dict, fields: dict, errors: Errors) -> dict:
     data = dict(data)
     if "prompt" in data:
         data["prompt"] = prompt = (data["prompt"] or "").strip()
-        checks = (
-            LengthLimitValidator(catalog.PROMPT_MAX_CHARS),
-            validators.ProhibitNullCharactersValidator(),
-        )
+        checks = (LengthLimitValidator(catalog.PROMPT_MAX_CHARS), check_text, _readable)
         for check in checks if prompt else ():
             try:
                 check(prompt)
@@ -212,16 +238,24 @@ def _check_fields(data: dict, fields: dict, errors: Errors) -> dict:
         value = data[name]
         try:
             if value in (None, "") and "" not in allowed:
-                raise ValidationError(Field.default_error_messages["required"], code="required")
+                message = REQUIRED.get(name, Field.default_error_messages["required"])
+                raise ValidationError(message, code="required")
             if isinstance(allowed, range):
-                validators.MinValueValidator(allowed[0])(value)
-                validators.MaxValueValidator(allowed[-1])(value)
+                if value not in allowed:
+                    raise ValidationError(range_message(name), code="out_of_range", params={"value": value})
             elif value not in allowed:
                 message = ChoiceField.default_error_messages["invalid_choice"]
                 raise ValidationError(message, code="invalid_choice", params={"value": value})
         except ValidationError as exc:
             errors[name] = [exc]
     return data
+
+
+def _readable(prompt: str) -> None:
+    # U+FFFD is what Django makes of bytes in a form post that are not UTF-8: what was
+    # meant is lost, and xAI would get the mark instead.
+    if "\ufffd" in prompt:
+        raise ValidationError(MESSAGES["lost_characters"], code="lost_characters")
 
 
 def _one(errors: Errors, field: str, check, upload):

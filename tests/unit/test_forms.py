@@ -161,9 +161,9 @@ def test_it_accepts_n_from_1_to_10(n):
 @pytest.mark.parametrize(
     ("n", "message"),
     [
-        ("0", "Ensure this value is greater than or equal to 1."),
-        ("11", "Ensure this value is less than or equal to 10."),
-        ("-3", "Ensure this value is greater than or equal to 1."),
+        ("0", "The number of images must be between 1 and 10."),
+        ("11", "The number of images must be between 1 and 10."),
+        ("-3", "The number of images must be between 1 and 10."),
         ("abc", "Enter a whole number."),
         ("2.5", "Enter a whole number."),
     ],

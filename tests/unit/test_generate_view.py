@@ -154,8 +154,8 @@ BAD_INPUT = [
     pytest.param({"prompt": ""}, "prompt", "Write a prompt first.", id="missing-prompt"),
     pytest.param({"prompt": "x" * 1001}, "prompt", "1 character over the 1,000 limit", id="1001-prompt"),
     pytest.param({"prompt": "a fox\x00"}, "prompt", "Null characters are not allowed.", id="nul-in-prompt"),
-    pytest.param({"n": "0"}, "n", "greater than or equal to 1", id="n=0"),
-    pytest.param({"n": "11"}, "n", "less than or equal to 10", id="n=11"),
+    pytest.param({"n": "0"}, "n", "The number of images must be between 1 and 10.", id="n=0"),
+    pytest.param({"n": "11"}, "n", "The number of images must be between 1 and 10.", id="n=11"),
     pytest.param({"n": "abc"}, "n", "Enter a whole number.", id="n=abc"),
     pytest.param({"model": "grok-2-image-9000"}, "model", "Select a valid choice.", id="unknown-model"),
     pytest.param({"aspect_ratio": "5:4"}, "aspect_ratio", "Select a valid choice.", id="unknown-ratio"),
@@ -267,3 +267,66 @@ def test_it_survives_a_hand_made_clear_checkbox(owner_client, media_root):
 
     assert response.status_code == 200
     assert Generation.objects.get().references.count() == 1
+
+
+# --- text that is not text, and a storage that cannot keep the uploads -------------------------
+
+FORM_BODY = "model=grok-imagine-image&aspect_ratio=16%3A9&resolution=1k&n=1&prompt="
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_it_refuses_a_prompt_whose_bytes_are_not_utf8(owner_client, settings, media_root, headers):
+    # %ED%A0%80 is a lone surrogate written as UTF-8: Django reads it as U+FFFD, a character lost.
+    settings.DEBUG = False
+    owner_client.raise_request_exception = False
+
+    response = owner_client.post(
+        URL, FORM_BODY + "a%ED%A0%80b", content_type="application/x-www-form-urlencoded", headers=headers
+    )
+
+    assert response.status_code == (200 if headers else 400)
+    assert "where characters were lost to a wrong encoding" in field_error(response, "prompt")
+    assert not Generation.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_a_declared_charset_cannot_turn_bytes_into_a_lone_surrogate(owner_client, settings):
+    # Django would decode with any codec a request names; unicode_escape makes "\ud800" a surrogate.
+    settings.DEBUG = False
+    owner_client.raise_request_exception = False
+    form = "application/x-www-form-urlencoded; charset=unicode_escape"
+
+    created = owner_client.post(URL, FORM_BODY + "a%5Cud800b", content_type=form)
+    gallery = owner_client.get(
+        "/?q=a%5Cud800b", headers={"Content-Type": "text/plain; charset=unicode_escape"}
+    )
+
+    assert created.status_code == 302
+    assert Generation.objects.get().prompt == "a\\ud800b"  # read as UTF-8: the text as typed
+    assert gallery.status_code == 200
+
+
+@pytest.mark.parametrize("writes_before_full", [0, 1, 2, 3])
+def test_a_full_disk_keeps_what_was_typed_and_leaves_nothing(
+    owner_client, full_disk, media_root, writes_before_full
+):
+    full_disk.writes_left = writes_before_full
+    data = post_data({"references": [("a.png", make_image("PNG")), ("b.png", make_image("PNG"))]})
+
+    response = owner_client.post(URL, data, headers=HTMX)
+
+    assert response.status_code == 200
+    assert "storage is unavailable right now, so nothing was saved" in response.text
+    assert "A red fox at dawn</textarea>" in response.text
+    assert not Generation.objects.exists() and not Asset.objects.exists()
+    assert stored_files(media_root) == []  # not even an empty file
+
+
+def test_a_full_disk_answers_a_plain_post_with_503(owner_client, full_disk, media_root):
+    full_disk.writes_left = 0
+
+    response = owner_client.post(URL, post_data({"references": [("a.png", make_image("PNG"))]}))
+
+    assert response.status_code == 503
+    assert "storage is unavailable" in response.text
+    assert not Generation.objects.exists() and stored_files(media_root) == []

@@ -85,6 +85,14 @@ def test_allowed_hosts_come_from_the_environment():
     ]  # fmt: skip
 
 
-def test_every_middleware_is_djangos_whitenoises_or_django_htmxs():
+def test_every_middleware_is_djangos_whitenoises_or_django_htmxs_but_the_utf8_one():
     # Requests take one path, Django's: no layer of our own answers before sessions and auth.
-    assert all(name.split(".")[0] in {"django", "whitenoise", "django_htmx"} for name in settings.MIDDLEWARE)
+    # The one of ours never answers: it only has Django read form data as UTF-8, after auth.
+    ours = [
+        name
+        for name in settings.MIDDLEWARE
+        if name.split(".")[0] not in {"django", "whitenoise", "django_htmx"}
+    ]
+    assert ours == ["grokstudio.charset.utf8_requests"]
+    auth = settings.MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+    assert settings.MIDDLEWARE.index(ours[0]) > auth

@@ -35,7 +35,7 @@ from grokstudio.studio.generation.queue import ensure_running, nudge, release_le
 from grokstudio.studio.media.clips import CheckedClip, ClipRejected, check_clip
 from grokstudio.studio.media.images import CheckedImage, ImageRejected, check_result, data_uri
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
-from grokstudio.studio.services import store_clip, store_image
+from grokstudio.studio.services import StorageUnavailable, store_clip, store_image
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,9 @@ STALE_AFTER = timedelta(minutes=5)
 SUBMIT_GRACE = timedelta(seconds=5)
 
 PARALLEL_RUNS = 4
+RESULT_GONE = (
+    "xAI's link to the result has expired (its links last a limited time), so it cannot be fetched any more."
+)
 
 T = TypeVar("T")
 
@@ -344,7 +347,8 @@ def _download_results(generation: Generation) -> None:
             else:
                 result = _fetch(url, IMAGE_MAX_BYTES, check_result, ImageRejected)
         except xai.ProviderError as error:
-            generation.fail(error.message, error.code)
+            message = RESULT_GONE if error.code == "result_gone" else error.message
+            generation.fail(message, error.code)
             return
         slot = {"user": generation.user, "role": Asset.Role.OUTPUT, "generation": generation, "index": index}
         try:
@@ -355,7 +359,22 @@ def _download_results(generation: Generation) -> None:
         except IntegrityError:
             # Another run stored this slot first; one file per slot is the rule.
             log.info("generation %s: slot %s already stored", generation.pk, index)
+        except StorageUnavailable:
+            generation.fail(_not_stored_message(generation), StorageUnavailable.code)
+            return
     generation.complete()
+
+
+def _not_stored_message(generation: Generation) -> str:
+    paid = (
+        f" xAI charged ${generation.cost_usd:.4f} for it"
+        if generation.cost_usd
+        else " xAI may have charged for it"
+    )
+    return (
+        f"The result could not be stored: the studio's storage is unavailable.{paid}; "
+        "use Retry download to fetch it again while xAI's link lasts."
+    )
 
 
 def _fetch(

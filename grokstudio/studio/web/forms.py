@@ -58,6 +58,12 @@ def _prompt_field(placeholder: str) -> forms.CharField:
     )
 
 
+def _range_messages(field: str) -> dict[str, str]:
+    # The same sentence as the task API's, whichever end is passed.
+    message = validation.range_message(field)
+    return {"min_value": message, "max_value": message}
+
+
 def _choices(values) -> list[tuple[str, str]]:
     return [(v, v) for v in values]
 
@@ -93,6 +99,7 @@ class ImageGenerationForm(CreateForm):
         min_value=validation.IMAGE_FIELDS["n"][0],
         max_value=validation.IMAGE_FIELDS["n"][-1],
         initial=1,
+        error_messages=_range_messages("n"),
     )
     references = _reference_images(
         help_text="One image to edit it, several to combine them. PNG, JPEG or WebP."
@@ -117,6 +124,7 @@ class VideoGenerationForm(CreateForm):
         min_value=validation.VIDEO_FIELDS["duration"][0],
         max_value=validation.VIDEO_FIELDS["duration"][-1],
         initial=catalog.DEFAULT_VIDEO_DURATION,
+        error_messages=_range_messages("duration"),
     )
     aspect_ratio = forms.ChoiceField(
         label="Aspect ratio",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("collections/<int:collection_id>/delete", views.collection_delete, name="collection-delete"),
     path("g/<int:generation_id>/", views.generation_detail, name="generation"),
     path("g/<int:generation_id>/cancel", views.cancel, name="cancel"),
+    path("g/<int:generation_id>/retry-download", views.retry_download, name="retry-download"),
     path("g/<int:generation_id>/favorite", views.favorite, name="favorite"),
     path("g/<int:generation_id>/menu", views.card_menu, name="card-menu"),
     path("g/<int:generation_id>/reroll", views.reroll, name="reroll"),

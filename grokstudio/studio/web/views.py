@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -137,6 +138,9 @@ def generate(request: HttpRequest) -> HttpResponse:
     except budgets.OverBudget as exc:  # checked under a lock, so two submissions cannot both fit
         form.add_error(None, exc)
         return _refused(request, form, kind)
+    except services.StorageUnavailable as exc:  # nothing was kept; what was typed is shown again
+        form.add_error(None, ValidationError(exc.message, code=exc.code))
+        return _refused(request, form, kind, status=503)
     if not request.htmx:
         return redirect(
             f"{reverse('studio:gallery')}?kind={kind}" if kind == "video" else reverse("studio:gallery")
@@ -151,8 +155,8 @@ def generate(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
-def _refused(request: HttpRequest, form, kind: str) -> HttpResponse:
-    """The create form again, with its messages, and nothing stored."""
+def _refused(request: HttpRequest, form, kind: str, status: int = 400) -> HttpResponse:
+    """The create form again, with its messages, and nothing stored (htmx swaps only a 200 in)."""
     context = {"form": form, "form_kind": kind, "presets": selectors.preset_assets(request.user, form.data),
                **_budget(request.user)}  # fmt: skip
     if request.htmx:
@@ -160,7 +164,7 @@ def _refused(request: HttpRequest, form, kind: str) -> HttpResponse:
     filter_form, filters, _ = _filters(request)
     context.update(page=selectors.gallery_page(request.user), filters=filters, filter_form=filter_form,
                    polling=False, since=_poll_since(), bulk_form=BulkForm())  # fmt: skip
-    return render(request, "studio/gallery.html", context, status=400)
+    return render(request, "studio/gallery.html", context, status=status)
 
 
 def _budget(user) -> dict:
@@ -271,6 +275,16 @@ def _card(request: HttpRequest, generation_id: int) -> HttpResponse:
 def cancel(request: HttpRequest, generation_id: int) -> HttpResponse:
     generation = selectors.get_generation_for_user(request.user, generation_id)
     generation.cancel()
+    return _card(request, generation_id) if request.htmx else _back(request)
+
+
+@login_required
+@require_POST
+def retry_download(request: HttpRequest, generation_id: int) -> HttpResponse:
+    """Fetch a result again that could not be stored, while xAI's link lasts."""
+    generation = selectors.get_generation_for_user(request.user, generation_id)
+    if not services.retry_download(generation):
+        messages.info(request, "There is nothing to fetch again for this generation.")
     return _card(request, generation_id) if request.htmx else _back(request)
 
 

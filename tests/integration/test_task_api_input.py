@@ -1,0 +1,245 @@
+"""The task API under hostile input, with production settings: every refusal is the API's JSON
+({"code", "message", ...}), never a 500 or Django's HTML page, and nothing is stored."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+from grokstudio.api.api import body_limit
+from grokstudio.api.models import ApiToken
+from grokstudio.studio.models import Asset, Generation
+from tests.factories import make_image
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def production(settings):
+    settings.DEBUG = False
+
+
+@pytest.fixture
+def api(owner) -> Client:
+    secret = ApiToken.issue(owner, "script")[1]
+    return Client(headers={"Authorization": f"Bearer {secret}"}, raise_request_exception=False)
+
+
+def post_raw(client: Client, path: str, body: bytes | str, content_type: str = "application/json"):
+    return client.post(path, body, content_type=content_type)
+
+
+def assert_api_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json"), response.content
+    error = response.json()
+    assert error["code"] == code and error["message"], error
+    return error
+
+
+def data_uri(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode()
+
+
+# --- text that no database takes --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/xai/images", r'{"prompt": "a\ud800b"}', "prompt"),
+        ("/xai/videos", r'{"prompt": "a\ud800b"}', "prompt"),
+        ("/xai/videos", r'{"prompt": "a\udfffb", "duration": 6}', "prompt"),
+        ("/xai/images", r'{"prompt": "x", "model": "\ud83d"}', "model"),
+        ("/xai/images", r'{"prompt": "x", "aspectRatio": "1:1\udc00"}', "aspectRatio"),
+        ("/xai/images", r'{"prompt": "x", "images": ["data:image/png;base64,\ud800"]}', "images[0]"),
+        ("/xai/videos", r'{"prompt": "x", "callBackUrl": "https://a.example/\ud800"}', "callBackUrl"),
+        ("/xai/images", r'{"prompt": "x", "callBackUrl": "https://a.example/\u0000"}', "callBackUrl"),
+        ("/xai/images", r'{"prompt": "x", "\ud800": 1}', "body"),
+    ],
+)
+def test_a_lone_surrogate_or_nul_in_any_field_is_a_422_naming_the_field(api, path, body, field):
+    error = assert_api_error(post_raw(api, path, body), 422, "invalid_request")
+
+    assert error["errors"][0]["field"] == field
+    assert error["message"].startswith(f"{field}: ")
+    assert not Generation.objects.exists() and not Asset.objects.exists()
+
+
+def test_the_surrogate_message_says_what_is_wrong(api):
+    error = assert_api_error(post_raw(api, "/xai/images", r'{"prompt": "a\ud800b"}'), 422, "invalid_request")
+
+    assert error["message"] == (
+        r"prompt: The text holds a lone surrogate (\ud800), which is not a character; send it as UTF-8."
+    )
+
+
+def test_a_paired_surrogate_is_an_ordinary_character(api):
+    response = post_raw(api, "/xai/images", r'{"prompt": "a fox \ud83e\udd8a"}')
+
+    assert response.status_code == 200, response.content
+    assert Generation.objects.get().prompt == "a fox \U0001f98a"
+
+
+# --- what a body may be ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1", "text/json"],
+)
+@pytest.mark.parametrize("path", ["/xai/images", "/xai/videos"])
+def test_only_json_in_utf8_is_read_as_json(api, path, content_type):
+    response = post_raw(api, path, json.dumps({"prompt": "x"}), content_type)
+
+    assert_api_error(response, 415, "unsupported_media_type")
+    assert not Generation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "application/json; charset=UTF-8"]
+)
+def test_json_may_name_its_utf8_charset(api, content_type):
+    assert post_raw(api, "/xai/images", json.dumps({"prompt": "x"}), content_type).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"prompt": "x",}', "not valid JSON"),
+        (b'{"prompt": "\xff\xfe"}', "not UTF-8"),
+    ],
+)
+def test_a_malformed_body_is_a_400(api, body, why):
+    error = assert_api_error(post_raw(api, "/xai/images", body), 400, "bad_request")
+
+    assert why in error["message"]
+
+
+def test_a_body_over_the_apis_limit_is_a_413_in_json_and_is_not_read(api, settings):
+    settings.STUDIO_MAX_UPLOAD_MB = 1  # a limit of about 10 MB: a light test
+    body = json.dumps({"prompt": "x", "images": ["data:image/png;base64," + "A" * body_limit()]})
+
+    error = assert_api_error(post_raw(api, "/xai/images", body), 413, "body_too_large")
+
+    assert "1 MB" in error["message"]
+    assert not Generation.objects.exists()
+
+
+def test_a_stranger_gets_the_413_before_the_body_is_read(settings, db):
+    settings.STUDIO_MAX_UPLOAD_MB = 1
+    body = "x" * (body_limit() + 1)
+
+    response = post_raw(Client(raise_request_exception=False), "/xai/images", body)
+
+    assert_api_error(response, 413, "body_too_large")
+
+
+def test_the_api_reads_every_reference_a_request_may_carry_at_the_upload_limit(settings):
+    # The pages' own limit (DATA_UPLOAD_MAX_MEMORY_SIZE) is far smaller.
+    largest = 7 * settings.STUDIO_MAX_UPLOAD_MB * 1024 * 1024 * 4 / 3
+    assert largest < body_limit() <= largest + 2 * 1024 * 1024
+    assert body_limit() > 10 * settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def test_a_png_just_under_10_mb_as_a_data_uri_is_taken(api, settings):
+    size = (1800, 1800)
+    noise = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+    out = io.BytesIO()
+    noise.save(out, "PNG", compress_level=1)
+    png = out.getvalue()
+    assert 9 * 1024 * 1024 < len(png) < settings.STUDIO_MAX_UPLOAD_MB * 1024 * 1024
+
+    response = post_raw(
+        api, "/xai/images", json.dumps({"prompt": "Make it night", "images": [data_uri(png)]})
+    )
+
+    assert response.status_code == 200, response.content
+    (upload,) = Asset.objects.all()
+    assert (upload.role, upload.width, upload.height) == (Asset.Role.UPLOAD, *size)
+
+
+def test_an_image_over_the_upload_limit_is_refused_by_name(api, settings):
+    settings.STUDIO_MAX_UPLOAD_MB = 1
+    big = make_image("PNG") + b"\0" * (1024 * 1024)
+
+    response = post_raw(api, "/xai/images", json.dumps({"prompt": "x", "images": [data_uri(big)]}))
+
+    error = assert_api_error(response, 422, "invalid_request")
+    assert "larger than 1 MB" in error["message"]
+
+
+# --- strict types and what a number must be -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "changes", "field"),
+    [
+        ("/xai/images", {"n": "5"}, "n"),
+        ("/xai/images", {"n": True}, "n"),
+        ("/xai/images", {"n": 2.0}, "n"),
+        ("/xai/images", {"prompt": 5}, "prompt"),
+        ("/xai/images", {"images": [True]}, "images.0"),
+        ("/xai/videos", {"duration": "6"}, "duration"),
+        ("/xai/videos", {"duration": True}, "duration"),
+        ("/xai/videos", {"audio": 1}, "audio"),
+        ("/xai/videos", {"audio": "false"}, "audio"),
+        ("/xai/videos", {"videoAssetId": "3", "mode": "extend"}, "videoAssetId"),
+    ],
+)
+def test_a_string_or_a_boolean_is_not_a_number_nor_a_number_a_boolean(api, path, changes, field):
+    response = post_raw(api, path, json.dumps({"prompt": "x", **changes}))
+
+    error = assert_api_error(response, 422, "invalid_request")
+    assert any(e["field"].startswith(field) for e in error["errors"]), error
+    assert not Generation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"duration": 0}, "duration: Duration must be between 1 and 15 seconds."),
+        ({"duration": 16}, "duration: Duration must be between 1 and 15 seconds."),
+        ({"duration": -4}, "duration: Duration must be between 1 and 15 seconds."),
+        ({"duration": None}, "duration: Give the video's duration in seconds."),
+    ],
+)
+def test_a_duration_out_of_range_says_so(api, changes, message):
+    error = assert_api_error(post_raw(api, "/xai/videos", json.dumps({"prompt": "x", **changes})), 422,
+                             "invalid_request")  # fmt: skip
+
+    assert error["message"] == message
+
+
+@pytest.mark.parametrize("n", [0, 11])
+def test_a_count_out_of_range_says_so(api, n):
+    error = assert_api_error(post_raw(api, "/xai/images", json.dumps({"prompt": "x", "n": n})), 422,
+                             "invalid_request")  # fmt: skip
+
+    assert error["message"] == "n: The number of images must be between 1 and 10."
+
+
+# --- storage -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("writes_before_full", [0, 1, 2, 3])
+def test_uploads_the_storage_cannot_keep_are_a_503_and_leave_nothing(
+    api, full_disk, media_root, writes_before_full
+):
+    # Two references: a file and a thumbnail each; the disk fills after some of them.
+    full_disk.writes_left = writes_before_full
+    images = [data_uri(make_image("PNG")), data_uri(make_image("PNG", size=(30, 40)))]
+
+    response = post_raw(api, "/xai/images", json.dumps({"prompt": "Two of them", "images": images}))
+
+    error = assert_api_error(response, 503, "storage_unavailable")
+    assert "storage is unavailable" in error["message"]
+    assert not Generation.objects.exists() and not Asset.objects.exists()
+    assert [p for p in media_root.rglob("*") if p.is_file()] == []
