@@ -58,10 +58,11 @@ def _prompt_field(placeholder: str) -> forms.CharField:
     )
 
 
-def _range_messages(field: str) -> dict[str, str]:
-    # The same sentence as the task API's, whichever end is passed.
-    message = validation.range_message(field)
-    return {"min_value": message, "max_value": message}
+def _whole_number(allowed: range, **kwargs) -> forms.IntegerField:
+    """A whole number whose range the shared check enforces (code `out_of_range`, the task
+    API's sentence); the browser is told the range too."""
+    attrs = {"min": allowed[0], "max": allowed[-1]}
+    return forms.IntegerField(widget=forms.NumberInput(attrs=attrs), **kwargs)
 
 
 def _choices(values) -> list[tuple[str, str]]:
@@ -94,13 +95,7 @@ class ImageGenerationForm(CreateForm):
         choices=[("1k", "1k (about 1 MP)"), ("2k", "2k (about 4 MP)")],
         initial=catalog.DEFAULT_IMAGE_RESOLUTION,
     )
-    n = forms.IntegerField(
-        label="Number of images",
-        min_value=validation.IMAGE_FIELDS["n"][0],
-        max_value=validation.IMAGE_FIELDS["n"][-1],
-        initial=1,
-        error_messages=_range_messages("n"),
-    )
+    n = _whole_number(validation.IMAGE_FIELDS["n"], label="Number of images", initial=1)
     references = _reference_images(
         help_text="One image to edit it, several to combine them. PNG, JPEG or WebP."
     )
@@ -119,12 +114,10 @@ class VideoGenerationForm(CreateForm):
         choices=[(m.name, m.label) for m in catalog.VIDEO_MODELS.values()],
         initial=catalog.DEFAULT_VIDEO_MODEL,
     )
-    duration = forms.IntegerField(
+    duration = _whole_number(
+        validation.VIDEO_FIELDS["duration"],
         label="Duration (seconds)",
-        min_value=validation.VIDEO_FIELDS["duration"][0],
-        max_value=validation.VIDEO_FIELDS["duration"][-1],
         initial=catalog.DEFAULT_VIDEO_DURATION,
-        error_messages=_range_messages("duration"),
     )
     aspect_ratio = forms.ChoiceField(
         label="Aspect ratio",
