@@ -85,6 +85,10 @@ def test_allowed_hosts_come_from_the_environment():
     ]  # fmt: skip
 
 
-def test_every_middleware_is_djangos_whitenoises_or_django_htmxs():
+def test_every_middleware_is_djangos_whitenoises_django_htmxs_or_allauths():
     # Requests take one path, Django's: no layer of our own answers before sessions and auth.
-    assert all(name.split(".")[0] in {"django", "whitenoise", "django_htmx"} for name in settings.MIDDLEWARE)
+    # allauth's one middleware is what allauth requires (its flows' state, ImmediateHttpResponse).
+    allowed = {"django", "whitenoise", "django_htmx"}
+    others = [name for name in settings.MIDDLEWARE if not name.startswith("allauth.")]
+    assert all(name.split(".")[0] in allowed for name in others)
+    assert set(settings.MIDDLEWARE) - set(others) == {"allauth.account.middleware.AccountMiddleware"}
