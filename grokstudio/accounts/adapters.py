@@ -31,6 +31,11 @@ def invitation_of(request: HttpRequest) -> Invitation | None:
     return Invitation.objects.usable().filter(pk=pk).first() if pk else None
 
 
+def domains_message() -> str:
+    allowed = ", ".join(settings.STUDIO_SIGNUP_DOMAINS)
+    return f"Use an e-mail address at {allowed}: this studio is for those addresses only."
+
+
 def has_second_factor(user) -> bool:
     return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
 
@@ -50,11 +55,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def clean_email(self, email: str) -> str:
         domains = settings.STUDIO_SIGNUP_DOMAINS
         if domains and email.rpartition("@")[2].lower() not in domains:
-            allowed = ", ".join(domains)
-            raise ValidationError(
-                f"Use an e-mail address at {allowed}: this studio is for those addresses only.",
-                code="email_domain",
-            )
+            raise ValidationError(domains_message(), code="email_domain")
         return super().clean_email(email)
 
     def clean_username(self, username: str, shallow: bool = False) -> str:
@@ -64,13 +65,14 @@ class AccountAdapter(DefaultAccountAdapter):
         return username
 
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
-        invitation = invitation_of(request) if commit else None
+        pk = request.session.get(INVITATION_SESSION_KEY)
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
-            if invitation is not None:
-                if not invitation.use(user):
-                    # Another sign-up took it between the form and now: undo this one.
-                    raise ImmediateHttpResponse(invitation_refused(request, invitation))
+            if commit and pk:
+                claimed = Invitation.claim(pk, user)
+                if claimed is None and not settings.STUDIO_ALLOW_SIGNUP:
+                    # Used up or expired since the form was opened: undo this sign-up.
+                    raise ImmediateHttpResponse(invitation_refused(request, Invitation.objects.get(pk=pk)))
                 request.session.pop(INVITATION_SESSION_KEY, None)
         return user
 

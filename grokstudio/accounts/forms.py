@@ -8,6 +8,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
 
+from grokstudio.accounts.adapters import domains_message
 from grokstudio.studio.web.lengths import LimitedCharField
 
 
@@ -22,6 +23,7 @@ class SignUpForm(AllauthSignupForm):
             self.fields["email"].label = "E-mail"
             if settings.STUDIO_SIGNUP_DOMAINS:
                 self.fields["email"].required = True
+                self.fields["email"].error_messages["required"] = domains_message()
                 self.fields["email"].help_text = "An address at " + ", ".join(settings.STUDIO_SIGNUP_DOMAINS)
             elif not self.fields["email"].required:
                 self.fields["email"].help_text = "Optional: for resetting a forgotten password."

@@ -83,10 +83,9 @@ class Invitation(models.Model):
             return "expired"
         return "usable"
 
-    def use(self, user) -> bool:
-        """Mark it used by `user`; False when it was used up or expired meanwhile (another sign-up won)."""
-        now = timezone.now()
-        claimed = Invitation.objects.usable().filter(pk=self.pk).update(used_at=now, used_by=user)
-        if claimed:
-            self.used_at, self.used_by = now, user
-        return claimed == 1
+    @classmethod
+    def claim(cls, pk: int, user) -> Invitation | None:
+        """Mark invitation `pk` used by `user`, if still usable: of two sign-ups, one wins."""
+        if cls.objects.usable().filter(pk=pk).update(used_at=timezone.now(), used_by=user) != 1:
+            return None
+        return cls.objects.get(pk=pk)
