@@ -85,7 +85,10 @@ def test_a_pasted_long_prompt_is_kept_counted_and_not_sent(page, signed_in, scre
     assert Generation.objects.get().prompt == LONG_PROMPT[:1000].strip()
 
 
-def test_without_a_script_the_server_refuses_a_long_prompt_and_keeps_it(new_page, signed_in):
+def test_without_a_script_the_server_refuses_a_long_prompt_and_keeps_it(
+    new_page, signed_in, browser_problems
+):
+    browser_problems.expect_status(400, "/generate/")  # the refused form comes back as a 400 page
     page = signed_in(new_page(java_script_enabled=False))
     page.goto("/")
 
