@@ -37,6 +37,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "grokstudio.accounts",
     "grokstudio.studio",
     "grokstudio.api",
@@ -51,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -145,9 +151,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "studio:gallery"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -228,7 +234,6 @@ XAI_TIMEOUT_S = env.float("STUDIO_XAI_TIMEOUT_S", default=120.0)
 XAI_POLL_TIMEOUT_S = env.float("STUDIO_XAI_POLL_TIMEOUT_S", default=10.0)
 
 # --- The studio's own limits (STUDIO_*) --------------------------------------
-STUDIO_ALLOW_SIGNUP = env.bool("STUDIO_ALLOW_SIGNUP", default=True)
 STUDIO_MAX_UPLOAD_MB = env.int("STUDIO_MAX_UPLOAD_MB", default=10)
 STUDIO_MAX_IMAGE_PIXELS = env.int("STUDIO_MAX_IMAGE_PIXELS", default=50_000_000)
 STUDIO_POLL_INTERVAL_S = env.float("STUDIO_POLL_INTERVAL_S", default=2.0)
@@ -294,3 +299,67 @@ MIDDLEWARE.insert(
 )
 # The task API reads JSON bodies up to its own, larger limit (grokstudio/api/api.py,
 # body_limit()); DATA_UPLOAD_MAX_MEMORY_SIZE above stays the pages' limit.
+
+# --- Accounts (django-allauth) -------------------------------------------------
+# Sessions signed in before allauth name Django's ModelBackend: it stays, so they stay valid.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Open sign-up on a laptop; in production only when asked for. Invitations open it either way.
+STUDIO_ALLOW_SIGNUP = env.bool("STUDIO_ALLOW_SIGNUP", default=DEBUG)
+STUDIO_INVITE_DAYS = env.int("STUDIO_INVITE_DAYS", default=7)
+# When set, every new account needs an e-mail address in one of these domains.
+STUDIO_SIGNUP_DOMAINS = [d.strip().lower().lstrip("@") for d in env.list("STUDIO_SIGNUP_DOMAINS", default=[])]
+STUDIO_REQUIRE_MFA = env.bool("STUDIO_REQUIRE_MFA", default=False)
+STUDIO_EMAIL_VERIFICATION = env.str("STUDIO_EMAIL_VERIFICATION", default="optional")
+if STUDIO_EMAIL_VERIFICATION not in ("none", "optional", "mandatory"):
+    raise environ.ImproperlyConfigured("STUDIO_EMAIL_VERIFICATION must be none, optional or mandatory")
+
+ACCOUNT_ADAPTER = "grokstudio.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "grokstudio.accounts.adapters.SocialAccountAdapter"
+MFA_ADAPTER = "grokstudio.accounts.adapters.MFAAdapter"
+ACCOUNT_FORMS = {
+    "login": "grokstudio.accounts.forms.LoginForm",
+    "signup": "grokstudio.accounts.forms.SignUpForm",
+}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+_email_required = STUDIO_EMAIL_VERIFICATION == "mandatory" or bool(STUDIO_SIGNUP_DOMAINS)
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*" if _email_required else "email", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = STUDIO_EMAIL_VERIFICATION
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Grok Studio] "
+ACCOUNT_RATE_LIMITS = {
+    # Failed sign-ins for one account (or address) first slow down (5 per 5 minutes), then
+    # lock it for up to an hour (20 per hour); one address may try 10 accounts a minute.
+    "login_failed": "10/m/ip,5/5m/key,20/h/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env.str("STUDIO_MFA_ISSUER", default="Grok Studio")
+# Browsers allow WebAuthn on http://localhost; anything else needs HTTPS.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+
+# Sign-in with the team's identity provider (OpenID Connect), configured here, not in the database.
+STUDIO_OIDC_SERVER_URL = env.str("STUDIO_OIDC_SERVER_URL", default="")
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": []}}
+if STUDIO_OIDC_SERVER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": "sso",
+            "name": env.str("STUDIO_OIDC_NAME", default="Single sign-on"),
+            "client_id": env.str("STUDIO_OIDC_CLIENT_ID"),
+            "secret": env.str("STUDIO_OIDC_CLIENT_SECRET", default=""),
+            "settings": {"server_url": STUDIO_OIDC_SERVER_URL},
+        }
+    )
+SOCIALACCOUNT_ONLY = False
+# The identity provider has already checked who this is; asking again would be a second sign-up.
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+
+# E-mail (password resets, verification): printed on the console unless EMAIL_URL names a server,
+# e.g. smtp+tls://user:password@smtp.example.com:587.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Grok Studio <studio@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -4,9 +4,11 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from grokstudio import admin_views
+from grokstudio.accounts.mfa import mfa_required, with_mfa_required
 from grokstudio.api import views as api_views
 from grokstudio.api.api import api
 from grokstudio.health import healthz
+from grokstudio.studio.web import urls as studio_urls
 
 
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
@@ -17,11 +19,14 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
 # The studio's own routes come first: the gallery's poll is the most frequent
 # request, and URL resolution tries patterns in order.
 urlpatterns = [
-    path("", include("grokstudio.studio.web.urls")),
+    # Behind MFA when an administrator requires it (the task API has its own tokens).
+    path("", include((with_mfa_required(studio_urls.urlpatterns), studio_urls.app_name))),
     path("xai/", api.urls),
+    path("accounts/api-tokens/", mfa_required(api_views.tokens), name="api-tokens"),
+    path(
+        "accounts/api-tokens/<int:token_id>/revoke", mfa_required(api_views.revoke), name="api-token-revoke"
+    ),
     path("accounts/", include("grokstudio.accounts.urls")),
-    path("accounts/api-tokens/", api_views.tokens, name="api-tokens"),
-    path("accounts/api-tokens/<int:token_id>/revoke", api_views.revoke, name="api-token-revoke"),
     path("admin/workers/", admin.site.admin_view(admin_views.workers), name="admin-workers"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

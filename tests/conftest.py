@@ -29,6 +29,14 @@ def empty_redis_queue(settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """allauth counts sign-in attempts in the cache, which outlives each test's database."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

@@ -1,12 +1,12 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
+from django.views.generic import RedirectView
 
 from grokstudio.accounts import views
 
 urlpatterns = [
-    path("signup/", views.signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("invite/", views.invite, name="invite"),
+    path("invitation/<str:secret>/", views.accept_invitation, name="accept-invitation"),
+    # The address of the password change page before allauth.
+    path("password/", RedirectView.as_view(pattern_name="account_change_password"), name="password_change"),
+    path("", include("allauth.urls")),
 ]

@@ -23,7 +23,8 @@ def routes_with_ids(patterns=None, prefix: str = ""):
         if isinstance(pattern, URLResolver):
             if not route.startswith("admin/"):  # the admin is for staff, behind its own checks
                 yield from routes_with_ids(pattern.url_patterns, route)
-        elif isinstance(pattern, URLPattern) and pattern.pattern.converters:
+        # An invitation link is named by its unguessable secret and belongs to no one.
+        elif isinstance(pattern, URLPattern) and set(pattern.pattern.converters) - {"secret"}:
             yield route, list(pattern.pattern.converters)
 
 

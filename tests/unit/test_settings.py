@@ -85,14 +85,15 @@ def test_allowed_hosts_come_from_the_environment():
     ]  # fmt: skip
 
 
-def test_every_middleware_is_djangos_whitenoises_or_django_htmxs_but_the_utf8_one():
+def test_every_middleware_is_djangos_whitenoises_django_htmxs_allauths_or_the_utf8_one():
     # Requests take one path, Django's: no layer of our own answers before sessions and auth.
+    # allauth's one middleware is what allauth requires (its flows' state, ImmediateHttpResponse).
     # The one of ours never answers: it only has Django read form data as UTF-8, after auth.
-    ours = [
+    others = [
         name
         for name in settings.MIDDLEWARE
         if name.split(".")[0] not in {"django", "whitenoise", "django_htmx"}
     ]
-    assert ours == ["grokstudio.charset.utf8_requests"]
+    assert others == ["grokstudio.charset.utf8_requests", "allauth.account.middleware.AccountMiddleware"]
     auth = settings.MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
-    assert settings.MIDDLEWARE.index(ours[0]) > auth
+    assert settings.MIDDLEWARE.index("grokstudio.charset.utf8_requests") > auth
