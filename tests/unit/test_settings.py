@@ -85,6 +85,10 @@ def test_allowed_hosts_come_from_the_environment():
     ]  # fmt: skip
 
 
-def test_every_middleware_is_djangos_whitenoises_or_django_htmxs():
+def test_every_middleware_is_djangos_whitenoises_django_htmxs_or_the_security_policys():
     # Requests take one path, Django's: no layer of our own answers before sessions and auth.
-    assert all(name.split(".")[0] in {"django", "whitenoise", "django_htmx"} for name in settings.MIDDLEWARE)
+    # django-csp only adds a header to the answer.
+    assert all(
+        name.split(".")[0] in {"django", "whitenoise", "django_htmx", "csp"} for name in settings.MIDDLEWARE
+    )
+    assert "csp.middleware.CSPMiddleware" in settings.MIDDLEWARE
