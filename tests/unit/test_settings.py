@@ -36,13 +36,25 @@ def settings_of(**env: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_deploy_checks_pass_with_debug_off_a_secret_key_and_hosts():
+def test_deploy_checks_pass_with_debug_off_a_secret_key_hosts_closed_sign_up_and_a_budget():
     result = run(
         "manage.py check --deploy --fail-level WARNING",
         DJANGO_DEBUG="false", DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS="studio.example.com",
+        STUDIO_ALLOW_SIGNUP="false", STUDIO_MONTHLY_BUDGET_USD="50",
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_checks_warn_of_open_sign_up_and_no_budget():
+    result = run(
+        "manage.py check --deploy",
+        DJANGO_DEBUG="false", DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS="studio.example.com",
+        STUDIO_ALLOW_SIGNUP="true",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "grokstudio.W001" in result.stderr and "grokstudio.W002" in result.stderr
 
 
 def test_without_a_secret_key_production_refuses_to_start():
