@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -213,6 +214,27 @@ if not DEBUG:
 # X-Forwarded-Proto header; never on by default, as a client could send it itself.
 if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Content-Security-Policy (django-csp) ------------------------------------
+# Scripts and styles come only from the studio's own static files: no inline code, no
+# style attribute, no eval (base.html tells htmx so). Images and clips come from the
+# studio's own views, a bucket's too, as these stream them; `blob:` is the preview of
+# a file being attached; `data:` the QR code of a new authenticator app (allauth's MFA
+# page draws it inline). No form-action: Chromium applies it to the redirects that
+# follow a post, so signing in through an identity provider (a post to the studio that
+# redirects to the provider) would be refused.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "blob:", "data:"],
+        "media-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,8 @@ class StudioConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
+        from grokstudio import checks  # noqa: F401  (registers the studio's deployment checks)
+
         post_spawn.connect(_on_worker_spawn, dispatch_uid="studio-poller-on-spawn")
 
 

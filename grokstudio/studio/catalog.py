@@ -5,6 +5,7 @@ hard-codes a model name, an aspect ratio or a count. Values follow
 docs/xai-api.md (xai-sdk 1.21 and xAI's docs).
 """
 
+import math
 from dataclasses import dataclass, field
 
 IMAGE_ASPECT_RATIOS = (
@@ -12,6 +13,8 @@ IMAGE_ASPECT_RATIOS = (
     "9:19.5", "19.5:9", "9:20", "20:9", "1:2", "2:1",
 )  # fmt: skip
 VIDEO_ASPECT_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3")
+# Every shape a result can be asked for; studio.css has a class for each (`shape-16x9`).
+ASPECT_RATIOS = tuple(dict.fromkeys(IMAGE_ASPECT_RATIOS + VIDEO_ASPECT_RATIOS))
 
 
 @dataclass(frozen=True)
@@ -116,3 +119,14 @@ def video_duration_bounds() -> tuple[int, int]:
 def max_references() -> int:
     """The most reference images any image model takes: the form's upper bound."""
     return max(m.max_references for m in IMAGE_MODELS.values())
+
+
+def nearest_aspect_ratio(width: float, height: float) -> str:
+    """The one of ASPECT_RATIOS closest in shape to `width` by `height`."""
+    wanted = math.log(width / height)
+
+    def distance(ratio: str) -> float:
+        w, _, h = ratio.partition(":")
+        return abs(math.log(float(w) / float(h)) - wanted)
+
+    return min(ASPECT_RATIOS, key=distance)

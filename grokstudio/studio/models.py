@@ -19,7 +19,7 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
-from grokstudio.studio.catalog import VIDEO_MODELS, VideoMode
+from grokstudio.studio.catalog import ASPECT_RATIOS, VIDEO_MODELS, VideoMode, nearest_aspect_ratio
 
 
 class Status(models.TextChoices):
@@ -154,16 +154,26 @@ class Generation(models.Model):
         return 1 if n == 1 else 2 if n <= 4 else 3 if n <= 9 else 4
 
     @property
-    def grid_css(self) -> str:
-        """The card's final shape as CSS `aspect-ratio`, known before any result, so no card jumps."""
+    def grid_rows(self) -> int:
+        return -(-self.params.get("n", 1) // self.grid_columns)
+
+    @property
+    def grid_classes(self) -> str:
+        """The card's final shape as studio.css classes, known before any result, so no card jumps:
+        its columns and rows of results, each the shape asked for (`shape-16x9`).
+
+        Classes rather than a style attribute, which the Content-Security-Policy refuses. A shape
+        an input sets (any width by height) takes the nearest of the catalog's ratios: the
+        results are cropped to the card's tiles anyway, and shown whole when opened.
+        """
         ratio = self.params.get("shape") or self.params.get("aspect_ratio") or "1:1"
         width, _, height = ratio.partition(":")
-        columns = self.grid_columns
-        rows = -(-self.params.get("n", 1) // columns)
         try:
-            return f"{float(width) * columns:g} / {float(height) * rows:g}"
-        except ValueError:
-            return "1 / 1"
+            shape = ratio if ratio in ASPECT_RATIOS else nearest_aspect_ratio(float(width), float(height))
+        except (ValueError, ZeroDivisionError):
+            shape = "1:1"
+        shape_class = "shape-" + shape.replace(".", "_").replace(":", "x")
+        return f"cols-{self.grid_columns} rows-{self.grid_rows} {shape_class}"
 
     # --- state changes: each is one conditional UPDATE ---------------------
 

@@ -42,15 +42,27 @@ def browser():
         browser.close()
 
 
+# Reports each breach of the Content-Security-Policy from inside the page, before its own scripts run.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    const where = `${event.sourceFile || document.location.href}:${event.lineNumber}`;
+    const what = `${event.effectiveDirective} refused ${event.blockedURI || "?"}`;
+    window.__studioCspViolation(`${what} (${where}, ${event.sample || "no sample"})`);
+}, true);
+"""
+
+
 @dataclass
 class BrowserProblems:
     """What went wrong in a test's pages: console errors, uncaught exceptions, failed requests,
-    and answers of 400 or more. A test names what it expects with `expect_status` or
-    `expect_console`; anything else fails it."""
+    answers of 400 or more, and breaches of the Content-Security-Policy. A test names what it
+    expects with `expect_status`, `expect_console` or `expect_csp_violation`; anything else fails it."""
 
     seen: list[str] = field(default_factory=list)
     statuses: list[tuple[int, re.Pattern]] = field(default_factory=list)
     messages: list[re.Pattern] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+    expected_violations: list[re.Pattern] = field(default_factory=list)
 
     def expect_status(self, status: int, url: str = "") -> None:
         """An answer with `status` to a URL containing `url` is part of the test."""
@@ -62,13 +74,30 @@ class BrowserProblems:
         """A console error matching `pattern` (a regular expression) is part of the test."""
         self.messages.append(re.compile(pattern))
 
+    def expect_csp_violation(self, pattern: str) -> None:
+        """A breach of the policy matching `pattern` (a regular expression, over the directive and
+        what it refused) is part of the test; it is still listed in `csp_violations`."""
+        self.expected_violations.append(re.compile(pattern))
+
     def watch(self, context) -> None:
+        context.expose_function("__studioCspViolation", self._csp_violation)
+        context.add_init_script(CSP_LISTENER)
         context.on("console", self._console)
         context.on("weberror", lambda error: self.seen.append(f"uncaught: {error.error}"))
         context.on("response", self._response)
         context.on("requestfailed", self._request_failed)
 
+    def _csp_violation(self, report: str) -> None:
+        self.csp_violations.append(report)
+        if not any(p.search(report) for p in self.expected_violations):
+            self.seen.append(f"Content-Security-Policy violation: {report}")
+
     def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            # Chromium's own words for a breach: expected only with the breach itself.
+            if not self.expected_violations:
+                self.seen.append(f"console: {message.text} ({message.location.get('url', '')})")
+            return
         if message.type != "error" or any(p.search(message.text) for p in self.messages):
             return
         self.seen.append(f"console error: {message.text} ({message.location.get('url', '')})")
@@ -89,7 +118,8 @@ class BrowserProblems:
 
 @pytest.fixture(autouse=True)
 def browser_problems():
-    """Every browser test fails on a console error, a page error or a failed answer it did not expect."""
+    """Every browser test fails on a console error, a page error, a failed answer or a breach of the
+    Content-Security-Policy it did not expect."""
     problems = BrowserProblems()
     yield problems
     assert not problems.seen, "the browser reported:\n" + "\n".join(problems.seen)

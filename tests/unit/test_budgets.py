@@ -40,10 +40,11 @@ def test_without_a_limit_the_create_form_says_nothing_about_money(owner_client):
     assert budgets.remaining_usd(response.wsgi_request.user) is None
 
 
-def test_the_create_form_shows_what_is_left_of_the_default_budget(owner_client, owner, default_budget):
+@pytest.mark.parametrize("form", ["/", "/?kind=video"])
+def test_the_create_form_shows_what_is_left_of_the_default_budget(owner_client, owner, default_budget, form):
     make_generation(owner, cost_usd_ticks=25 * TICKS // 100)
 
-    assert "$0.75 of $1.00 left this month" in text(owner_client.get("/"))
+    assert "$0.75 of $1.00 left this month" in text(owner_client.get(form))
 
 
 def test_costs_of_earlier_months_do_not_count(owner_client, owner, default_budget):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from grokstudio.studio import services
+from grokstudio.studio import catalog, services
 from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, Generation, Reference, Status
 from tests.factories import make_image
@@ -270,31 +271,54 @@ def test_grid_columns_follow_the_image_count(generation, n, columns):
 
 
 @pytest.mark.parametrize(
-    ("n", "aspect_ratio", "css"),
+    ("n", "aspect_ratio", "classes"),
     [
-        (1, "1:1", "1 / 1"),
-        (1, "16:9", "16 / 9"),
-        (1, "9:19.5", "9 / 19.5"),
-        (4, "1:1", "2 / 2"),
-        (2, "16:9", "32 / 9"),
-        (5, "3:4", "9 / 8"),
-        (10, "2:1", "8 / 3"),
-        (1, "", "1 / 1"),
-        (3, "", "2 / 2"),
-        (1, "nonsense", "1 / 1"),
+        (1, "1:1", "cols-1 rows-1 shape-1x1"),
+        (1, "16:9", "cols-1 rows-1 shape-16x9"),
+        (1, "9:19.5", "cols-1 rows-1 shape-9x19_5"),
+        (4, "1:1", "cols-2 rows-2 shape-1x1"),
+        (2, "16:9", "cols-2 rows-1 shape-16x9"),
+        (5, "3:4", "cols-3 rows-2 shape-3x4"),
+        (10, "2:1", "cols-4 rows-3 shape-2x1"),
+        (1, "", "cols-1 rows-1 shape-1x1"),
+        (3, "", "cols-2 rows-2 shape-1x1"),
+        (1, "nonsense", "cols-1 rows-1 shape-1x1"),
     ],
 )
-def test_grid_css_is_the_final_shape_of_the_card(generation, n, aspect_ratio, css):
+def test_grid_classes_give_the_final_shape_of_the_card(generation, n, aspect_ratio, classes):
     generation.params.update(n=n, aspect_ratio=aspect_ratio)
 
-    assert generation.grid_css == css
+    assert generation.grid_classes == classes
+
+
+@pytest.mark.parametrize(
+    ("shape", "shape_class"),
+    [("1920:1080", "shape-16x9"), ("1000:700", "shape-3x2"), ("700:1000", "shape-2x3"),
+     ("640:640", "shape-1x1"), ("0:480", "shape-1x1"), ("-4:3", "shape-1x1")],
+)  # fmt: skip
+def test_a_shape_set_by_an_input_takes_the_nearest_catalog_ratio(generation, shape, shape_class):
+    generation.params.update(n=1, aspect_ratio="", shape=shape)
+
+    assert generation.grid_classes.split()[-1] == shape_class
 
 
 def test_grid_helpers_work_without_params(owner):
     generation = Generation(user=owner, prompt="p", model="grok-imagine-image")
 
     assert generation.grid_columns == 1
-    assert generation.grid_css == "1 / 1"
+    assert generation.grid_classes == "cols-1 rows-1 shape-1x1"
+
+
+def test_studio_css_has_a_class_for_every_grid_a_card_can_take(owner):
+    css = (settings.BASE_DIR / "static" / "css" / "studio.css").read_text()
+    generation = Generation(user=owner, prompt="p", model="grok-imagine-image")
+    most = max(m.max_images for m in catalog.IMAGE_MODELS.values())
+    for n in range(1, most + 1):
+        for ratio in catalog.ASPECT_RATIOS:
+            generation.params = {"n": n, "aspect_ratio": ratio}
+            for name in generation.grid_classes.split():
+                # The single column and row are the defaults of .tiles itself.
+                assert name in {"cols-1", "rows-1"} or f".{name} " in css, name
 
 
 # --- Asset ------------------------------------------------------------------------------------

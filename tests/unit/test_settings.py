@@ -36,13 +36,25 @@ def settings_of(**env: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_deploy_checks_pass_with_debug_off_a_secret_key_and_hosts():
+def test_deploy_checks_pass_with_debug_off_a_secret_key_hosts_closed_sign_up_and_a_budget():
     result = run(
         "manage.py check --deploy --fail-level WARNING",
         DJANGO_DEBUG="false", DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS="studio.example.com",
+        STUDIO_ALLOW_SIGNUP="false", STUDIO_MONTHLY_BUDGET_USD="50",
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_checks_warn_of_open_sign_up_and_no_budget():
+    result = run(
+        "manage.py check --deploy",
+        DJANGO_DEBUG="false", DJANGO_SECRET_KEY=SECRET, DJANGO_ALLOWED_HOSTS="studio.example.com",
+        STUDIO_ALLOW_SIGNUP="true",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "grokstudio.W001" in result.stderr and "grokstudio.W002" in result.stderr
 
 
 def test_without_a_secret_key_production_refuses_to_start():
@@ -85,15 +97,19 @@ def test_allowed_hosts_come_from_the_environment():
     ]  # fmt: skip
 
 
-def test_every_middleware_is_djangos_whitenoises_django_htmxs_allauths_or_the_utf8_one():
+def test_every_middleware_is_djangos_whitenoises_django_htmxs_or_one_that_never_answers():
     # Requests take one path, Django's: no layer of our own answers before sessions and auth.
-    # allauth's one middleware is what allauth requires (its flows' state, ImmediateHttpResponse).
-    # The one of ours never answers: it only has Django read form data as UTF-8, after auth.
+    # django-csp only adds a header to the answer; allauth's is what allauth requires (its
+    # flows' state); ours only has Django read form data as UTF-8, after auth.
     others = [
         name
         for name in settings.MIDDLEWARE
         if name.split(".")[0] not in {"django", "whitenoise", "django_htmx"}
     ]
-    assert others == ["grokstudio.charset.utf8_requests", "allauth.account.middleware.AccountMiddleware"]
+    assert others == [
+        "csp.middleware.CSPMiddleware",
+        "grokstudio.charset.utf8_requests",
+        "allauth.account.middleware.AccountMiddleware",
+    ]
     auth = settings.MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
     assert settings.MIDDLEWARE.index("grokstudio.charset.utf8_requests") > auth
