@@ -75,6 +75,10 @@ def signed_in_pages(account: Account) -> list[tuple[str, str, Callable | None]]:
         ("collections", "/collections/", None),
         ("usage", "/usage/", None),
         ("api-tokens", "/accounts/api-tokens/", None),
+        ("password", "/accounts/password/change/", None),
+        ("e-mail", "/accounts/email/", None),
+        ("two-factor", "/accounts/2fa/", None),
+        ("authenticator-app", "/accounts/2fa/totp/activate/", None),
         ("animate", f"/?kind=video&mode=image&image_asset={image_asset.pk}", None),
         ("extend", f"/?kind=video&mode=extend&video_asset={video_asset.pk}", None),
         ("use-as-reference", f"/?reference_asset={image_asset.pk}", None),
@@ -83,7 +87,11 @@ def signed_in_pages(account: Account) -> list[tuple[str, str, Callable | None]]:
     return pages
 
 
-ANONYMOUS_PAGES = [("sign-in", "/accounts/login/"), ("sign-up", "/accounts/signup/")]
+ANONYMOUS_PAGES = [
+    ("sign-in", "/accounts/login/"),
+    ("sign-up", "/accounts/signup/"),
+    ("password-reset", "/accounts/password/reset/"),
+]
 
 
 def test_every_page_runs_for_20_seconds_without_a_browser_error(
