@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from playwright.sync_api import expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -20,6 +21,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(django_settings.VAR_DIR) / "screenshots"
+# What a page waits for is done by real workers and the emulator: on a busy machine that
+# takes longer than Playwright's 5 s, and no assertion here is about speed.
+expect.set_options(timeout=20_000)
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made
 # by fixtures here are still plain synchronous ones.

@@ -11,6 +11,8 @@ from django.conf import settings
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
+pytestmark = pytest.mark.django_db  # the sign-in page lists the identity providers
+
 
 def policy_of(response) -> dict[str, list[str]]:
     directives = (part.split() for part in response["Content-Security-Policy"].split(";"))
