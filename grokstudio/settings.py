@@ -254,6 +254,8 @@ XAI_EMULATOR = env.bool("STUDIO_XAI_EMULATOR", default=False)
 XAI_TIMEOUT_S = env.float("STUDIO_XAI_TIMEOUT_S", default=120.0)
 # A progress poll is cheap and repeated: a short deadline keeps one slow answer from stalling a cycle.
 XAI_POLL_TIMEOUT_S = env.float("STUDIO_XAI_POLL_TIMEOUT_S", default=10.0)
+# Grok's chat model for prompt help ("Improve", "Describe"): it must take text and images.
+STUDIO_PROMPT_MODEL = env.str("STUDIO_PROMPT_MODEL", default="grok-4")
 
 # --- The studio's own limits (STUDIO_*) --------------------------------------
 STUDIO_MAX_UPLOAD_MB = env.int("STUDIO_MAX_UPLOAD_MB", default=10)

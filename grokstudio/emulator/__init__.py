@@ -1,4 +1,5 @@
-"""An offline emulator of xAI's Grok Imagine API (images, videos, files) for tests and demos.
+"""An offline emulator of xAI's Grok Imagine API (images, videos, files, and the chat of prompt
+help) for tests and demos.
 
 It is a real gRPC server built on xai-sdk's own generated servicer classes, so the
 unmodified SDK talks to it over a socket, plus a small HTTP server for the temporary

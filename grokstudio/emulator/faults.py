@@ -2,7 +2,8 @@
 
 There are two ways to ask for a fault.
 
-**A marker in the prompt** of ``GenerateImage``, ``GenerateVideo`` or ``ExtendVideo``:
+**A marker in the prompt** of ``GenerateImage``, ``GenerateVideo`` or ``ExtendVideo``, or in
+the text of the user messages of ``GetCompletion`` / ``GetCompletionChunk`` (chat):
 ``[fault:NAME]`` or ``[fault:NAME:ARG]``, anywhere in the prompt, several allowed
 (``"a cat [fault:unavailable:2] [fault:url_truncated]"``). An unknown ``NAME`` is answered
 with INVALID_ARGUMENT so typos do not pass silently. A call fault given a count (``NAME:K``)
@@ -40,7 +41,9 @@ name                   arg    effect
                               with ``respect_moderation=false`` and no url/base64 (the SDK raises
                               ValueError on ``.url``);
                               videos: the job ends DONE with ``respect_moderation=false`` and an
-                              empty url
+                              empty url;
+                              chat: PERMISSION_DENIED "Content violates usage guidelines", as
+                              xAI answers a refused conversation
 ``moderation_failed``  CODE   videos: the job ends FAILED, error code CODE (default
                               ``invalid_argument``) and a moderation message
 ``video_failed``       CODE   videos: the job ends FAILED with VideoError CODE (default
@@ -76,6 +79,7 @@ from .limits import VIDEO_ERROR_CODES
 VIDEO_START_METHODS = frozenset({"GenerateVideo", "ExtendVideo"})
 VIDEO_METHODS = VIDEO_START_METHODS | {"GetDeferredVideo"}
 RESULT_METHODS = VIDEO_METHODS | {"GenerateImage"}
+CHAT_METHODS = frozenset({"GetCompletion", "GetCompletionChunk"})
 
 # name -> gRPC code for the faults that replace the answer with an error
 CALL_FAULTS: dict[str, grpc.StatusCode] = {
@@ -100,7 +104,7 @@ DEFAULT_SLOW_S = 30.0
 
 # name -> methods it means something for
 CONTENT_FAULTS: dict[str, frozenset[str]] = {
-    "moderation": frozenset(RESULT_METHODS),
+    "moderation": frozenset(RESULT_METHODS | CHAT_METHODS),
     "moderation_failed": VIDEO_METHODS,
     "video_failed": VIDEO_METHODS,
     "expired": VIDEO_METHODS,

@@ -112,8 +112,10 @@ class InputResolver:
 
     # --- images --------------------------------------------------------------------------
 
-    def image(self, owner: str, content: Any, what: str) -> ImageInput:
-        """Resolve and decode an ``ImageUrlContent``."""
+    def image(
+        self, owner: str, content: Any, what: str, formats: frozenset[str] = INPUT_IMAGE_FORMATS
+    ) -> ImageInput:
+        """Resolve and decode an ``ImageUrlContent`` in one of ``formats``."""
         source = content.WhichOneof("source")
         if source == "image_url" and content.image_url:
             data = self._fetch_url(content.image_url, what, MAX_INPUT_IMAGE_BYTES)
@@ -121,7 +123,7 @@ class InputResolver:
             data = self._fetch_file(owner, content.file_id, what, MAX_INPUT_IMAGE_BYTES)
         else:
             raise ApiError.invalid(f"{what}: set image_url or file_id")
-        return decode_image(data, what)
+        return decode_image(data, what, formats)
 
     # --- videos --------------------------------------------------------------------------
 
@@ -185,8 +187,8 @@ def _decode_data_uri(uri: str, what: str, max_bytes: int) -> bytes:
     return data
 
 
-def decode_image(data: bytes, what: str) -> ImageInput:
-    """Check that ``data`` is a PNG, JPEG or WebP image of sane size and decode it."""
+def decode_image(data: bytes, what: str, formats: frozenset[str] = INPUT_IMAGE_FORMATS) -> ImageInput:
+    """Check that ``data`` is an image in ``formats`` (PNG, JPEG or WebP) of sane size; decode it."""
     if len(data) > MAX_INPUT_IMAGE_BYTES:
         raise ApiError.invalid(f"{what}: {len(data)} bytes is over the 10 MiB limit")
     try:
@@ -195,10 +197,9 @@ def decode_image(data: bytes, what: str) -> ImageInput:
         with Image.open(io.BytesIO(data)) as im:
             fmt = im.format or ""
             width, height = im.size
-            if fmt not in INPUT_IMAGE_FORMATS:
-                raise ApiError.invalid(
-                    f"{what}: {fmt or 'unknown'} images are not supported; use PNG, JPEG or WebP"
-                )
+            if fmt not in formats:
+                names = ", ".join(sorted(formats)).replace("WEBP", "WebP")
+                raise ApiError.invalid(f"{what}: {fmt or 'unknown'} images are not supported; use {names}")
             if width * height > MAX_INPUT_IMAGE_PIXELS:
                 raise ApiError.invalid(f"{what}: {width}x{height} is too many pixels")
             im.load()

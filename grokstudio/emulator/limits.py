@@ -49,6 +49,33 @@ DEFAULT_IMAGE_RESOLUTION = "1k"
 # the most extreme ratios the SDK can ask for (9:20 .. 20:9).
 IMAGE_RATIO_RANGE = (9 / 20, 20 / 9)
 
+# --- chat (prompt help): text and vision ------------------------------------------------------
+# accepted name -> (canonical name, ticks per prompt token, ticks per completion token). Prices
+# follow xAI's published per-million-token list ($3 in / $15 out for grok-4, $0.20 / $0.50 for
+# the fast models); aliases answer with the dated name, as the real API does.
+_GROK_4 = ("grok-4-0709", 30_000, 150_000)
+_GROK_4_FAST = ("grok-4-fast-non-reasoning", 2_000, 5_000)
+CHAT_MODELS: dict[str, tuple[str, int, int]] = {
+    "grok-4": _GROK_4,
+    "grok-4-0709": _GROK_4,
+    "grok-4-latest": _GROK_4,
+    "grok-4-fast": ("grok-4-fast-reasoning", 2_000, 5_000),
+    "grok-4-fast-reasoning": ("grok-4-fast-reasoning", 2_000, 5_000),
+    "grok-4-fast-non-reasoning": _GROK_4_FAST,
+    "grok-4-1-fast": ("grok-4-1-fast-reasoning", 2_000, 5_000),
+    "grok-4-1-fast-reasoning": ("grok-4-1-fast-reasoning", 2_000, 5_000),
+    "grok-4-1-fast-non-reasoning": ("grok-4-1-fast-non-reasoning", 2_000, 5_000),
+    "grok-4.20": ("grok-4.20-0309", 20_000, 60_000),
+    "grok-4.20-non-reasoning": ("grok-4.20-0309-non-reasoning", 20_000, 60_000),
+}
+CHAT_N_MIN, CHAT_N_MAX = 1, 8  # not documented; generous so it only stops nonsense
+# Vision inputs: xAI's docs list JPEG and PNG only, at most 10 MiB each.
+CHAT_IMAGE_FORMATS = frozenset({"PNG", "JPEG"})
+# Token counts are not the real tokenizer's: about four characters a token, and a fixed
+# count per image (xAI bills images by tiles; the exact rule is not documented).
+CHARS_PER_TOKEN = 4
+IMAGE_PROMPT_TOKENS = 256
+
 # --- videos --------------------------------------------------------------------------------
 VIDEO_MODELS: dict[str, str] = {
     "grok-imagine-video": "grok-imagine-video",

@@ -1,5 +1,5 @@
-"""Wiring: the gRPC server, its call wrapper (auth, rate limit, faults, call record) and the
-HTTP server, started and stopped together by :class:`Emulator`.
+"""Wiring: the gRPC server (Image, Video, Files and Chat), its call wrapper (auth, rate limit,
+faults, call record) and the HTTP server, started and stopped together by :class:`Emulator`.
 
 Every RPC goes through :class:`CallWrapper`, a ``grpc.ServerInterceptor`` that wraps each
 method handler so that, in order: the API key is checked (UNAUTHENTICATED if missing or, with
@@ -27,10 +27,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from xai_sdk.proto.v6 import files_pb2_grpc, image_pb2, image_pb2_grpc, video_pb2_grpc
+from xai_sdk.proto.v6 import (
+    chat_pb2,
+    chat_pb2_grpc,
+    files_pb2_grpc,
+    image_pb2,
+    image_pb2_grpc,
+    video_pb2_grpc,
+)
 
 from . import limits
 from .calls import CURRENT, CallInfo
+from .chat import ChatService, marker_text
 from .errors import ApiError
 from .faults import CALL_FAULT_MESSAGES, CALL_FAULTS, SLOW, FaultBook, FaultError, Plan
 from .files import FilesService
@@ -75,6 +83,13 @@ def _gone(context: grpc.ServicerContext) -> grpc.StatusCode:
     if remaining is not None and remaining <= 0:
         return grpc.StatusCode.DEADLINE_EXCEEDED
     return grpc.StatusCode.CANCELLED
+
+
+def _prompt(request: Any) -> str | None:
+    """The text a call's fault markers are read from: its prompt, or a chat's user messages."""
+    if isinstance(request, chat_pb2.GetCompletionsRequest):
+        return marker_text(request)
+    return getattr(request, "prompt", None)
 
 
 def mask_key(key: str) -> str:
@@ -123,6 +138,7 @@ class Emulator:
         self.image_service = ImageService(self)
         self.video_service = VideoService(self)
         self.files_service = FilesService(self)
+        self.chat_service = ChatService(self)
 
         server = grpc.server(
             ThreadPoolExecutor(max_workers=cfg.threads, thread_name_prefix="grpc"),
@@ -137,6 +153,7 @@ class Emulator:
         image_pb2_grpc.add_ImageServicer_to_server(self.image_service, server)
         video_pb2_grpc.add_VideoServicer_to_server(self.video_service, server)
         files_pb2_grpc.add_FilesServicer_to_server(self.files_service, server)
+        chat_pb2_grpc.add_ChatServicer_to_server(self.chat_service, server)
         self.grpc_port = server.add_insecure_port(_hostport(cfg.host, cfg.port))
         if not self.grpc_port:
             raise OSError(f"could not bind gRPC port {_hostport(cfg.host, cfg.port)}")
@@ -242,12 +259,11 @@ class CallWrapper(grpc.ServerInterceptor):
 
     def _unary_unary(self, behavior: Callable[..., Any], service: str, method: str) -> Callable[..., Any]:
         def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
-            prompt = getattr(request, "prompt", None)
             return self._run(
                 service,
                 method,
                 context,
-                prompt,
+                _prompt(request),
                 lambda: message_to_record(request),
                 lambda: behavior(request, context),
             )
@@ -261,7 +277,7 @@ class CallWrapper(grpc.ServerInterceptor):
                 service,
                 method,
                 context,
-                None,
+                _prompt(request),
                 lambda: message_to_record(request),
                 lambda: behavior(request, context),
             )
@@ -400,6 +416,10 @@ class CallWrapper(grpc.ServerInterceptor):
             "time": started,
             "duration_s": round(time.time() - started, 4),
         }
+        if request.get("user"):
+            # The caller's end-user id (image and chat requests have one): who asked, for xAI's
+            # abuse monitoring; kept at the top so a test can read it without knowing the shape.
+            entry["user"] = request["user"]
         if response is not None:
             entry["response"] = message_to_record(response)
         self.emulator.calls.add(entry)

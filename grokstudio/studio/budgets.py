@@ -1,6 +1,6 @@
 """Monthly spending limits: what a person has spent, what a request would cost, what is left.
 
-Spending is the cost xAI reported for the month's generations (calendar month,
+Spending is the cost xAI reported for the month's generations and prompt help (calendar month,
 UTC), plus an estimate from the model table for those still at work, whose
 cost is not known yet. A submission whose estimate does not fit in what is
 left is refused before anything is sent to xAI.
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from grokstudio.accounts.models import Budget
 from grokstudio.studio import catalog
-from grokstudio.studio.models import ACTIVE_STATUSES, Generation, Kind
+from grokstudio.studio.models import ACTIVE_STATUSES, Generation, Kind, PromptHelp
 
 TICKS_PER_USD = Decimal(10_000_000_000)
 CENT = Decimal("0.01")
@@ -63,10 +63,8 @@ def limit_usd(user) -> Decimal | None:
 
 def spent_usd(user) -> Decimal:
     """This month's reported costs plus the estimates of what is still at work."""
-    now = timezone.now()
-    month = Generation.objects.filter(
-        user=user, created_at__gte=now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    )
+    month_start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month = Generation.objects.filter(user=user, created_at__gte=month_start)
     reported = month.exclude(status__in=ACTIVE_STATUSES).aggregate(t=Sum("cost_usd_ticks"))["t"] or 0
     # Still at work, or ended without a reported cost after reaching xAI (cancelled or timed
     # out while rendering, an answer lost): xAI may well bill those, so their estimates count.
@@ -78,7 +76,16 @@ def spent_usd(user) -> Decimal:
         (estimate_usd(g.kind, g.model, g.params, g.inputs) for g in at_work.only("kind", "model", "params")),
         Decimal(0),
     )
-    return Decimal(reported) / TICKS_PER_USD + pending
+    return Decimal(reported) / TICKS_PER_USD + pending + _prompt_help_usd(user, month_start)
+
+
+def _prompt_help_usd(user, since) -> Decimal:
+    """Prompt help's reported costs, and the estimate for help still asking (or lost asking)."""
+    helps = PromptHelp.objects.filter(user=user, created_at__gte=since)
+    reported = helps.aggregate(t=Sum("cost_usd_ticks"))["t"] or 0
+    asking = Q(status__in=(PromptHelp.State.PENDING, PromptHelp.State.SUBMITTING))
+    unknown = helps.filter(asking | Q(error_code="outcome_unknown"), cost_usd_ticks=None).count()
+    return (Decimal(reported) / TICKS_PER_USD) + unknown * Decimal(str(catalog.PROMPT_HELP_ESTIMATE_USD))
 
 
 def remaining_usd(user) -> Decimal | None:

@@ -105,6 +105,10 @@ VIDEO_CONTAINERS = ("mp4",)
 VIDEO_CODECS = {"h264": "H.264", "hevc": "H.265", "av1": "AV1"}
 
 PROMPT_MAX_CHARS = 1000
+# Prompt help ("Improve", "Describe") costs a few hundred tokens of Grok's chat model, about a
+# cent with an image on grok-4; counted against the budget until xAI reports the real cost.
+PROMPT_HELP_ESTIMATE_USD = 0.01
+DESCRIBE_CHOICES = 4
 # Reference uploads: xAI takes PNG, JPEG or WebP up to 10 MiB each.
 REFERENCE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 REFERENCE_MAX_BYTES = 10 * 1024 * 1024

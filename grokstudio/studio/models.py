@@ -474,3 +474,86 @@ class RateSlot(models.Model):
 
     def __str__(self) -> str:
         return f"next {self.name} call at {self.next_at}"
+
+
+# --- prompt help -----------------------------------------------------------------------------
+
+
+class PromptHelp(models.Model):
+    """One request for Grok's help with a prompt: "Improve" a person's text, or "Describe" an
+    image into prompts. A view creates it, a worker asks xAI, the page polls it until it ends;
+    like a Generation, its steps are conditional UPDATEs and it is never sent twice."""
+
+    class Kind(models.TextChoices):
+        IMPROVE = "improve", "Improve"
+        DESCRIBE = "describe", "Describe"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUBMITTING = "submitting", "Asking Grok"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompt_helps")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    # The person's text (Improve), and what it is for: {"kind", "model", "mode"}.
+    prompt = models.TextField(blank=True)
+    target = models.JSONField(default=dict, blank=True)
+    # The images sent along: the one described, or the gallery references of an Improve.
+    assets = models.ManyToManyField(Asset, blank=True, related_name="prompt_helps")
+    suggestions = models.JSONField(default=list, blank=True)
+    cost_usd_ticks = models.BigIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="help_user_month")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.State.PENDING, self.State.SUBMITTING)
+
+    @property
+    def cost_usd(self) -> float | None:
+        return None if self.cost_usd_ticks is None else self.cost_usd_ticks / 1e10
+
+    def _move(self, from_statuses: tuple[str, ...], **changes: Any) -> bool:
+        changes.setdefault("updated_at", timezone.now())
+        won = PromptHelp.objects.filter(pk=self.pk, status__in=from_statuses).update(**changes) == 1
+        if won:
+            for name, value in changes.items():
+                setattr(self, name, value)
+        return won
+
+    def claim(self) -> bool:
+        return self._move((self.State.PENDING,), status=self.State.SUBMITTING, started_at=timezone.now())
+
+    def complete(self, suggestions: list[str], cost_usd_ticks: int | None) -> bool:
+        return self._move(
+            (self.State.SUBMITTING,), status=self.State.COMPLETED, suggestions=suggestions,
+            cost_usd_ticks=cost_usd_ticks, finished_at=timezone.now(),
+        )  # fmt: skip
+
+    def fail(self, message: str, error_code: str, cost_usd_ticks: int | None = None) -> bool:
+        billed = {} if cost_usd_ticks is None else {"cost_usd_ticks": cost_usd_ticks}
+        return self._move(
+            (self.State.PENDING, self.State.SUBMITTING), status=self.State.FAILED, message=message[:500],
+            error_code=error_code, finished_at=timezone.now(), **billed,
+        )  # fmt: skip
+
+    def give_up_if_lost(self, after: timedelta) -> bool:
+        """A help still asking long after any answer could come lost its worker: end it."""
+        if self.status != self.State.SUBMITTING or timezone.now() - self.started_at < after:
+            return False
+        return self.fail(
+            "The studio lost track of this request. It was not sent again; ask once more if you like.",
+            "outcome_unknown",
+        )

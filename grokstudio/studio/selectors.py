@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Status
+from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, PromptHelp, Status
 
 GALLERY_PAGE_SIZE = 60
 CURSOR_FORMAT = "%Y%m%d%H%M%S%f"
@@ -278,3 +278,7 @@ def preset_assets(user, initial) -> dict:
         found = {a.pk: a for a in Asset.objects.filter(pk__in=ids, user=user, kind="image")}
         presets["reference_assets"] = [found[pk] for pk in ids if pk in found]
     return presets
+
+
+def get_prompt_help_for_user(user, help_id: int) -> PromptHelp:
+    return get_object_or_404(PromptHelp, pk=help_id, user=user)

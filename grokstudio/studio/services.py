@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
@@ -13,12 +14,20 @@ from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 from django.db.models import Q
 
-from grokstudio.studio import budgets
+from grokstudio.studio import budgets, catalog
 from grokstudio.studio.catalog import VideoMode
-from grokstudio.studio.generation.queue import ensure_running, nudge_with_commit
+from grokstudio.studio.generation.queue import ensure_running, nudge_prompt_help, nudge_with_commit
 from grokstudio.studio.media.clips import CheckedClip
 from grokstudio.studio.media.images import CheckedImage, thumbnail_webp
-from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Kind, Reference
+from grokstudio.studio.models import (
+    ACTIVE_STATUSES,
+    Asset,
+    Collection,
+    Generation,
+    Kind,
+    PromptHelp,
+    Reference,
+)
 
 log = logging.getLogger(__name__)
 
@@ -316,3 +325,21 @@ def remove_unused_files(names: Iterable[str], chunk: int = 2000) -> None:
         for name in part:
             if name not in still_used:
                 default_storage.delete(name)
+
+
+# --- prompt help -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_prompt_help(
+    user: AbstractBaseUser, kind: str, *, prompt: str = "", target: dict | None = None,
+    assets: Iterable[Asset] = (),
+) -> PromptHelp:  # fmt: skip
+    """Create a PromptHelp row and queue the call to Grok. Raises budgets.OverBudget (and
+    stores nothing) when even this small call does not fit the month's budget."""
+    budgets.lock(user)
+    budgets.check(user, Decimal(str(catalog.PROMPT_HELP_ESTIMATE_USD)))
+    help = PromptHelp.objects.create(user=user, kind=kind, prompt=prompt, target=target or {})
+    help.assets.set(assets)
+    nudge_prompt_help(help.pk)
+    return help

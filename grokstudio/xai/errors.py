@@ -53,9 +53,16 @@ _GRPC_ERRORS: dict[grpc.StatusCode, tuple[str, str, bool, bool]] = {
 }  # fmt: skip
 
 
+# xAI refuses a conversation it will not have with PERMISSION_DENIED and these words; the
+# code alone cannot tell it from a key that may not use the model.
+_REFUSED_CONTENT = "Content violates usage guidelines"
+
+
 def from_rpc_error(exc: grpc.RpcError) -> ProviderError:
     status = exc.code() if isinstance(exc, grpc.Call) else grpc.StatusCode.UNKNOWN
     details = (exc.details() if isinstance(exc, grpc.Call) else "") or ""
+    if status == grpc.StatusCode.PERMISSION_DENIED and _REFUSED_CONTENT in details:
+        return moderated("The request")
     code, message, retryable, unknown = _GRPC_ERRORS.get(
         status,
         ("provider_error", "xAI had an internal error", False, False),

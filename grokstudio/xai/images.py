@@ -32,9 +32,12 @@ def generate_images(
     resolution: str | None,
     references: list[str] = (),  # data: URIs
     quality: str | None = None,
+    user: str | None = None,  # the end-user id xAI is told (see studio.attribution)
 ) -> GeneratedBatch:
     """Ask xAI for `n` images; raise ProviderError for anything but a usable answer."""
     kwargs: dict = {"image_format": "url"}
+    if user:
+        kwargs["user"] = user
     if aspect_ratio:
         kwargs["aspect_ratio"] = aspect_ratio
     if resolution:

@@ -394,3 +394,31 @@ document.addEventListener("htmx:load", (event) => {
     : "Tip: drop images anywhere on this form, paste one, or drag a picture from your gallery.";
   (form.querySelector(".advanced-body") ?? form).append(hint);
 });
+
+// --- Prompt help: a suggestion goes into the prompt only when the person says so. ---------------
+// "Use" fills the Prompt box with the suggestion as it now reads (it may have been edited) and
+// closes the viewer it came from; without a Prompt box on the page, its link opens the studio
+// with it. "Discard" removes the suggestion and leaves the prompt as it was.
+document.addEventListener("click", (event) => {
+  const use = event.target.closest("[data-use-suggestion]");
+  const discard = event.target.closest("[data-discard-help]");
+  if (use) {
+    const text = use.closest("[data-suggestion]").querySelector("[data-suggestion-text]").value.trim();
+    const prompt = document.querySelector("#create textarea[name=prompt]");
+    if (!prompt) {
+      const url = new URL(use.href, location.href);
+      url.searchParams.set("prompt", text);
+      use.href = url.toString();
+      return; // the link goes on to the studio
+    }
+    event.preventDefault();
+    prompt.value = text;
+    prompt.dispatchEvent(new Event("input", { bubbles: true })); // the length count follows
+    const dialog = use.closest("dialog");
+    if (dialog && dialog.open) dialog.close();
+    use.closest("[data-help]")?.remove();
+    prompt.focus();
+  } else if (discard) {
+    discard.closest("[data-help]")?.remove();
+  }
+});

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from grokstudio.studio import services
 from grokstudio.studio.media.images import check_result
-from grokstudio.studio.models import Asset, Collection, Generation, Kind, Status
+from grokstudio.studio.models import Asset, Collection, Generation, Kind, PromptHelp, Status
 from tests.factories import make_image
 
 pytestmark = pytest.mark.django_db
@@ -42,9 +42,10 @@ def owners_objects(owner) -> dict[str, int]:
     from grokstudio.api.models import ApiToken
 
     token, _ = ApiToken.issue(owner, "mine")
+    help = PromptHelp.objects.create(user=owner, kind=PromptHelp.Kind.DESCRIBE)
     return {
         "generation_id": generation.pk, "asset_id": asset.pk, "collection_id": collection.pk,
-        "token_id": token.pk,
+        "token_id": token.pk, "help_id": help.pk,
     }  # fmt: skip
 
 

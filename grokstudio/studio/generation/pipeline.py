@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grokstudio import xai
+from grokstudio.studio.attribution import xai_user_id
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.generation import clusters, ratelimit
 from grokstudio.studio.generation.queue import ensure_running, nudge, release_leases
@@ -233,6 +234,7 @@ def _submit_images(generation: Generation) -> None:
             aspect_ratio=generation.params.get("aspect_ratio") or None,
             resolution=generation.params.get("resolution") or None,
             references=references,
+            user=xai_user_id(generation.user_id),
         )
 
     while True:

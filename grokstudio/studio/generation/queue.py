@@ -102,3 +102,17 @@ def ensure_running(*, even_if_alive: bool = False) -> bool:
         return False
     nudge_poller()
     return True
+
+
+def nudge_prompt_help(help_id: int) -> None:
+    """Queue the worker's call to Grok for a PromptHelp row being written now (see nudge_with_commit)."""
+
+    def nudge() -> None:
+        async_task(
+            "grokstudio.studio.generation.tasks.run_prompt_help", help_id, task_name=f"prompt-help-{help_id}"
+        )
+
+    if settings.Q_CLUSTER.get("orm") == "default":
+        nudge()
+    else:
+        transaction.on_commit(nudge)

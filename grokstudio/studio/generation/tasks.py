@@ -1,6 +1,6 @@
 """django-q2 entry points: thin, idempotent nudges into the pipeline."""
 
-from grokstudio.studio.generation import pipeline, poller
+from grokstudio.studio.generation import pipeline, poller, prompt_help
 
 
 def run_generation(generation_id: int) -> None:
@@ -20,3 +20,8 @@ def sweep_generations() -> int:
 def poll_videos() -> None:
     """Ask xAI about every in-flight video until none is left (see poller.py)."""
     poller.run()
+
+
+def run_prompt_help(help_id: int) -> None:
+    """Ask Grok for the suggestions of one PromptHelp row."""
+    prompt_help.run(help_id)

@@ -230,3 +230,18 @@ class BulkForm(forms.Form):
         if data.get("collection"):
             data["collection"] = self.collections[data["collection"]]
         return data
+
+
+class ImproveForm(forms.Form):
+    """What "Improve" sends from the create form: the prompt and what it is meant for.
+    Gallery images attached to the form go by id and are looked up as the user's own."""
+
+    prompt = LimitedCharField(
+        max_length=catalog.PROMPT_MAX_CHARS, strip=True,
+        error_messages={"required": "Write a prompt first, then ask Grok to improve it."},
+    )  # fmt: skip
+    kind = forms.ChoiceField(choices=[("image", "Image"), ("video", "Video")], required=False)
+    model = forms.ChoiceField(
+        choices=[(m, m) for m in (*catalog.IMAGE_MODELS, *catalog.VIDEO_MODELS)], required=False
+    )
+    mode = forms.ChoiceField(choices=[("", ""), *catalog.VideoMode.CHOICES], required=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grokstudio.studio.web import views
+from grokstudio.studio.web import prompt_help, views
 
 app_name = "studio"
 urlpatterns = [
@@ -23,4 +23,8 @@ urlpatterns = [
     path("a/<int:asset_id>/file", views.asset_file, name="asset-file"),
     path("a/<int:asset_id>/thumb", views.asset_thumbnail, name="asset-thumb"),
     path("a/<int:asset_id>/download", views.asset_download, name="asset-download"),
+    # Prompt help: Grok improves a prompt, or describes a picture into prompts.
+    path("improve/", prompt_help.improve, name="improve"),
+    path("a/<int:asset_id>/describe", prompt_help.describe, name="describe"),
+    path("help/<int:help_id>/", prompt_help.prompt_help, name="prompt-help"),
 ]

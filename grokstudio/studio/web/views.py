@@ -19,7 +19,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh, replace_url
 
-from grokstudio.studio import budgets, selectors, services
+from grokstudio.studio import budgets, catalog, selectors, services
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.models import Collection
 from grokstudio.studio.web import archives, downloads
@@ -61,7 +61,7 @@ def _own_asset_id(request: HttpRequest, field: str, kind: str) -> int | None:
 
 def _presets(request: HttpRequest) -> tuple[str, dict]:
     """What the create form starts with: `?kind=video&mode=image&image_asset=7` from "Animate",
-    `?reference_asset=7` from "Use as reference"."""
+    `?reference_asset=7` from "Use as reference", `?prompt=...` from a prompt help suggestion."""
     kind = "video" if request.GET.get("kind") == "video" else "image"
     initial: dict = {}
     if kind == "video":
@@ -72,6 +72,8 @@ def _presets(request: HttpRequest) -> tuple[str, dict]:
                 initial[field] = asset_id
     elif (asset_id := _own_asset_id(request, "reference_asset", "image")) is not None:
         initial["reference_assets"] = [asset_id]
+    if prompt := request.GET.get("prompt", "").strip():  # a suggestion chosen from prompt help
+        initial["prompt"] = prompt[: catalog.PROMPT_MAX_CHARS]
     return kind, initial
 
 

@@ -1,0 +1,80 @@
+"""Prompt help pages: "Improve" a prompt and "Describe" an image with Grok, then poll the answer.
+
+A view only creates the PromptHelp row (the worker asks xAI); the page polls the row's
+fragment until it ends, and the person chooses what, if anything, goes into their prompt.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseStopPolling
+
+from grokstudio.studio import budgets, selectors, services
+from grokstudio.studio.generation.prompt_help import lost_after
+from grokstudio.studio.models import Kind, PromptHelp
+from grokstudio.studio.web.forms import ImproveForm
+
+TEMPLATE = "studio/prompt_help.html"
+
+
+@login_required
+@require_POST
+def improve(request: HttpRequest) -> HttpResponse:
+    form = ImproveForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, next(iter(form.errors.values()))[0])
+    data = form.cleaned_data
+    # Gallery images already attached to the form; new uploads are not sent until submitted.
+    ids = [*request.POST.getlist("reference_assets"), request.POST.get("image_asset", "")]
+    assets = [
+        selectors.get_asset_for_user(request.user, int(value))
+        for value in ids
+        if value.isascii() and value.isdigit()
+    ]
+    target = {"kind": data["kind"] or Kind.IMAGE, "model": data["model"], "mode": data["mode"]}
+    return _ask(request, PromptHelp.Kind.IMPROVE, prompt=data["prompt"], target=target, assets=assets)
+
+
+@login_required
+@require_POST
+def describe(request: HttpRequest, asset_id: int) -> HttpResponse:
+    asset = selectors.get_asset_for_user(request.user, asset_id)
+    if asset.kind != Kind.IMAGE:
+        return _refused(request, "Describe works on pictures, not on clips.")
+    return _ask(request, PromptHelp.Kind.DESCRIBE, assets=[asset], target={"kind": Kind.IMAGE})
+
+
+@login_required
+@require_safe
+def prompt_help(request: HttpRequest, help_id: int) -> HttpResponse:
+    """The answer as a page of its own, or for htmx's poll: nothing new (204) while Grok is
+    still asked, then the answer once with 286, which stops the polling."""
+    help = selectors.get_prompt_help_for_user(request.user, help_id)
+    help.give_up_if_lost(lost_after())
+    if not request.htmx:
+        return render(request, TEMPLATE, {"help": help})
+    if help.is_active:
+        return HttpResponse(status=204)
+    response = render(request, f"{TEMPLATE}#help", {"help": help})
+    response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+def _ask(request: HttpRequest, kind: str, **fields) -> HttpResponse:
+    try:
+        help = services.request_prompt_help(request.user, kind, **fields)
+    except budgets.OverBudget as exc:
+        return _refused(request, exc.messages[0])
+    if not request.htmx:
+        return redirect("studio:prompt-help", help.pk)
+    return render(request, f"{TEMPLATE}#help", {"help": help})
+
+
+def _refused(request: HttpRequest, message: str) -> HttpResponse:
+    # htmx swaps only 2xx answers: the reason goes where the answer would have.
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#refused", {"message": message})
+    return render(request, TEMPLATE, {"message": message}, status=400)

@@ -1,0 +1,75 @@
+"""Prompt help as a person uses it: Grok's suggestion sits beside the prompt until they choose."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from tests.factories import make_generation
+
+pytestmark = pytest.mark.browser
+
+ORIGINAL = "a lighthouse at dusk"
+
+
+@pytest.fixture
+def person(transactional_db):
+    return get_user_model().objects.create_user("hedy", password="a-long-test-password")
+
+
+def ask_for_improvement(page):
+    page.get_by_label("Prompt").fill(ORIGINAL)
+    page.get_by_role("button", name="Improve").click()
+    suggestion = page.locator("#prompt-help [data-suggestion-text]")
+    expect(suggestion).to_be_visible(timeout=30_000)  # a worker picks the call up
+    return suggestion
+
+
+def test_improve_then_accept_an_edited_suggestion(page, worker, sign_in, person, screenshot):
+    sign_in(page, person)
+    page.goto("/")
+    suggestion = ask_for_improvement(page)
+
+    proposed = suggestion.input_value()
+    assert proposed.startswith(f"{ORIGINAL}, ")
+    # Nothing is overwritten until the person says so.
+    expect(page.get_by_label("Prompt")).to_have_value(ORIGINAL)
+    screenshot("prompt-help-improve", full_page=False)
+
+    suggestion.fill(proposed + " Wide angle.")
+    page.get_by_role("link", name="Use this prompt").click()
+
+    expect(page.get_by_label("Prompt")).to_have_value(proposed + " Wide angle.")
+    expect(page.locator("#prompt-help [data-help]")).to_have_count(0)
+
+
+def test_improve_then_discard_keeps_the_prompt(page, worker, sign_in, person):
+    sign_in(page, person)
+    page.goto("/")
+    ask_for_improvement(page)
+
+    page.get_by_role("button", name="Discard").click()
+
+    expect(page.locator("#prompt-help [data-suggestion-text]")).to_have_count(0)
+    expect(page.get_by_label("Prompt")).to_have_value(ORIGINAL)
+
+
+def test_describe_a_picture_and_choose_a_prompt(page, worker, sign_in, person, screenshot):
+    make_generation(person, prompt="an old photo")
+    sign_in(page, person)
+    page.goto("/")
+    page.locator("article.card a.open").first.click()
+    lightbox = page.locator("#lightbox")
+    expect(lightbox).to_be_visible()
+
+    lightbox.get_by_role("button", name="Describe").click()
+    choices = lightbox.locator("[data-suggestion-text]")
+    expect(choices.first).to_be_visible(timeout=30_000)
+    assert 1 <= choices.count() <= 4
+    second = choices.nth(min(1, choices.count() - 1)).input_value()
+    screenshot("prompt-help-describe", full_page=False)
+    lightbox.locator("[data-use-suggestion]").nth(min(1, choices.count() - 1)).click()
+
+    expect(lightbox).to_be_hidden()
+    expect(page.get_by_label("Prompt")).to_have_value(second)
