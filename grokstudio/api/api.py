@@ -547,11 +547,11 @@ def get_tasks(
     if taskId is not None:
         return _task(request, taskId)
     if status is not None and status not in STATES_BY_WORD:
-        raise ApiError(422, "invalid_request", f"status: one of {', '.join(sorted(STATES_BY_WORD))}.")
+        raise _refused("status", f"One of {', '.join(sorted(STATES_BY_WORD))}.")
     if kind is not None and kind not in TASK_KINDS:
-        raise ApiError(422, "invalid_request", "kind: image or video.")
+        raise _refused("kind", "Image or video.")
     if not 1 <= limit <= 100:
-        raise ApiError(422, "invalid_request", "limit: 1 to 100.")
+        raise _refused("limit", "1 to 100.")
     rows = Generation.objects.filter(user=request.user).order_by("-created_at", "-id")
     if status is not None:
         rows = rows.filter(status__in=STATES_BY_WORD[status])
@@ -560,7 +560,7 @@ def get_tasks(
     if cursor:
         position = selectors.decode_cursor(cursor)
         if position is None:
-            raise ApiError(422, "invalid_request", "cursor: use the nextCursor of a previous page.")
+            raise _refused("cursor", "Use the nextCursor of a previous page.")
         created_at, pk = position
         rows = rows.filter(created_at__lte=created_at).exclude(created_at=created_at, pk__gte=pk)
     page = list(rows.prefetch_related("outputs")[: limit + 1])
