@@ -40,10 +40,28 @@ TASK_KINDS = tuple(Kind.values)
 # A database id as the API takes it (selectors' plausible_id): 1 to 18 digits.
 ID_DIGITS = r"^[0-9]{1,18}$"
 MAX_ID = 10**18 - 1
-# Not only whitespace (validation.py strips the prompt), and none of the characters it refuses
-# in text: NUL, a lone surrogate, and U+FFFD, the mark of characters lost to a wrong encoding.
-REFUSED_CHARACTERS = r"\x00\ud800-\udfff\ufffd"
-PROMPT_PATTERN = rf"^[^{REFUSED_CHARACTERS}]*[^\s{REFUSED_CHARACTERS}][^{REFUSED_CHARACTERS}]*$"
+
+
+def _escaped(codes: list[int]) -> str:
+    """Code points as a character class's body, \\uXXXX escapes and ranges, read alike by ECMA regex,
+    Python's re and the Rust engines that validate schemas."""
+    spans: list[list[int]] = []
+    for code in sorted(codes):
+        if spans and code == spans[-1][1] + 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in spans)
+
+
+# What str.strip() removes, spelled out: `\s` means other sets in ECMA (U+FEFF but not U+001C-1F),
+# Rust and Python, and validation.py strips the prompt with Python's (none lies above U+3000).
+WHITESPACE = _escaped([code for code in range(0x3001) if chr(code).isspace()])
+# Characters validation.py refuses in text: NUL, and in the prompt U+FFFD, the mark of characters
+# lost to a wrong encoding. A lone surrogate is refused too, but no pattern can name it: a JSON
+# Schema string is Unicode text, which holds none, and validators refuse `\ud800` in a pattern
+# (then generators ignore the whole pattern, NUL included). PROMPT_HELP says it.
+PROMPT_PATTERN = rf"^[^\u0000\ufffd]*[^{WHITESPACE}\u0000\ufffd][^\u0000\ufffd]*$"
 # What api.py decodes: a data: URI of an image in strict base64 (padding included).
 DATA_URI_PATTERN = (
     r"^[dD][aA][tT][aA]:image/[a-zA-Z0-9.+-]+;base64,"
@@ -87,6 +105,10 @@ PROMPT = Annotated[
         "type": "string", "minLength": 1, "maxLength": catalog.PROMPT_MAX_CHARS, "pattern": PROMPT_PATTERN,
     }),
 ]  # fmt: skip
+PROMPT_HELP = (
+    f"at most {catalog.PROMPT_MAX_CHARS:,} characters, not only whitespace; no NUL, no U+FFFD and no lone "
+    "surrogate."
+)
 GALLERY_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
@@ -155,8 +177,8 @@ def _example(**example) -> ConfigDict:
 
 
 # Fields the studio does not know are ignored, but their text is checked like any other
-# (api.JsonParser): no NUL or lone surrogate in a name or a value.
-CLEAN_TEXT = r"^[^\x00\ud800-\udfff]*$"
+# (api.JsonParser): no NUL in a name or a value (nor a lone surrogate, which no pattern can name).
+CLEAN_TEXT = r"^[^\u0000]*$"
 UNKNOWN_FIELDS = {
     "propertyNames": {"pattern": CLEAN_TEXT},
     "additionalProperties": {
@@ -177,7 +199,7 @@ class ImageTaskIn(Schema):
 
     model_config = _request(prompt="A lighthouse at dusk", aspectRatio="16:9", n=2)
 
-    prompt: PROMPT = Field(..., description=f"What to draw, at most {catalog.PROMPT_MAX_CHARS:,} characters.")
+    prompt: PROMPT = Field(..., description=f"What to draw, {PROMPT_HELP}")
     model: Annotated[
         StrictStr, _published({"type": "string", "enum": list(validation.IMAGE_FIELDS["model"])})
     ] = Field(catalog.DEFAULT_IMAGE_MODEL, description="An image model of the studio's table.")
@@ -207,7 +229,7 @@ class VideoTaskIn(Schema):
 
     model_config = _request(prompt="Waves roll in under a lighthouse", duration=6, aspectRatio="16:9")
 
-    prompt: PROMPT = Field(..., description=f"What happens, at most {catalog.PROMPT_MAX_CHARS:,} characters.")
+    prompt: PROMPT = Field(..., description=f"What happens, {PROMPT_HELP}")
     model: Annotated[
         StrictStr, _published({"type": "string", "enum": list(validation.VIDEO_FIELDS["model"])})
     ] = Field(catalog.DEFAULT_VIDEO_MODEL, description="A video model of the studio's table.")

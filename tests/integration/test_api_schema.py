@@ -21,6 +21,7 @@ from grokstudio.api.models import ApiToken
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EXAMPLES = 15  # per operation and mode: bounded, so `make test` stays within a minute or two
+# derandomize: the same cases on every run, so a failure is a change in the code, not in the dice.
 
 # Fields whose validity the schema can only describe: what the bytes of a data: URI hold, whether a
 # gallery id is yours, whether a URL's host is allowed, an opaque cursor, and the rules that
@@ -48,23 +49,27 @@ def positive_data_accepted_unless_state_dependent(ctx, response, case):
 def live_api(live_server, owner, settings):
     settings.STUDIO_API_RATE = "100000/m"  # schemathesis is a runaway script by design
     settings.STUDIO_API_MAX_PENDING = 100000  # and no worker runs here: every task stays pending
-    headers = {"Authorization": f"Bearer {ApiToken.issue(owner, 'schemathesis')[1]}"}
+    secret = ApiToken.issue(owner, "schemathesis")[1]
     schema = schemathesis.openapi.from_url(f"{live_server.url}/xai/openapi.json")
-    return schema, headers
+
+    # The token as schemathesis' own auth, not as headers on each call: a case that drops
+    # Authorization on purpose (to expect 401) must go out without it.
+    @schema.auth()
+    class Token:
+        def get(self, case, context):
+            return secret
+
+        def set(self, case, data, context):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+    return schema
 
 
-# Open: schemathesis has sent a prompt holding NUL as schema-valid although the published pattern
-# refuses NUL (seed 206092913919698279060844001340826532924); until that is understood the
-# positive run is reported, not hidden.
-POSITIVE = pytest.param(
-    GenerationMode.POSITIVE,
-    marks=pytest.mark.xfail(reason="a NUL prompt generated as valid despite the pattern", strict=False),
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"]
 )
-
-
-@pytest.mark.parametrize("mode", [POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 def test_every_operation_keeps_to_the_published_schema(live_api, mode):
-    schema, headers = live_api
+    schema = live_api
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 6
     checks = [check for check in CHECKS.get_all() if check is not positive_data_acceptance]
@@ -74,9 +79,13 @@ def test_every_operation_keeps_to_the_published_schema(live_api, mode):
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @hypothesis_settings(
-            max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+            max_examples=EXAMPLES,
+            derandomize=True,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
         )
         def keeps_to_the_schema(case):
-            case.call_and_validate(headers=headers, checks=checks)
+            case.call_and_validate(checks=checks)
 
         keeps_to_the_schema()
