@@ -428,7 +428,9 @@ def _documented(description: str, *statuses: int, **extra) -> dict:
 
 
 def _param(schema: dict, description: str, example) -> WithJsonSchema:
-    return WithJsonSchema({**schema, "description": description, "examples": [example]})
+    # `example`, not `examples`: ninja copies the key onto the parameter, where OpenAPI wants
+    # `examples` to be a map of Example objects (a list there breaks generated clients).
+    return WithJsonSchema({**schema, "description": description, "example": example})
 
 
 # Query parameters as published: absent when not given (never null).
@@ -624,7 +626,7 @@ FILE_TYPES = {"image/*": FILE, "video/*": FILE}
 def get_file(
     request: HttpRequest,
     asset_id: Annotated[
-        int, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID, "examples": [7]})
+        int, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID, "example": 7})
     ],
 ):
     asset = selectors.get_asset_for_user(request.user, asset_id)
