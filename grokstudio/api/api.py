@@ -20,6 +20,7 @@ import json
 import math
 import re
 from functools import wraps
+from typing import Annotated
 
 from csp.decorators import csp_update
 from django.conf import settings
@@ -34,12 +35,24 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.throttling import AuthRateThrottle
-from pydantic import Field, StrictBool, StrictInt, StrictStr
+from pydantic import WithJsonSchema
 
 from grokstudio.api import callbacks, idempotency, outbound
 from grokstudio.api.models import ApiToken
-from grokstudio.api.schemas import STATUS_WORDS, TaskOut, task_json
-from grokstudio.studio import catalog, selectors, services, validation
+from grokstudio.api.schemas import (
+    ID_DIGITS,
+    MAX_ID,
+    STATUS_WORDS,
+    TASK_KINDS,
+    TASK_STATUSES,
+    Error,
+    ImageTaskIn,
+    TaskListOut,
+    TaskOut,
+    VideoTaskIn,
+    task_json,
+)  # fmt: skip
+from grokstudio.studio import selectors, services, validation
 from grokstudio.studio.models import Generation
 from grokstudio.studio.web import downloads
 
@@ -163,11 +176,6 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.extra = status, code, message, extra
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
 def _error(request, status: int, code: str, message: str, **extra) -> HttpResponse:
     return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
 
@@ -246,56 +254,6 @@ def _not_found(request, exc):
     return _error(request, 404, "not_found", "No such task in your studio.")
 
 
-# --- schemas -------------------------------------------------------------------
-
-
-CALLBACK_HELP = (
-    "When the task ends, its final JSON (as GET /xai/tasks/{taskId} answers) is POSTed here once, signed: "
-    "X-Studio-Signature: sha256=HMAC-SHA256(body) under your token's signing secret. Only hosts the "
-    "studio's administrator allows."
-)
-
-
-# Strict types: "5" and true are not numbers, 1 is not a boolean.
-class ImageTaskIn(Schema):
-    prompt: StrictStr = Field(..., description="What to draw, at most 1,000 characters.")
-    model: StrictStr = Field(catalog.DEFAULT_IMAGE_MODEL, description="An image model of the studio's table.")
-    aspectRatio: StrictStr | None = Field(
-        None, description="e.g. 1:1, 16:9; omit to keep a reference's shape."
-    )
-    resolution: StrictStr = Field(catalog.DEFAULT_IMAGE_RESOLUTION, description="1k or 2k.")
-    n: StrictInt = Field(1, description="How many images, 1 to 10.")
-    images: list[StrictStr | StrictInt] = Field(
-        default_factory=list,
-        description="References: data: URIs (PNG, JPEG, WebP), ids of your own gallery images, or "
-        "http(s) URLs on hosts the studio's administrator allows.",
-    )
-    callBackUrl: StrictStr | None = Field(None, description=CALLBACK_HELP)
-
-
-class VideoTaskIn(Schema):
-    prompt: StrictStr = Field(..., description="What happens, at most 1,000 characters.")
-    model: StrictStr = Field(catalog.DEFAULT_VIDEO_MODEL, description="A video model of the studio's table.")
-    mode: StrictStr | None = Field(
-        None,
-        description="text, image, video, reference or extend; by default image when `images` is given, "
-        "else text.",
-    )
-    duration: StrictInt | None = Field(6, description="Seconds (6 by default).")
-    aspectRatio: StrictStr | None = Field(
-        catalog.DEFAULT_VIDEO_ASPECT_RATIO, description="e.g. 16:9, 9:16, 1:1."
-    )
-    resolution: StrictStr | None = Field("720P", description="480P, 720P or 1080P (any case).")
-    audio: StrictBool = Field(True, description="Generate sound.")
-    images: list[StrictStr | StrictInt] = Field(
-        default_factory=list,
-        description="mode image: the starting image; mode reference: 1 to 7 references. data: URIs, ids "
-        "of your own gallery images, or http(s) URLs on hosts the administrator allows.",
-    )
-    videoAssetId: StrictInt | None = Field(None, description="mode video or extend: a clip of your gallery.")
-    callBackUrl: StrictStr | None = Field(None, description=CALLBACK_HELP)
-
-
 # --- references ----------------------------------------------------------------
 
 
@@ -303,7 +261,7 @@ def _references(images: list[str | int]) -> tuple[list[ContentFile], list[str]]:
     """Files from data: URIs and from allowed URLs, and gallery ids."""
     files, ids = [], []
     for position, image in enumerate(images):
-        value = str(image).strip()
+        value = str(image)
         if value.isascii() and value.isdigit():
             ids.append(value)
             continue
@@ -312,30 +270,34 @@ def _references(images: list[str | int]) -> tuple[list[ContentFile], list[str]]:
             continue
         match = DATA_URI.match(value)
         if not match:
-            raise ApiError(422, "invalid_image", f"images[{position}]: expected a data: URI or a gallery id.")
+            raise _bad_image(position, "expected a data: URI, a gallery id or an http(s) URL")
         try:
             data = base64.b64decode(match["data"], validate=True)
         except (binascii.Error, ValueError):
-            raise ApiError(422, "invalid_image", f"images[{position}]: the base64 data is damaged.") from None
+            raise _bad_image(position, "the base64 data is damaged") from None
         files.append(ContentFile(data, name=f"reference-{position + 1}"))
     return files, ids
+
+
+def _bad_image(position: int, why: str, code: str = "invalid_image") -> ApiError:
+    """A refused reference, named as the request names it."""
+    field = f"images[{position}]"
+    return ApiError(
+        422, code, f"{field}: {why}.", errors=[{"field": field, "message": f"{why[0].upper()}{why[1:]}."}]
+    )
 
 
 def _fetched(position: int, url: str) -> ContentFile:
     """A reference named by URL, fetched only from a host the administrator allows (outbound.py)."""
     if not settings.STUDIO_API_FETCH_HOSTS:
-        raise ApiError(
-            422, "url_not_allowed",
-            f"images[{position}]: this studio fetches no URLs; send the image as a data: URI "
-            "or give the id of an image in your gallery.",
-        )  # fmt: skip
+        why = "this studio fetches no URLs; send the image as a data: URI or give the id of a gallery image"
+        raise _bad_image(position, why, "url_not_allowed")
     try:
         data, _ = outbound.fetch_image(url)
     except outbound.NotAllowed as exc:
-        raise ApiError(422, "url_not_allowed", f"images[{position}]: {exc}.") from None
+        raise _bad_image(position, str(exc), "url_not_allowed") from None
     except outbound.FetchError as exc:
-        message = f"images[{position}]: could not fetch the image: {exc}."
-        raise ApiError(422, "fetch_failed", message) from None
+        raise _bad_image(position, f"could not fetch the image: {exc}", "fetch_failed") from None
     return ContentFile(data, name=f"reference-{position + 1}")
 
 
@@ -348,9 +310,17 @@ API_FIELDS = {
 API_CODES = {"over_budget": "over_budget"}
 
 
+def _api_field(name: str, error: DjangoValidationError) -> str:
+    """The request's name for a refused field; a gallery item that is not the person's is the
+    field that named it (the forms show that above the form, not at a field)."""
+    if error.code == "not_in_gallery":
+        return "videoAssetId" if error.params["kind"] == "video" else "images"
+    return API_FIELDS.get(name, name)
+
+
 def _refusal(exc: DjangoValidationError) -> ApiError:
     """A refused request as JSON: the first problem's code and message, and every problem by field."""
-    refusals = [(API_FIELDS.get(name, name), error) for name, found in exc.update_error_dict({}).items()
+    refusals = [(_api_field(name, error), error) for name, found in exc.update_error_dict({}).items()
                 for error in found]  # fmt: skip
     errors = [{"field": field, "message": message} for field, error in refusals for message in error]
     field, first = refusals[0]
@@ -392,7 +362,9 @@ def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) ->
         try:
             callbacks.check_url(payload.callBackUrl)
         except outbound.NotAllowed as exc:
-            raise ApiError(422, "callback_not_allowed", f"callBackUrl: {exc}.") from None
+            why = f"{str(exc)[0].upper()}{str(exc)[1:]}."
+            errors = [{"field": "callBackUrl", "message": why}]
+            raise ApiError(422, "callback_not_allowed", f"callBackUrl: {exc}.", errors=errors) from None
 
     @transaction.atomic
     def submit_with_callback() -> Generation:
@@ -420,14 +392,89 @@ def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) ->
 
 # --- endpoints -------------------------------------------------------------------
 
+# What each refusal means; every one answers the Error schema.
+ERRORS = {
+    400: "bad_request: the body is not JSON, or not UTF-8.",
+    401: "unauthorized: no valid API token (Authorization: Bearer <token>).",
+    404: "not_found: no such task or file in your studio (another person's is not found either).",
+    409: "not_cancellable: the task has ended; idempotency_conflict: an Idempotency-Key reused with "
+    "another body.",
+    413: "body_too_large: the body is larger than the API reads (refused from its Content-Length).",
+    415: "unsupported_media_type: the body is not application/json in UTF-8.",
+    422: "invalid_request, invalid_image, url_not_allowed, fetch_failed, callback_not_allowed, over_budget: "
+    "the request was refused; `errors` names each field and what is wrong with it.",
+    429: "rate_limited: too many requests for this token, try again after Retry-After seconds; "
+    "too_many_pending (creating): too many of your tasks are waiting or at work.",
+    503: "storage_unavailable: the studio cannot store the uploads now; try again later.",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "With rate_limited: seconds to wait before the next request.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
-# Refusals a POST with a body may also get: malformed JSON (400), too large (413), not JSON (415),
-# and a storage that cannot keep the uploads (503).
-BODY_ERRORS = {400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 503: ErrorOut}
+
+def _answers(*statuses: int, ok=TaskOut) -> dict:
+    """ninja's `response=`: the success schema and the Error schema for each refusal."""
+    return {200: ok, **{status: Error for status in statuses}}
+
+
+def _documented(description: str, *statuses: int, **extra) -> dict:
+    """openapi_extra: each refusal's meaning, Retry-After on 429, and the operation's own extras."""
+    # ninja keys its responses by int status; the same keys here merge into them.
+    responses = {status: {"description": ERRORS[status]} for status in statuses}
+    if 429 in statuses:
+        responses[429]["headers"] = RETRY_AFTER
+    responses.update(extra.pop("responses", {}))
+    return {"description": description, "responses": responses, **extra}
+
+
+def _param(schema: dict, description: str, example) -> WithJsonSchema:
+    # `example`, not `examples`: ninja copies the key onto the parameter, where OpenAPI wants
+    # `examples` to be a map of Example objects (a list there breaks generated clients).
+    return WithJsonSchema({**schema, "description": description, "example": example})
+
+
+# Query parameters as published: absent when not given (never null).
+TaskIdQuery = Annotated[str, _param({"type": "string", "pattern": ID_DIGITS}, "One task's id.", "42")]
+StatusQuery = Annotated[
+    str, _param({"type": "string", "enum": list(TASK_STATUSES)}, "Only tasks in this status.", "completed")
+]
+KindQuery = Annotated[
+    str, _param({"type": "string", "enum": list(TASK_KINDS)}, "Only image or only video tasks.", "image")
+]
+CursorQuery = Annotated[
+    str,
+    _param(
+        {"type": "string"}, "The previous page's `nextCursor`; empty starts from the newest.",
+        "20250601120000000000-42",
+    ),
+]  # fmt: skip
+LimitQuery = Annotated[
+    int, _param({"type": "integer", "minimum": 1, "maximum": 100}, "Tasks per page, 1 to 100.", 20)
+]
+AssetIdPath = Annotated[
+    int, _param({"type": "integer", "minimum": 1, "maximum": MAX_ID}, "A result's assetId.", 7)
+]
+TaskIdPath = Annotated[str, _param({"type": "string", "pattern": ID_DIGITS}, "The task's taskId.", "42")]
+
+
+CREATE_ERRORS = (400, 401, 409, 413, 415, 422, 429, 503)
 
 
 @api.post(
-    "/images", response={200: TaskOut, 401: ErrorOut, 422: ErrorOut, **BODY_ERRORS}, summary="Generate images"
+    "/images",
+    response=_answers(*CREATE_ERRORS),
+    operation_id="createImageTask",
+    tags=["images"],
+    summary="Start an image task",
+    openapi_extra=_documented(
+        "Generate 1 to 10 images from a prompt, or edit from reference images. The answer is the new task "
+        "(status pending); poll GET /xai/tasks/{taskId} until it has ended. Send `Idempotency-Key` to retry "
+        "safely: the same key and body answer the first task.",
+        *CREATE_ERRORS,
+    ),
 )
 @decorate_view(_json_bodies_only)
 def create_images(request: HttpRequest, payload: ImageTaskIn):
@@ -456,51 +503,69 @@ def _task(request: HttpRequest, task_id: str) -> dict:
     return task_json(_base_url(request), selectors.get_generation_for_user(request.user, _task_pk(task_id)))
 
 
-@api.get("/tasks/{task_id}", response={200: TaskOut, 401: ErrorOut, 404: ErrorOut}, summary="One task")
-def get_task(request: HttpRequest, task_id: str):
+@api.get(
+    "/tasks/{task_id}",
+    response=_answers(401, 404, 429),
+    operation_id="getTask",
+    tags=["tasks"],
+    summary="One task",
+    openapi_extra=_documented(
+        "The task's status and progress; once completed, its results, whose URLs download with the same "
+        "token; after a failure, errorCode and errorMessage.",
+        401,
+        404,
+        429,
+    ),
+)
+def get_task(request: HttpRequest, task_id: TaskIdPath):
     return _task(request, task_id)
 
 
-class TaskListOut(Schema):
-    tasks: list[TaskOut]
-    nextCursor: str | None = Field(None, description="Pass as `cursor` for the next, older page.")
-
-
-TASK_STATUSES = {
-    word: [s for s, w in STATUS_WORDS.items() if w == word] for word in set(STATUS_WORDS.values())
-}
+# The task API's status words, each with the studio's states it stands for.
+STATES_BY_WORD = {word: [s for s, w in STATUS_WORDS.items() if w == word] for word in TASK_STATUSES}
 
 
 @api.get(
     "/tasks",
-    response={200: TaskOut | TaskListOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response=_answers(401, 404, 422, 429, ok=TaskOut | TaskListOut),
+    operation_id="listTasks",
+    tags=["tasks"],
     summary="One task by ?taskId=, or your tasks newest first",
+    openapi_extra=_documented(
+        "With `taskId`, that task, as GET /xai/tasks/{taskId} answers it (the hosted API's way). Without, "
+        "a page of your tasks, newest first, filtered by `status` and `kind`; pass `nextCursor` back as "
+        "`cursor` for the next page.",
+        401,
+        404,
+        422,
+        429,
+    ),
 )
 def get_tasks(
     request: HttpRequest,
-    taskId: str | None = None,
-    status: str | None = None,
-    kind: str | None = None,
-    cursor: str | None = None,
-    limit: int = 20,
+    taskId: TaskIdQuery = None,
+    status: StatusQuery = None,
+    kind: KindQuery = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 20,
 ):
     if taskId is not None:
         return _task(request, taskId)
-    if status is not None and status not in TASK_STATUSES:
-        raise ApiError(422, "invalid_request", f"status: one of {', '.join(sorted(TASK_STATUSES))}.")
-    if kind is not None and kind not in ("image", "video"):
-        raise ApiError(422, "invalid_request", "kind: image or video.")
+    if status is not None and status not in STATES_BY_WORD:
+        raise _refused("status", f"One of {', '.join(sorted(STATES_BY_WORD))}.")
+    if kind is not None and kind not in TASK_KINDS:
+        raise _refused("kind", "Image or video.")
     if not 1 <= limit <= 100:
-        raise ApiError(422, "invalid_request", "limit: 1 to 100.")
+        raise _refused("limit", "1 to 100.")
     rows = Generation.objects.filter(user=request.user).order_by("-created_at", "-id")
     if status is not None:
-        rows = rows.filter(status__in=TASK_STATUSES[status])
+        rows = rows.filter(status__in=STATES_BY_WORD[status])
     if kind is not None:
         rows = rows.filter(kind=kind)
     if cursor:
         position = selectors.decode_cursor(cursor)
         if position is None:
-            raise ApiError(422, "invalid_request", "cursor: use the nextCursor of a previous page.")
+            raise _refused("cursor", "Use the nextCursor of a previous page.")
         created_at, pk = position
         rows = rows.filter(created_at__lte=created_at).exclude(created_at=created_at, pk__gte=pk)
     page = list(rows.prefetch_related("outputs")[: limit + 1])
@@ -514,10 +579,21 @@ def get_tasks(
 
 @api.post(
     "/tasks/{task_id}/cancel",
-    response={200: TaskOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response=_answers(401, 404, 409, 413, 429),
+    operation_id="cancelTask",
+    tags=["tasks"],
     summary="Stop waiting for a task",
+    openapi_extra=_documented(
+        "Cancel a task that is waiting or at work; the answer is the task, now cancelled. A task that has "
+        "ended answers 409 not_cancellable.",
+        401,
+        404,
+        409,
+        413,
+        429,
+    ),
 )
-def cancel_task(request: HttpRequest, task_id: str):
+def cancel_task(request: HttpRequest, task_id: TaskIdPath):
     generation = selectors.get_generation_for_user(request.user, _task_pk(task_id))
     if not generation.cancel():
         word = STATUS_WORDS[generation.status]
@@ -525,18 +601,53 @@ def cancel_task(request: HttpRequest, task_id: str):
     return task_json(_base_url(request), selectors.get_generation_for_user(request.user, generation.pk))
 
 
+FILE = {"schema": {"type": "string", "format": "binary"}}
+FILE_TYPES = {"image/*": FILE, "video/*": FILE}
+
+
 @api.get(
-    "/files/{asset_id}", response={401: ErrorOut, 404: ErrorOut}, url_name="file", summary="A result file"
+    "/files/{asset_id}",
+    response={status: Error for status in (401, 404, 422, 429)},
+    url_name="file",
+    operation_id="downloadResult",
+    tags=["files"],
+    summary="Download a result file",
+    openapi_extra=_documented(
+        "A completed task's file, by the `url` in its `results`, as an attachment named after its prompt. "
+        "Send `Range: bytes=...` for part of it (206).",
+        401,
+        404,
+        422,
+        429,
+        responses={
+            200: {"description": "The whole file.", "content": FILE_TYPES},
+            206: {"description": "The bytes a Range header asked for.", "content": FILE_TYPES},
+            416: {"description": "The Range asked for lies beyond the file's end."},
+        },
+    ),
 )
-def get_file(request: HttpRequest, asset_id: int):
+def get_file(
+    request: HttpRequest,
+    asset_id: Annotated[
+        int, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID, "example": 7})
+    ],
+):
     asset = selectors.get_asset_for_user(request.user, asset_id)
     return downloads.attachment(request, asset)
 
 
 @api.post(
     "/videos",
-    response={200: TaskOut, 401: ErrorOut, 422: ErrorOut, **BODY_ERRORS},
-    summary="Generate a video",
+    response=_answers(*CREATE_ERRORS),
+    operation_id="createVideoTask",
+    tags=["videos"],
+    summary="Start a video task",
+    openapi_extra=_documented(
+        "Generate a video from a prompt (mode text), an image (image), references (reference), or edit or "
+        "extend a clip of your gallery (video, extend). The answer is the new task; poll it as for images. "
+        "`Idempotency-Key` works as for images.",
+        *CREATE_ERRORS,
+    ),
 )
 @decorate_view(_json_bodies_only)
 def create_video(request: HttpRequest, payload: VideoTaskIn):
@@ -551,10 +662,16 @@ def create_video(request: HttpRequest, payload: VideoTaskIn):
     }  # fmt: skip
     if mode == "image":
         if len(files) + len(ids) > 1:
-            raise ApiError(422, "invalid_request", "images: image to video starts from one image.")
+            raise _refused("images", "Image to video starts from one image.")
         data["image"], data["image_asset"] = (files or [None])[0], (ids or [None])[0]
     elif mode == "reference":
         data["references"], data["reference_assets"] = files, ids
     elif payload.images:
-        raise ApiError(422, "invalid_request", f"images: mode {mode} takes no images.")
+        raise _refused("images", f"Mode {mode} takes no images.")
     return _submit(request, payload, validation.check_video_request, services.submit_video_generation, data)
+
+
+def _refused(field: str, message: str) -> ApiError:
+    return ApiError(
+        422, "invalid_request", f"{field}: {message}", errors=[{"field": field, "message": message}]
+    )

@@ -1,13 +1,27 @@
-"""The task API's answers: a Generation as the hosted task API's documents shape a task."""
+"""The task API's shapes: what a request may carry and what the studio answers.
+
+The published schema (/xai/openapi.json) states every limit the studio enforces,
+read from the same tables validation.py checks against (catalog.py's models,
+IMAGE_FIELDS, VIDEO_FIELDS, MAX_*_REFERENCES), so the two cannot drift apart.
+Request fields keep their lenient runtime types and `WithJsonSchema` publishes
+the limit: the refusal itself still comes from validation.py, with its code and
+its words, under the field's name. Rules that depend on another field (durations
+per model and mode, 1080p on some models, references per mode) are said in the
+field's description, which is also built from the table.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
 from django.urls import reverse
 from ninja import Schema
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema
 
-from grokstudio.studio.models import Generation, Status
+from grokstudio.studio import catalog, validation
+from grokstudio.studio.catalog import VideoMode as Mode
+from grokstudio.studio.models import Generation, Kind, Status
 
 # The studio's states in the task API's words.
 STATUS_WORDS = {
@@ -20,31 +34,318 @@ STATUS_WORDS = {
     Status.CANCELLED: "cancelled",
     Status.TIMEOUT: "timeout",
 }
+TASK_STATUSES = tuple(dict.fromkeys(STATUS_WORDS.values()))
+TASK_KINDS = tuple(Kind.values)
+
+# A database id as the API takes it (selectors' plausible_id): 1 to 18 digits.
+ID_DIGITS = r"^[0-9]{1,18}$"
+MAX_ID = 10**18 - 1
+
+
+def _escaped(codes: list[int]) -> str:
+    """Code points as a character class's body, \\uXXXX escapes and ranges, read alike by ECMA regex,
+    Python's re and the Rust engines that validate schemas."""
+    spans: list[list[int]] = []
+    for code in sorted(codes):
+        if spans and code == spans[-1][1] + 1:
+            spans[-1][1] = code
+        else:
+            spans.append([code, code])
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in spans)
+
+
+# What str.strip() removes, spelled out: `\s` means other sets in ECMA (U+FEFF but not U+001C-1F),
+# Rust and Python, and validation.py strips the prompt with Python's (none lies above U+3000).
+WHITESPACE = _escaped([code for code in range(0x3001) if chr(code).isspace()])
+# Characters validation.py refuses in text: NUL, and in the prompt U+FFFD, the mark of characters
+# lost to a wrong encoding. A lone surrogate is refused too, but no pattern can name it: a JSON
+# Schema string is Unicode text, which holds none, and validators refuse `\ud800` in a pattern
+# (then generators ignore the whole pattern, NUL included). PROMPT_HELP says it.
+PROMPT_PATTERN = rf"^[^\u0000\ufffd]*[^{WHITESPACE}\u0000\ufffd][^\u0000\ufffd]*$"
+# What api.py decodes: a data: URI of an image in strict base64 (padding included).
+DATA_URI_PATTERN = (
+    r"^[dD][aA][tT][aA]:image/[a-zA-Z0-9.+-]+;base64,"
+    r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+)
+URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s/?#@]+(?:[/?#]\S*)?$"
+
+
+def _whole_number(value):
+    """JSON Schema's integer: 6 and 6.0 alike; "6" and true are not numbers (pydantic refuses them)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# Strict types: "5" and true are not numbers, 1 is not a boolean.
+StrictInt = Annotated[int, BeforeValidator(_whole_number), Field(strict=True)]
+
+
+def any_case(words: tuple[str, ...]) -> str:
+    """A pattern matching these words in any letter case (the API lowers them)."""
+    spelled = ("".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in w) for w in words)
+    return f"^(?:{'|'.join(spelled)})$"
+
+
+def _text(values: tuple[str, ...]) -> str:
+    return ", ".join(v or '"" (none)' for v in values)
+
+
+def _spans(values: range) -> str:
+    return f"{values[0]} to {values[-1]}"
+
+
+def _published(schema: dict, *, nullable: bool = False) -> WithJsonSchema:
+    return WithJsonSchema({"anyOf": [schema, {"type": "null"}]} if nullable else schema)
+
+
+PROMPT = Annotated[
+    StrictStr,
+    _published({
+        "type": "string", "minLength": 1, "maxLength": catalog.PROMPT_MAX_CHARS, "pattern": PROMPT_PATTERN,
+    }),
+]  # fmt: skip
+PROMPT_HELP = (
+    f"at most {catalog.PROMPT_MAX_CHARS:,} characters, not only whitespace; no NUL, no U+FFFD and no lone "
+    "surrogate."
+)
+GALLERY_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def _references(limit: int) -> Any:
+    item = {
+        "anyOf": [
+            {"type": "string", "pattern": DATA_URI_PATTERN, "title": "data: URI"},
+            {"type": "string", "pattern": ID_DIGITS, "title": "gallery image id"},
+            {"type": "string", "format": "uri", "pattern": URL_PATTERN, "title": "URL"},
+            {**GALLERY_ID, "title": "gallery image id"},
+        ]
+    }
+    return Annotated[
+        list[StrictStr | StrictInt], _published({"type": "array", "items": item, "maxItems": limit})
+    ]
+
+
+def _durations_help() -> str:
+    lines = []
+    for model in catalog.VIDEO_MODELS.values():
+        lines.append(
+            f"{model.name}: {_spans(model.durations)} s; "
+            f"mode reference {_spans(model.reference_durations)} s; "
+            f"mode extend adds {_spans(model.extend_durations)} s; mode video keeps the clip's length."
+        )
+    return "Seconds (6 by default). By model and mode: " + " ".join(lines)
+
+
+def _video_resolutions_help() -> str:
+    offered = "; ".join(f"{m.name}: {', '.join(m.resolutions)}" for m in catalog.VIDEO_MODELS.values())
+    reference = "/".join(sorted({r for m in catalog.VIDEO_MODELS.values() for r in m.reference_resolutions}))
+    return f"Any letter case. By model: {offered}. Mode reference: {reference} only."
+
+
+def _image_references_help() -> str:
+    by_model = "; ".join(f"{m.name}: {m.max_references}" for m in catalog.IMAGE_MODELS.values())
+    return (
+        "References to edit from: data: URIs (PNG, JPEG, WebP, at most the studio's upload limit each), "
+        "ids of your own gallery images, or http(s) URLs on hosts the studio's administrator allows. "
+        f"At most, by model: {by_model}."
+    )
+
+
+def _video_references_help() -> str:
+    by_model = "; ".join(f"{m.name}: {m.max_reference_images}" for m in catalog.VIDEO_MODELS.values())
+    return (
+        f"Mode image: exactly one, the starting image. Mode reference: at least one; at most, by model: "
+        f"{by_model}. Modes text, video and extend: none. Each is a data: URI (PNG, JPEG, WebP), the id of "
+        "one of your own gallery images, or an http(s) URL on a host the studio's administrator allows."
+    )
+
+
+CALLBACK_HELP = (
+    "When the task ends, its final JSON (as GET /xai/tasks/{taskId} answers) is POSTed here once, signed: "
+    "X-Studio-Signature: sha256=HMAC-SHA256(body) under your token's signing secret. Only hosts the "
+    "studio's administrator allows."
+)
+CALLBACK = Annotated[
+    StrictStr | None,
+    _published({"type": "string", "format": "uri", "pattern": URL_PATTERN, "maxLength": 2000}, nullable=True),
+]
+
+
+def _example(**example) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [example]})
+
+
+# Fields the studio does not know are ignored, but their text is checked like any other
+# (api.JsonParser): no NUL in a name or a value (nor a lone surrogate, which no pattern can name).
+CLEAN_TEXT = r"^[^\u0000]*$"
+UNKNOWN_FIELDS = {
+    "propertyNames": {"pattern": CLEAN_TEXT},
+    "additionalProperties": {
+        "anyOf": [{"type": "string", "pattern": CLEAN_TEXT}, {"type": ["number", "boolean", "null"]}]
+    },
+}
+
+
+def _request(**example) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [example], **UNKNOWN_FIELDS})
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+class ImageTaskIn(Schema):
+    """A request for images, from a prompt alone or edited from references."""
+
+    model_config = _request(prompt="A lighthouse at dusk", aspectRatio="16:9", n=2)
+
+    prompt: PROMPT = Field(..., description=f"What to draw, {PROMPT_HELP}")
+    model: Annotated[
+        StrictStr, _published({"type": "string", "enum": list(validation.IMAGE_FIELDS["model"])})
+    ] = Field(catalog.DEFAULT_IMAGE_MODEL, description="An image model of the studio's table.")
+    aspectRatio: Annotated[
+        StrictStr | None,
+        _published({"type": "string", "enum": list(validation.IMAGE_FIELDS["aspect_ratio"])}, nullable=True),
+    ] = Field(None, description='Omit, null or "" to keep a reference\'s shape (square without one).')
+    resolution: Annotated[
+        StrictStr, _published({"type": "string", "pattern": any_case(validation.IMAGE_FIELDS["resolution"])})
+    ] = Field(
+        catalog.DEFAULT_IMAGE_RESOLUTION,
+        description=f"{_text(validation.IMAGE_FIELDS['resolution'])}, any letter case.",
+    )
+    n: Annotated[
+        StrictInt,
+        _published({"type": "integer", "minimum": validation.IMAGE_FIELDS["n"][0],
+                    "maximum": validation.IMAGE_FIELDS["n"][-1]}),
+    ] = Field(1, description=f"How many images, {_spans(validation.IMAGE_FIELDS['n'])}.")  # fmt: skip
+    images: _references(validation.MAX_IMAGE_REFERENCES) = Field(
+        default_factory=list, description=_image_references_help()
+    )
+    callBackUrl: CALLBACK = Field(None, description=CALLBACK_HELP)
+
+
+class VideoTaskIn(Schema):
+    """A request for a video: from text, an image, references, or a clip of your gallery."""
+
+    model_config = _request(prompt="Waves roll in under a lighthouse", duration=6, aspectRatio="16:9")
+
+    prompt: PROMPT = Field(..., description=f"What happens, {PROMPT_HELP}")
+    model: Annotated[
+        StrictStr, _published({"type": "string", "enum": list(validation.VIDEO_FIELDS["model"])})
+    ] = Field(catalog.DEFAULT_VIDEO_MODEL, description="A video model of the studio's table.")
+    mode: Annotated[
+        StrictStr | None,
+        _published({"type": "string", "enum": list(validation.VIDEO_FIELDS["mode"])}, nullable=True),
+    ] = Field(
+        None,
+        description=f"{Mode.TEXT}: a prompt alone; {Mode.IMAGE}: animate one image; "
+        f"{Mode.VIDEO}: edit a clip of your gallery (videoAssetId); "
+        f"{Mode.REFERENCE}: style or character references; {Mode.EXTEND}: continue a clip of your gallery "
+        "(videoAssetId). By default image when `images` is given, else text.",
+    )
+    duration: Annotated[
+        StrictInt | None,
+        _published({"type": "integer", "minimum": validation.VIDEO_FIELDS["duration"][0],
+                    "maximum": validation.VIDEO_FIELDS["duration"][-1]}),
+    ] = Field(6, description=_durations_help())  # fmt: skip
+    aspectRatio: Annotated[
+        StrictStr | None,
+        _published({"type": "string", "enum": list(validation.VIDEO_FIELDS["aspect_ratio"])}),
+    ] = Field(catalog.DEFAULT_VIDEO_ASPECT_RATIO, description="The video's shape.")
+    resolution: Annotated[
+        StrictStr | None,
+        _published({"type": "string", "pattern": any_case(validation.VIDEO_FIELDS["resolution"])}),
+    ] = Field("720P", description=_video_resolutions_help())
+    audio: StrictBool = Field(True, description="Generate sound.")
+    images: _references(validation.MAX_VIDEO_REFERENCES) = Field(
+        default_factory=list, description=_video_references_help()
+    )
+    videoAssetId: Annotated[StrictInt | None, _published(GALLERY_ID, nullable=True)] = Field(
+        None, description="Modes video and extend: the id of a clip of your gallery; other modes ignore it."
+    )
+    callBackUrl: CALLBACK = Field(None, description=CALLBACK_HELP)
+
+
+# --- answers -------------------------------------------------------------------------------------
 
 
 class ResultOut(Schema):
+    """One file a completed task made; `url` downloads it with the same token."""
+
+    model_config = _example(
+        assetId=7, url="https://studio.example.com/xai/files/7", contentType="image/jpeg", width=1280,
+        height=720, durationS=None, sizeBytes=183422,
+    )  # fmt: skip
+
     assetId: int
     url: str
     contentType: str
     width: int
     height: int
-    durationS: float | None = None
+    durationS: float | None = Field(None, description="Seconds, for a video.")
     sizeBytes: int
 
 
 class TaskOut(Schema):
-    taskId: str
-    kind: str
-    status: str
-    progress: int
+    """A task: a generation of the studio, in the hosted task API's words."""
+
+    model_config = _example(
+        taskId="42", kind="image", status="completed", progress=100, model="grok-imagine-image",
+        prompt="A lighthouse at dusk", createdAt="2025-06-01T12:00:00Z", updatedAt="2025-06-01T12:00:09Z",
+        results=[ResultOut.model_config["json_schema_extra"]["examples"][0]], costUsd=0.02,
+        errorCode=None, errorMessage=None,
+    )  # fmt: skip
+
+    taskId: str = Field(..., description="Pass to GET /xai/tasks/{taskId}.")
+    kind: str = Field(..., json_schema_extra={"enum": list(TASK_KINDS)})
+    status: str = Field(
+        ..., json_schema_extra={"enum": list(TASK_STATUSES)},
+        description="pending, assigned and processing are at work; the others have ended.",
+    )  # fmt: skip
+    progress: int = Field(..., description="Percent, 0 to 100.")
     model: str
     prompt: str
     createdAt: datetime
     updatedAt: datetime
-    results: list[ResultOut]
+    results: list[ResultOut] = Field(..., description="Once completed: the files it made.")
     costUsd: float | None = None
-    errorCode: str | None = None
-    errorMessage: str | None = None
+    errorCode: str | None = Field(None, description="After failed, cancelled or timeout: a stable code.")
+    errorMessage: str | None = Field(None, description="After failed, cancelled or timeout: what happened.")
+
+
+class TaskListOut(Schema):
+    """A page of your tasks, newest first."""
+
+    model_config = _example(tasks=[TaskOut.model_config["json_schema_extra"]["examples"][0]], nextCursor=None)
+
+    tasks: list[TaskOut]
+    nextCursor: str | None = Field(None, description="Pass as `cursor` for the next, older page.")
+
+
+class FieldError(Schema):
+    """One problem with one field of the request, named as the request names it."""
+
+    model_config = _example(field="prompt", message="Write a prompt first.")
+
+    field: str = Field(
+        ..., description='The field, e.g. "prompt", "images[0]"; "" for the request as a whole.'
+    )
+    message: str
+
+
+class Error(Schema):
+    """Every refusal: a stable `code` to act on, a sentence for people, and each field's problem."""
+
+    model_config = _example(
+        code="invalid_request", message="prompt: Write a prompt first.",
+        errors=[{"field": "prompt", "message": "Write a prompt first."}],
+    )  # fmt: skip
+
+    code: str = Field(..., description="Stable; read this, not the message.")
+    message: str
+    errors: list[FieldError] = Field(
+        default_factory=list, description="With 422: every problem, by field (may be absent)."
+    )
 
 
 def task_json(base_url: str, generation: Generation) -> dict:

@@ -187,7 +187,8 @@ def test_another_users_gallery_image_is_refused_and_nothing_is_stored(api, stran
     assert response.status_code == 422, response.content
     error = response.json()
     assert error["code"] == "invalid_request"
-    assert error["message"] == "That image is not in your gallery."
+    assert error["message"] == "images: That image is not in your gallery."
+    assert error["errors"][0] == {"field": "images", "message": "That image is not in your gallery."}
     assert (Generation.objects.count(), Asset.objects.count()) == before
 
 

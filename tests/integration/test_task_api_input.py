@@ -184,7 +184,7 @@ def test_an_image_over_the_upload_limit_is_refused_by_name(api, settings):
     [
         ("/xai/images", {"n": "5"}, "n"),
         ("/xai/images", {"n": True}, "n"),
-        ("/xai/images", {"n": 2.0}, "n"),
+        ("/xai/images", {"n": 2.5}, "n"),  # 2.0 is JSON Schema's integer 2, and taken as 2
         ("/xai/images", {"prompt": 5}, "prompt"),
         ("/xai/images", {"images": [True]}, "images.0"),
         ("/xai/videos", {"duration": "6"}, "duration"),
