@@ -464,3 +464,56 @@ class RateSlot(models.Model):
 
     def __str__(self) -> str:
         return f"next {self.name} call at {self.next_at}"
+
+
+# --- share links ---------------------------------------------------------------------------------
+
+
+class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
+    def live(self) -> ShareLinkQuerySet:
+        """Links that still open: not past their expiry."""
+        return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now()))
+
+
+class ShareLink(models.Model):
+    """One item made visible to whoever holds an unguessable link, until it expires or is revoked.
+
+    The token is stored as it is, not hashed: its owner copies the link again from the
+    Shared links page, and a link opens one file that lives beside this database anyway.
+    Revoking deletes the row, so a revoked and a never-issued token look the same: 404.
+    """
+
+    class Expiry(models.TextChoices):
+        DAY = "day", "A day"
+        WEEK = "week", "A week"
+        NEVER = "never", "Never"
+
+    LIFETIMES = {Expiry.DAY: timedelta(days=1), Expiry.WEEK: timedelta(days=7), Expiry.NEVER: None}
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True)
+    show_prompt = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"share link #{self.pk} of asset #{self.asset_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("studio:shared", args=[self.token])
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    def download_name(self) -> str:
+        """The prompt names the file only where the link shows the prompt."""
+        if self.show_prompt:
+            return self.asset.download_name()
+        return f"grok-studio-shared.{self.asset.extension}"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
@@ -18,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Status
+from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, ShareLink, Status
 
 GALLERY_PAGE_SIZE = 60
 CURSOR_FORMAT = "%Y%m%d%H%M%S%f"
@@ -278,3 +279,28 @@ def preset_assets(user, initial) -> dict:
         found = {a.pk: a for a in Asset.objects.filter(pk__in=ids, user=user, kind="image")}
         presets["reference_assets"] = [found[pk] for pk in ids if pk in found]
     return presets
+
+
+# --- share links ---------------------------------------------------------------------------------
+
+
+def share_links(user) -> QuerySet[ShareLink]:
+    """The user's links, newest first, each with its item (the Shared links page)."""
+    return ShareLink.objects.filter(user=user).select_related("asset", "asset__generation")
+
+
+def get_share_link_for_user(user, link_id: int) -> ShareLink:
+    return get_object_or_404(ShareLink, pk=link_id, user=user)
+
+
+def get_shared(token: str) -> ShareLink:
+    """The live link holding `token`, for anyone: 404 when sharing is off, or the link was
+    revoked, has expired or never existed (all alike, so a token's past cannot be probed)."""
+    if not settings.STUDIO_ALLOW_SHARING or not token or len(token) > 64:
+        raise Http404
+    link = get_object_or_404(
+        ShareLink.objects.live().select_related("asset", "asset__generation"), token=token
+    )
+    if not link.asset.file:
+        raise Http404
+    return link

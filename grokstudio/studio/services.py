@@ -12,13 +12,22 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from grokstudio.studio import budgets
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.generation.queue import ensure_running, nudge_with_commit
 from grokstudio.studio.media.clips import CheckedClip
 from grokstudio.studio.media.images import CheckedImage, thumbnail_webp
-from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, Kind, Reference
+from grokstudio.studio.models import (
+    ACTIVE_STATUSES,
+    Asset,
+    Collection,
+    Generation,
+    Kind,
+    Reference,
+    ShareLink,
+)
 
 log = logging.getLogger(__name__)
 
@@ -316,3 +325,12 @@ def remove_unused_files(names: Iterable[str], chunk: int = 2000) -> None:
         for name in part:
             if name not in still_used:
                 default_storage.delete(name)
+
+
+def share(user: AbstractBaseUser, asset: Asset, expiry: str, show_prompt: bool) -> ShareLink:
+    """A new link to one of the user's items; `expiry` is a ShareLink.Expiry."""
+    lifetime = ShareLink.LIFETIMES[ShareLink.Expiry(expiry)]
+    return ShareLink.objects.create(
+        user=user, asset=asset, token=secrets.token_urlsafe(32), show_prompt=show_prompt,
+        expires_at=None if lifetime is None else timezone.now() + lifetime,
+    )  # fmt: skip

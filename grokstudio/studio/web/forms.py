@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from grokstudio.studio import catalog, validation
+from grokstudio.studio.models import ShareLink
 from grokstudio.studio.validation import plausible_id
 from grokstudio.studio.web.lengths import LimitedCharField
 
@@ -237,3 +238,12 @@ class BulkForm(forms.Form):
         if data.get("collection"):
             data["collection"] = self.collections[data["collection"]]
         return data
+
+
+class ShareForm(forms.Form):
+    """How long a new share link lasts, and whether it shows the prompt."""
+
+    expiry = forms.ChoiceField(
+        label="Expires", choices=ShareLink.Expiry.choices, initial=ShareLink.Expiry.WEEK
+    )
+    hide_prompt = forms.BooleanField(label="Hide the prompt", required=False)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grokstudio.studio.web import views
+from grokstudio.studio.web import sharing, views
 
 app_name = "studio"
 urlpatterns = [
@@ -23,4 +23,11 @@ urlpatterns = [
     path("a/<int:asset_id>/file", views.asset_file, name="asset-file"),
     path("a/<int:asset_id>/thumb", views.asset_thumbnail, name="asset-thumb"),
     path("a/<int:asset_id>/download", views.asset_download, name="asset-download"),
+    # Share links: the owner's side, then the public one (the token is the only check).
+    path("a/<int:asset_id>/share", sharing.share, name="share"),
+    path("shared/", sharing.share_links, name="share-links"),
+    path("shared/<int:link_id>/revoke", sharing.share_revoke, name="share-revoke"),
+    path("s/<str:token>/", sharing.shared, name="shared"),
+    path("s/<str:token>/file", sharing.shared_file, name="shared-file"),
+    path("s/<str:token>/download", sharing.shared_download, name="shared-download"),
 ]
