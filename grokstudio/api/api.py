@@ -267,6 +267,11 @@ class ImageTaskIn(Schema):
         description="References: data: URIs (PNG, JPEG, WebP), ids of your own gallery images, or "
         "http(s) URLs on hosts the studio's administrator allows.",
     )
+    preset: StrictStr | None = Field(
+        None,
+        description="The name of one of your presets (or one published for everyone): its options fill "
+        "the fields you leave out, and its words wrap the prompt.",
+    )
     callBackUrl: StrictStr | None = Field(None, description=CALLBACK_HELP)
 
 
@@ -290,7 +295,41 @@ class VideoTaskIn(Schema):
         "of your own gallery images, or http(s) URLs on hosts the administrator allows.",
     )
     videoAssetId: StrictInt | None = Field(None, description="mode video or extend: a clip of your gallery.")
+    preset: StrictStr | None = Field(
+        None,
+        description="The name of one of your presets (or one published for everyone): its options fill "
+        "the fields you leave out, and its words wrap the prompt.",
+    )
     callBackUrl: StrictStr | None = Field(None, description=CALLBACK_HELP)
+
+
+# --- presets -------------------------------------------------------------------------------------
+
+# A preset's options (the create form's names) as the task API names them.
+PRESET_FIELDS = {"model": "model", "aspect_ratio": "aspectRatio", "resolution": "resolution", "n": "n",
+                 "mode": "mode", "duration": "duration", "audio": "audio"}  # fmt: skip
+
+
+def _with_preset(request: HttpRequest, payload: Schema, kind: str) -> Schema:
+    """The request with its preset applied: fields given explicitly win, the prompt is wrapped.
+    What comes out is checked as any request is (studio.validation)."""
+    if payload.preset is None:
+        return payload
+    preset = selectors.preset_named(request.user, payload.preset, kind)
+    if preset is None:
+        message = f"no {kind} preset called “{payload.preset}”."
+        raise ApiError(
+            422, "invalid_request", f"preset: {message}", errors=[{"field": "preset", "message": message}]
+        )
+    given = payload.model_fields_set
+    changes = {
+        PRESET_FIELDS[name]: value or None if name == "aspect_ratio" else value
+        for name, value in preset.options.items()
+        if name in PRESET_FIELDS
+        and PRESET_FIELDS[name] not in given
+        and hasattr(payload, PRESET_FIELDS[name])
+    }
+    return payload.model_copy(update={**changes, "prompt": preset.wrap(payload.prompt)})
 
 
 # --- references ----------------------------------------------------------------
@@ -430,6 +469,7 @@ BODY_ERRORS = {400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 503: ErrorOut}
 def create_images(request: HttpRequest, payload: ImageTaskIn):
     if (earlier := _replay(request, payload)) is not None:
         return earlier
+    payload = _with_preset(request, payload, "image")
     files, ids = _references(payload.images)
     data = {
         "prompt": payload.prompt, "model": payload.model, "aspect_ratio": payload.aspectRatio or "",
@@ -539,6 +579,7 @@ def get_file(request: HttpRequest, asset_id: int):
 def create_video(request: HttpRequest, payload: VideoTaskIn):
     if (earlier := _replay(request, payload)) is not None:
         return earlier
+    payload = _with_preset(request, payload, "video")
     files, ids = _references(payload.images)
     mode = payload.mode or ("image" if payload.images else "text")
     data = {

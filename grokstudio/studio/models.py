@@ -517,3 +517,46 @@ class ShareLink(models.Model):
         if self.show_prompt:
             return self.asset.download_name()
         return f"grok-studio-shared.{self.asset.extension}"
+
+
+# --- presets -------------------------------------------------------------------------------------
+
+
+class Preset(models.Model):
+    """A named create form: model, mode and options, and words that wrap every prompt (a house
+    style). A person's own; one marked `shared` (by staff) is offered to everyone."""
+
+    # What a preset keeps of each create form, by the form's field names.
+    FIELDS = {
+        Kind.IMAGE: ("model", "aspect_ratio", "resolution", "n"),
+        Kind.VIDEO: ("model", "mode", "duration", "aspect_ratio", "resolution", "audio"),
+    }
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presets")
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IMAGE)
+    options = models.JSONField(default=dict, blank=True)
+    prompt_prefix = models.CharField(max_length=300, blank=True)
+    prompt_suffix = models.CharField(max_length=300, blank=True)
+    shared = models.BooleanField(default=False, help_text="Offered to everyone, not only its owner.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="one_preset_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wrap(self, prompt: str) -> str:
+        """The prompt inside the preset's prefix and suffix; a suffix that starts with
+        punctuation (", 35mm film") follows the prompt without a space."""
+        text = " ".join(part for part in (self.prompt_prefix.strip(), prompt.strip()) if part)
+        suffix = self.prompt_suffix.strip()
+        if not suffix:
+            return text
+        return f"{text}{suffix}" if suffix[0] in ",.;:!?" else f"{text} {suffix}"
+
+    def summary(self) -> str:
+        return ", ".join(f"{value}" for value in self.options.values() if value not in ("", None))

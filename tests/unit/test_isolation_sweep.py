@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from grokstudio.studio import services
 from grokstudio.studio.media.images import check_result
-from grokstudio.studio.models import Asset, Collection, Generation, Kind, ShareLink, Status
+from grokstudio.studio.models import Asset, Collection, Generation, Kind, Preset, ShareLink, Status
 from tests.factories import make_image
 
 pytestmark = pytest.mark.django_db
@@ -49,9 +49,11 @@ def owners_objects(owner) -> dict[str, int]:
     # expiry (a revoked link's row is gone, so it looks like one that never was).
     expired = services.share(owner, asset, "day", show_prompt=True)
     ShareLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+    preset = Preset.objects.create(user=owner, name="mine", options={"model": "grok-imagine-image"})
     return {
         "generation_id": generation.pk, "asset_id": asset.pk, "collection_id": collection.pk,
         "token_id": token.pk, "link_id": link.pk, "token": expired.token,
+        "preset_id": preset.pk,
     }  # fmt: skip
 
 
@@ -88,6 +90,7 @@ def test_every_route_with_an_id_answers_404_to_another_user(stranger_client, str
     assert generation.collections.count() == 1
     assert Asset.objects.filter(pk=owners_objects["asset_id"]).exists()
     assert ShareLink.objects.filter(pk=owners_objects["link_id"]).exists()
+    assert Preset.objects.get(pk=owners_objects["preset_id"]).name == "mine"
     from grokstudio.api.models import ApiToken
 
     assert ApiToken.objects.get(pk=owners_objects["token_id"]).revoked_at is None

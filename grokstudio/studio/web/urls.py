@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grokstudio.studio.web import sharing, views
+from grokstudio.studio.web import compare, presets, sharing, views
 
 app_name = "studio"
 urlpatterns = [
@@ -30,4 +30,9 @@ urlpatterns = [
     path("s/<str:token>/", sharing.shared, name="shared"),
     path("s/<str:token>/file", sharing.shared_file, name="shared-file"),
     path("s/<str:token>/download", sharing.shared_download, name="shared-download"),
+    path("presets/", presets.presets, name="presets"),
+    path("presets/save", presets.preset_save, name="preset-save"),
+    path("presets/<int:preset_id>/edit", presets.preset_edit, name="preset-edit"),
+    path("presets/<int:preset_id>/delete", presets.preset_delete, name="preset-delete"),
+    path("compare/", compare.compare, name="compare"),
 ]
