@@ -258,6 +258,8 @@ XAI_POLL_TIMEOUT_S = env.float("STUDIO_XAI_POLL_TIMEOUT_S", default=10.0)
 STUDIO_PROMPT_MODEL = env.str("STUDIO_PROMPT_MODEL", default="grok-4")
 
 # --- The studio's own limits (STUDIO_*) --------------------------------------
+# Share links: one item visible to whoever holds its link. Off, every link answers 404.
+STUDIO_ALLOW_SHARING = env.bool("STUDIO_ALLOW_SHARING", default=True)
 STUDIO_MAX_UPLOAD_MB = env.int("STUDIO_MAX_UPLOAD_MB", default=10)
 STUDIO_MAX_IMAGE_PIXELS = env.int("STUDIO_MAX_IMAGE_PIXELS", default=50_000_000)
 STUDIO_POLL_INTERVAL_S = env.float("STUDIO_POLL_INTERVAL_S", default=2.0)

@@ -254,6 +254,35 @@ def _not_found(request, exc):
     return _error(request, 404, "not_found", "No such task in your studio.")
 
 
+# --- presets -------------------------------------------------------------------------------------
+
+# A preset's options (the create form's names) as the task API names them.
+PRESET_FIELDS = {"model": "model", "aspect_ratio": "aspectRatio", "resolution": "resolution", "n": "n",
+                 "mode": "mode", "duration": "duration", "audio": "audio"}  # fmt: skip
+
+
+def _with_preset(request: HttpRequest, payload: Schema, kind: str) -> Schema:
+    """The request with its preset applied: fields given explicitly win, the prompt is wrapped.
+    What comes out is checked as any request is (studio.validation)."""
+    if payload.preset is None:
+        return payload
+    preset = selectors.preset_named(request.user, payload.preset, kind)
+    if preset is None:
+        message = f"no {kind} preset called “{payload.preset}”."
+        raise ApiError(
+            422, "invalid_request", f"preset: {message}", errors=[{"field": "preset", "message": message}]
+        )
+    given = payload.model_fields_set
+    changes = {
+        PRESET_FIELDS[name]: value or None if name == "aspect_ratio" else value
+        for name, value in preset.options.items()
+        if name in PRESET_FIELDS
+        and PRESET_FIELDS[name] not in given
+        and hasattr(payload, PRESET_FIELDS[name])
+    }
+    return payload.model_copy(update={**changes, "prompt": preset.wrap(payload.prompt)})
+
+
 # --- references ----------------------------------------------------------------
 
 
@@ -480,6 +509,7 @@ CREATE_ERRORS = (400, 401, 409, 413, 415, 422, 429, 503)
 def create_images(request: HttpRequest, payload: ImageTaskIn):
     if (earlier := _replay(request, payload)) is not None:
         return earlier
+    payload = _with_preset(request, payload, "image")
     files, ids = _references(payload.images)
     data = {
         "prompt": payload.prompt, "model": payload.model, "aspect_ratio": payload.aspectRatio or "",
@@ -653,6 +683,7 @@ def get_file(
 def create_video(request: HttpRequest, payload: VideoTaskIn):
     if (earlier := _replay(request, payload)) is not None:
         return earlier
+    payload = _with_preset(request, payload, "video")
     files, ids = _references(payload.images)
     mode = payload.mode or ("image" if payload.images else "text")
     data = {

@@ -170,6 +170,13 @@ CALLBACK = Annotated[
     StrictStr | None,
     _published({"type": "string", "format": "uri", "pattern": URL_PATTERN, "maxLength": 2000}, nullable=True),
 ]
+PRESET_HELP = (
+    "The name of one of your presets (or one published for everyone): its options fill the fields you "
+    "leave out, and its words wrap the prompt. An unknown name is refused."
+)
+PRESET = Annotated[
+    StrictStr | None, _published({"type": "string", "minLength": 1, "maxLength": 80}, nullable=True)
+]
 
 
 def _example(**example) -> ConfigDict:
@@ -221,6 +228,7 @@ class ImageTaskIn(Schema):
     images: _references(validation.MAX_IMAGE_REFERENCES) = Field(
         default_factory=list, description=_image_references_help()
     )
+    preset: PRESET = Field(None, description=PRESET_HELP)
     callBackUrl: CALLBACK = Field(None, description=CALLBACK_HELP)
 
 
@@ -263,6 +271,7 @@ class VideoTaskIn(Schema):
     videoAssetId: Annotated[StrictInt | None, _published(GALLERY_ID, nullable=True)] = Field(
         None, description="Modes video and extend: the id of a clip of your gallery; other modes ignore it."
     )
+    preset: PRESET = Field(None, description=PRESET_HELP)
     callBackUrl: CALLBACK = Field(None, description=CALLBACK_HELP)
 
 

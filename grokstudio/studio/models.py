@@ -557,3 +557,99 @@ class PromptHelp(models.Model):
             "The studio lost track of this request. It was not sent again; ask once more if you like.",
             "outcome_unknown",
         )
+
+
+# --- share links ---------------------------------------------------------------------------------
+
+
+class ShareLinkQuerySet(models.QuerySet["ShareLink"]):
+    def live(self) -> ShareLinkQuerySet:
+        """Links that still open: not past their expiry."""
+        return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now()))
+
+
+class ShareLink(models.Model):
+    """One item made visible to whoever holds an unguessable link, until it expires or is revoked.
+
+    The token is stored as it is, not hashed: its owner copies the link again from the
+    Shared links page, and a link opens one file that lives beside this database anyway.
+    Revoking deletes the row, so a revoked and a never-issued token look the same: 404.
+    """
+
+    class Expiry(models.TextChoices):
+        DAY = "day", "A day"
+        WEEK = "week", "A week"
+        NEVER = "never", "Never"
+
+    LIFETIMES = {Expiry.DAY: timedelta(days=1), Expiry.WEEK: timedelta(days=7), Expiry.NEVER: None}
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True)
+    show_prompt = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"share link #{self.pk} of asset #{self.asset_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("studio:shared", args=[self.token])
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    def download_name(self) -> str:
+        """The prompt names the file only where the link shows the prompt."""
+        if self.show_prompt:
+            return self.asset.download_name()
+        return f"grok-studio-shared.{self.asset.extension}"
+
+
+# --- presets -------------------------------------------------------------------------------------
+
+
+class Preset(models.Model):
+    """A named create form: model, mode and options, and words that wrap every prompt (a house
+    style). A person's own; one marked `shared` (by staff) is offered to everyone."""
+
+    # What a preset keeps of each create form, by the form's field names.
+    FIELDS = {
+        Kind.IMAGE: ("model", "aspect_ratio", "resolution", "n"),
+        Kind.VIDEO: ("model", "mode", "duration", "aspect_ratio", "resolution", "audio"),
+    }
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presets")
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IMAGE)
+    options = models.JSONField(default=dict, blank=True)
+    prompt_prefix = models.CharField(max_length=300, blank=True)
+    prompt_suffix = models.CharField(max_length=300, blank=True)
+    shared = models.BooleanField(default=False, help_text="Offered to everyone, not only its owner.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="one_preset_name_per_user")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wrap(self, prompt: str) -> str:
+        """The prompt inside the preset's prefix and suffix; a suffix that starts with
+        punctuation (", 35mm film") follows the prompt without a space."""
+        text = " ".join(part for part in (self.prompt_prefix.strip(), prompt.strip()) if part)
+        suffix = self.prompt_suffix.strip()
+        if not suffix:
+            return text
+        return f"{text}{suffix}" if suffix[0] in ",.;:!?" else f"{text} {suffix}"
+
+    def summary(self) -> str:
+        return ", ".join(f"{value}" for value in self.options.values() if value not in ("", None))

@@ -11,14 +11,24 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.conf import settings
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncDate, TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from grokstudio.studio.models import ACTIVE_STATUSES, Asset, Collection, Generation, PromptHelp, Status
+from grokstudio.studio.models import (
+    ACTIVE_STATUSES,
+    Asset,
+    Collection,
+    Generation,
+    Preset,
+    PromptHelp,
+    ShareLink,
+    Status,
+)
 
 GALLERY_PAGE_SIZE = 60
 CURSOR_FORMAT = "%Y%m%d%H%M%S%f"
@@ -282,3 +292,70 @@ def preset_assets(user, initial) -> dict:
 
 def get_prompt_help_for_user(user, help_id: int) -> PromptHelp:
     return get_object_or_404(PromptHelp, pk=help_id, user=user)
+
+
+# --- share links ---------------------------------------------------------------------------------
+
+
+def share_links(user) -> QuerySet[ShareLink]:
+    """The user's links, newest first, each with its item (the Shared links page)."""
+    return ShareLink.objects.filter(user=user).select_related("asset", "asset__generation")
+
+
+def get_share_link_for_user(user, link_id: int) -> ShareLink:
+    return get_object_or_404(ShareLink, pk=link_id, user=user)
+
+
+def get_shared(token: str) -> ShareLink:
+    """The live link holding `token`, for anyone: 404 when sharing is off, or the link was
+    revoked, has expired or never existed (all alike, so a token's past cannot be probed)."""
+    if not settings.STUDIO_ALLOW_SHARING or not token or len(token) > 64:
+        raise Http404
+    link = get_object_or_404(
+        ShareLink.objects.live().select_related("asset", "asset__generation"), token=token
+    )
+    if not link.asset.file:
+        raise Http404
+    return link
+
+
+# --- presets -------------------------------------------------------------------------------------
+
+
+def presets(user, kind: str | None = None) -> QuerySet[Preset]:
+    """The presets a user may apply: their own, then those published for everyone."""
+    rows = Preset.objects.filter(Q(user=user) | Q(shared=True))
+    if kind:
+        rows = rows.filter(kind=kind)
+    return rows.order_by(Case(When(user=user, then=0), default=1), "name", "id")
+
+
+def get_preset_for_user(user, preset_id: int) -> Preset:
+    """A preset the user may apply (their own or a published one), or 404."""
+    return get_object_or_404(presets(user), pk=preset_id)
+
+
+def get_own_preset(user, preset_id: int) -> Preset:
+    """A preset the user may change: their own, or any published one for staff; else 404."""
+    rows = (
+        Preset.objects.filter(Q(user=user) | Q(shared=True))
+        if user.is_staff
+        else Preset.objects.filter(user=user)
+    )
+    return get_object_or_404(rows, pk=preset_id)
+
+
+def preset_named(user, name: str, kind: str) -> Preset | None:
+    """The task API's `preset`: the user's own of that name first, then a published one."""
+    return presets(user, kind).filter(name=name).first()
+
+
+def assets_for_user(user, ids: list[int]) -> list[Asset]:
+    """The user's items with these ids, in the order given; 404 if any is not theirs (compare)."""
+    found = {
+        a.pk: a
+        for a in Asset.objects.filter(user=user, pk__in=ids).exclude(file="").select_related("generation")
+    }
+    if len(found) != len(set(ids)):
+        raise Http404
+    return [found[pk] for pk in dict.fromkeys(ids)]

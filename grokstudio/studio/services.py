@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from grokstudio.studio import budgets, catalog
 from grokstudio.studio.catalog import VideoMode
@@ -27,6 +28,7 @@ from grokstudio.studio.models import (
     Kind,
     PromptHelp,
     Reference,
+    ShareLink,
 )
 
 log = logging.getLogger(__name__)
@@ -343,3 +345,12 @@ def request_prompt_help(
     help.assets.set(assets)
     nudge_prompt_help(help.pk)
     return help
+
+
+def share(user: AbstractBaseUser, asset: Asset, expiry: str, show_prompt: bool) -> ShareLink:
+    """A new link to one of the user's items; `expiry` is a ShareLink.Expiry."""
+    lifetime = ShareLink.LIFETIMES[ShareLink.Expiry(expiry)]
+    return ShareLink.objects.create(
+        user=user, asset=asset, token=secrets.token_urlsafe(32), show_prompt=show_prompt,
+        expires_at=None if lifetime is None else timezone.now() + lifetime,
+    )  # fmt: skip

@@ -370,3 +370,31 @@ def _check_source(
         low, high = model.extend_durations[0], model.extend_durations[-1]
         if duration and duration not in model.extend_durations:
             _refuse(errors, "duration", "extend_duration", low=low, high=high)
+
+
+def check_preset(kind: str, options: dict) -> dict:
+    """A preset's options checked as a request of `kind` would be, without a prompt or inputs
+    (those come when it is used, and are checked then with the rest of the request)."""
+    errors: Errors = {}
+    if kind == "video":
+        options = _check_fields(options, VIDEO_FIELDS, errors)
+        model = catalog.VIDEO_MODELS.get(options.get("model"))
+        if model is not None:
+            _offered(errors, options, "resolution", model.resolutions, model.label)
+            duration = options.get("duration")
+            if "duration" not in errors and duration and duration not in model.durations:
+                low, high = model.durations[0], model.durations[-1]
+                _refuse(errors, "duration", "duration", model=model.label, low=low, high=high)
+        if not isinstance(options.get("audio", True), bool):
+            errors["audio"] = [ValidationError("Audio is on or off.", code="invalid")]
+    else:
+        options = _check_fields(options, IMAGE_FIELDS, errors)
+        model = catalog.IMAGE_MODELS.get(options.get("model"))
+        if model is not None:
+            _offered(errors, options, "aspect_ratio", model.aspect_ratios, model.label)
+            _offered(errors, options, "resolution", model.resolutions, model.label)
+            if "n" not in errors and (options.get("n") or 0) > model.max_images:
+                _refuse(errors, "n", "too_many_images", model=model.label, limit=model.max_images)
+    if errors:
+        raise ValidationError(errors)
+    return options

@@ -276,3 +276,36 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   absent.forEach((card) => card.remove());
   event.detail.serverResponse = answer.innerHTML;
 });
+
+// --- Presets: Enter in "Save as preset" saves the preset, not a generation. ------------------
+// (The fields sit inside the create form, whose first submit button is Generate.)
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !event.target.closest(".save-preset input")) return;
+  event.preventDefault();
+  event.target.closest(".save-preset").querySelector("[data-save-preset]").click();
+});
+
+// --- Compare: the selection bar's Compare opens the ticked cards' items side by side. --------
+function compareIds() {
+  const ids = [];
+  for (const box of document.querySelectorAll("input.pick:checked")) {
+    for (const tile of box.closest("article.card")?.querySelectorAll("[data-asset-id]") ?? []) ids.push(tile.dataset.assetId);
+  }
+  return ids;
+}
+function updateCompare() {
+  const button = document.querySelector("[data-compare-selected]");
+  if (!button) return;
+  const count = compareIds().length;
+  button.hidden = false;
+  button.disabled = count < 2 || count > 4;
+  button.title = button.disabled ? `Tick 2 to 4 items to compare them (${count} now)` : `Compare these ${count}`;
+}
+document.addEventListener("DOMContentLoaded", updateCompare);
+document.addEventListener("change", (event) => { if (event.target.matches("input.pick")) updateCompare(); });
+document.addEventListener("htmx:afterSettle", updateCompare);
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-select-all], [data-select-none]")) updateCompare();
+  const button = event.target.closest("[data-compare-selected]");
+  if (button && !button.disabled) window.location.assign(`${button.dataset.url}?ids=${compareIds().join(",")}`);
+});

@@ -24,10 +24,10 @@ EXAMPLES = 15  # per operation and mode: bounded, so `make test` stays within a 
 # derandomize: the same cases on every run, so a failure is a change in the code, not in the dice.
 
 # Fields whose validity the schema can only describe: what the bytes of a data: URI hold, whether a
-# gallery id is yours, whether a URL's host is allowed, an opaque cursor, and the rules that
-# depend on another field (durations and resolutions per model and mode, images per mode).
+# gallery id is yours or a preset name is known, whether a URL's host is allowed, an opaque cursor,
+# and the rules that depend on another field (durations and resolutions per model and mode, images per mode).
 # tests/integration/test_task_api_input.py proves each refusal names its field.
-STATE_DEPENDENT = ("images", "videoAssetId", "callBackUrl", "cursor", "duration", "resolution")
+STATE_DEPENDENT = ("images", "videoAssetId", "callBackUrl", "cursor", "duration", "resolution", "preset")
 
 
 def _explained(response) -> bool:

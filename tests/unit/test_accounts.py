@@ -245,10 +245,16 @@ def test_the_new_password_signs_in(client, owner):
 # --- no studio page without signing in -----------------------------------------------------------
 
 
+# A share link opens for whoever holds it, signed in or not: that is what it is for.
+PUBLIC_ROUTES = {"shared", "shared-file", "shared-download"}
+
+
 def studio_paths() -> list[str]:
     paths = []
     for pattern in studio_urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
+        if pattern.name in PUBLIC_ROUTES:
+            continue
         route = str(pattern.pattern)
         paths.append("/" + re.sub(r"<int:\w+>", "1", route))
     return paths
@@ -261,6 +267,13 @@ def test_every_studio_route_asks_for_sign_in(client, db, path, method):
 
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/?next=")
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_ROUTES))
+def test_share_link_routes_answer_signed_out_people_without_sending_them_to_sign_in(client, db, name):
+    from django.urls import reverse
+
+    assert client.get(reverse(f"studio:{name}", args=["no-such-token"])).status_code == 404
 
 
 # --- sessions from before the switch to Django's ModelBackend ----------------------------------

@@ -6,12 +6,24 @@ anyone remembering to: a new kind of id fails here until it has an owner's objec
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from grokstudio.studio import services
 from grokstudio.studio.media.images import check_result
-from grokstudio.studio.models import Asset, Collection, Generation, Kind, PromptHelp, Status
+from grokstudio.studio.models import (
+    Asset,
+    Collection,
+    Generation,
+    Kind,
+    Preset,
+    PromptHelp,
+    ShareLink,
+    Status,
+)
 from tests.factories import make_image
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +55,16 @@ def owners_objects(owner) -> dict[str, int]:
 
     token, _ = ApiToken.issue(owner, "mine")
     help = PromptHelp.objects.create(user=owner, kind=PromptHelp.Kind.DESCRIBE)
+    link = services.share(owner, asset, "week", show_prompt=True)
+    # A live link opens for whoever holds it, by design; what no one may reach is one past its
+    # expiry (a revoked link's row is gone, so it looks like one that never was).
+    expired = services.share(owner, asset, "day", show_prompt=True)
+    ShareLink.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+    preset = Preset.objects.create(user=owner, name="mine", options={"model": "grok-imagine-image"})
     return {
         "generation_id": generation.pk, "asset_id": asset.pk, "collection_id": collection.pk,
-        "token_id": token.pk, "help_id": help.pk,
+        "token_id": token.pk, "help_id": help.pk, "link_id": link.pk, "token": expired.token,
+        "preset_id": preset.pk,
     }  # fmt: skip
 
 
@@ -54,6 +73,7 @@ def test_the_sweep_finds_the_routes_it_is_meant_to_guard():
     assert "g/<int:generation_id>/" in routes
     assert "a/<int:asset_id>/download" in routes
     assert "xai/tasks/<task_id>" in routes
+    assert "s/<str:token>/file" in routes
 
 
 def test_every_route_with_an_id_answers_404_to_another_user(stranger_client, stranger, owners_objects):
@@ -69,7 +89,7 @@ def test_every_route_with_an_id_answers_404_to_another_user(stranger_client, str
         assert not missing, f"{route}: give this test an owner's object for {missing}"
         path = "/" + route
         for name in names:
-            path = path.replace(f"<int:{name}>", str(objects[name])).replace(f"<{name}>", str(objects[name]))
+            path = re.sub(rf"<(?:\w+:)?{name}>", str(objects[name]), path)
         client = stranger_script if route.startswith("xai/") else stranger_client
         answers = {method: getattr(client, method)(path).status_code for method in ("get", "post")}
         # A method the route does not take may answer 405 before anything is looked up.
@@ -80,6 +100,8 @@ def test_every_route_with_an_id_answers_404_to_another_user(stranger_client, str
     assert Collection.objects.get(pk=owners_objects["collection_id"]).name == "mine"
     assert generation.collections.count() == 1
     assert Asset.objects.filter(pk=owners_objects["asset_id"]).exists()
+    assert ShareLink.objects.filter(pk=owners_objects["link_id"]).exists()
+    assert Preset.objects.get(pk=owners_objects["preset_id"]).name == "mine"
     from grokstudio.api.models import ApiToken
 
     assert ApiToken.objects.get(pk=owners_objects["token_id"]).revoked_at is None

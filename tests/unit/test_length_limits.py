@@ -8,14 +8,15 @@ import re
 import pytest
 
 from grokstudio.api.models import ApiToken
-from grokstudio.studio.models import Collection
+from grokstudio.studio.models import Collection, Preset
 
-PAGES = ["/", "/?kind=video", "/collections/", "/accounts/api-tokens/"]
+PAGES = ["/", "/?kind=video", "/collections/", "/accounts/api-tokens/", "/presets/"]
 
 
 @pytest.mark.parametrize("url", PAGES)
 def test_no_page_cuts_what_is_typed_with_maxlength(owner_client, owner, url):
     Collection.objects.create(user=owner, name="Foxes")  # its rename box is limited too
+    Preset.objects.create(user=owner, name="Wide", options={"model": "grok-imagine-image"})
 
     html = owner_client.get(url).content.decode()
 

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.urls import reverse_lazy
 
+from grokstudio.studio.models import ShareLink
+
 
 def studio(request) -> dict:
     return {
@@ -10,6 +12,8 @@ def studio(request) -> dict:
         "poll_interval_s": settings.STUDIO_POLL_INTERVAL_S,
         "idle_poll_interval_s": settings.STUDIO_IDLE_POLL_INTERVAL_S,
         "allow_signup": settings.STUDIO_ALLOW_SIGNUP,
+        "allow_sharing": settings.STUDIO_ALLOW_SHARING,
+        "share_expiry_choices": ShareLink.Expiry.choices,
         # Cards link to it several times each: reversed once per page, not per
         # link, and not at all by answers that do not use it (the poll).
         "gallery_url": reverse_lazy("studio:gallery"),

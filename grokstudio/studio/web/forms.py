@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 
-from grokstudio.studio import catalog, validation
+from grokstudio.studio import catalog, selectors, validation
+from grokstudio.studio.models import Preset, ShareLink
 from grokstudio.studio.validation import plausible_id
 from grokstudio.studio.web.lengths import LimitedCharField
 
@@ -31,11 +33,29 @@ class UploadField(forms.FileField):
 class CreateForm(forms.Form):
     """A create form; `check` is the request's check, shared with the task API."""
 
+    kind = "image"
+    # The preset applied (by id): its prefix and suffix wrap the prompt when sent.
+    preset = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
+    @cached_property
+    def available_presets(self) -> list[Preset]:
+        return [] if self.user is None else list(selectors.presets(self.user, self.kind))
+
+    @cached_property
+    def applied_preset(self) -> Preset | None:
+        value = self["preset"].value()
+        if value in (None, "") or not plausible_id(value):
+            return None
+        return next((p for p in self.available_presets if p.pk == int(value)), None)
+
     def clean(self) -> dict:
+        preset = self.applied_preset
+        if preset is not None and self.cleaned_data.get("prompt"):
+            self.cleaned_data["prompt"] = preset.wrap(self.cleaned_data["prompt"])
         try:
             return self.check(self.user, self.cleaned_data)
         except ValidationError as exc:
@@ -106,6 +126,7 @@ class ImageGenerationForm(CreateForm):
 class VideoGenerationForm(CreateForm):
     """Every video mode in one form; inputs that the chosen mode does not use are ignored."""
 
+    kind = "video"
     check = staticmethod(validation.check_video_request)
 
     mode = forms.ChoiceField(choices=catalog.VideoMode.CHOICES, initial=catalog.VideoMode.TEXT)
@@ -245,3 +266,51 @@ class ImproveForm(forms.Form):
         choices=[(m, m) for m in (*catalog.IMAGE_MODELS, *catalog.VIDEO_MODELS)], required=False
     )
     mode = forms.ChoiceField(choices=[("", ""), *catalog.VideoMode.CHOICES], required=False)
+
+
+class ShareForm(forms.Form):
+    """How long a new share link lasts, and whether it shows the prompt."""
+
+    expiry = forms.ChoiceField(
+        label="Expires", choices=ShareLink.Expiry.choices, initial=ShareLink.Expiry.WEEK
+    )
+    hide_prompt = forms.BooleanField(label="Hide the prompt", required=False)
+
+
+class PresetForm(forms.ModelForm):
+    """A preset's name and the words that wrap prompts; `shared` only for staff."""
+
+    name = LimitedCharField(label="Name", max_length=80, strip=True)
+    prompt_prefix = LimitedCharField(label="Prefix (words before yours)", max_length=300, required=False)
+    prompt_suffix = LimitedCharField(label="Suffix (words after yours)", max_length=300, required=False)
+
+    class Meta:
+        model = Preset
+        fields = ["name", "prompt_prefix", "prompt_suffix", "shared"]
+        labels = {
+            "prompt_prefix": "Prefix (words before yours)",
+            "prompt_suffix": "Suffix (words after yours)",
+            "shared": "Offer to everyone",
+        }
+        widgets = {
+            "prompt_prefix": forms.TextInput(attrs={"placeholder": "e.g. A cinematic photo of"}),
+            "prompt_suffix": forms.TextInput(attrs={"placeholder": "e.g. , 35mm film, soft light"}),
+        }
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.is_staff:
+            del self.fields["shared"]
+        for name in ("prompt_prefix", "prompt_suffix"):
+            self.fields[name].validators.append(validation.check_text)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        validation.check_text(name)
+        owner = self.instance.user if self.instance.pk else self.user
+        taken = Preset.objects.filter(user=owner, name__iexact=name).exclude(pk=self.instance.pk)
+        # Saving from the create form under a name in use updates that preset instead.
+        if self.instance.pk and taken.exists():
+            raise ValidationError(f"You already have a preset called “{name}”.", code="duplicate")
+        return name

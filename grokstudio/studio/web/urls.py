@@ -1,6 +1,6 @@
 from django.urls import path
 
-from grokstudio.studio.web import prompt_help, views
+from grokstudio.studio.web import compare, presets, prompt_help, sharing, views
 
 app_name = "studio"
 urlpatterns = [
@@ -27,4 +27,16 @@ urlpatterns = [
     path("improve/", prompt_help.improve, name="improve"),
     path("a/<int:asset_id>/describe", prompt_help.describe, name="describe"),
     path("help/<int:help_id>/", prompt_help.prompt_help, name="prompt-help"),
+    # Share links: the owner's side, then the public one (the token is the only check).
+    path("a/<int:asset_id>/share", sharing.share, name="share"),
+    path("shared/", sharing.share_links, name="share-links"),
+    path("shared/<int:link_id>/revoke", sharing.share_revoke, name="share-revoke"),
+    path("s/<str:token>/", sharing.shared, name="shared"),
+    path("s/<str:token>/file", sharing.shared_file, name="shared-file"),
+    path("s/<str:token>/download", sharing.shared_download, name="shared-download"),
+    path("presets/", presets.presets, name="presets"),
+    path("presets/save", presets.preset_save, name="preset-save"),
+    path("presets/<int:preset_id>/edit", presets.preset_edit, name="preset-edit"),
+    path("presets/<int:preset_id>/delete", presets.preset_delete, name="preset-delete"),
+    path("compare/", compare.compare, name="compare"),
 ]

@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRefresh, replace_url
 from grokstudio.studio import budgets, catalog, selectors, services
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.models import Collection
+from grokstudio.studio.validation import plausible_id
 from grokstudio.studio.web import archives, downloads
 from grokstudio.studio.web.forms import (
     BulkForm,
@@ -61,7 +62,13 @@ def _own_asset_id(request: HttpRequest, field: str, kind: str) -> int | None:
 
 def _presets(request: HttpRequest) -> tuple[str, dict]:
     """What the create form starts with: `?kind=video&mode=image&image_asset=7` from "Animate",
-    `?reference_asset=7` from "Use as reference", `?prompt=...` from a prompt help suggestion."""
+    `?reference_asset=7` from "Use as reference", `?prompt=...` from a prompt help suggestion,
+    `?preset=3` from a preset."""
+    preset_id = request.GET.get("preset", "")
+    if plausible_id(preset_id):  # a preset applied: its options, and the prompt typed so far
+        preset = selectors.get_preset_for_user(request.user, int(preset_id))
+        prompt = request.GET.get("prompt", "")[: catalog.PROMPT_MAX_CHARS]
+        return preset.kind, {**preset.options, "preset": preset.pk, "prompt": prompt}
     kind = "video" if request.GET.get("kind") == "video" else "image"
     initial: dict = {}
     if kind == "video":
@@ -188,6 +195,7 @@ STICKY = (
     "image_asset",
     "video_asset",
     "reference_assets",
+    "preset",
 )
 
 

@@ -1,0 +1,145 @@
+"""Presets: saved from the create form, applied in one click, used by name through the task API."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from grokstudio.api.models import ApiToken
+from grokstudio.studio import validation
+from grokstudio.studio.models import Generation, Preset
+
+pytestmark = pytest.mark.django_db
+
+FORM = {"kind": "image", "prompt": "a fox", "model": "grok-imagine-image", "aspect_ratio": "16:9",
+        "resolution": "2k", "n": "3"}  # fmt: skip
+
+
+@pytest.fixture
+def house_style(owner):
+    return Preset.objects.create(
+        user=owner, name="House style", kind="image", prompt_prefix="A cinematic photo of",
+        prompt_suffix=", 35mm film", options={"model": "grok-imagine-image", "aspect_ratio": "16:9",
+                                                "resolution": "2k", "n": 3},
+    )  # fmt: skip
+
+
+def api(user) -> Client:
+    return Client(headers={"Authorization": f"Bearer {ApiToken.issue(user, 'script')[1]}"})
+
+
+def test_it_saves_the_create_form_as_a_preset(owner_client, owner):
+    response = owner_client.post(
+        "/presets/save",
+        {**FORM, "preset-name": "Wide", "preset-prompt_prefix": "Moody", "preset-prompt_suffix": ""},
+    )
+    preset = Preset.objects.get(user=owner)
+    assert response.status_code == 302 and response["Location"].endswith(f"?preset={preset.pk}")
+    assert preset.name == "Wide" and preset.kind == "image" and preset.prompt_prefix == "Moody"
+    assert preset.options == {
+        "model": "grok-imagine-image",
+        "aspect_ratio": "16:9",
+        "resolution": "2k",
+        "n": 3,
+    }
+
+
+def test_saving_under_a_name_in_use_updates_that_preset(owner_client, owner, house_style):
+    owner_client.post("/presets/save", {**FORM, "n": "1", "preset-name": "house style"})
+    house_style.refresh_from_db()
+    assert Preset.objects.count() == 1 and house_style.options["n"] == 1
+
+
+def test_options_a_model_does_not_offer_are_refused_when_saved(owner_client):
+    response = owner_client.post("/presets/save", {**FORM, "n": "99", "preset-name": "Too many"})
+    assert response.status_code == 302 and not Preset.objects.exists()
+
+
+def test_check_preset_refuses_what_the_model_table_refuses():
+    with pytest.raises(ValidationError) as caught:
+        validation.check_preset("video", {"model": "grok-imagine-video", "mode": "text", "duration": 99})
+    assert "duration" in caught.value.error_dict
+
+
+def test_applying_a_preset_fills_the_create_form(owner_client, house_style):
+    page = owner_client.get(f"/?preset={house_style.pk}&prompt=a+heron").content.decode()
+    assert 'value="16:9" selected' in page and 'value="2k" selected' in page
+    assert 'name="n" value="3"' in page and "a heron</textarea>" in page
+    assert "wraps your prompt" in page
+
+
+def test_a_generation_made_with_a_preset_has_its_prompt_wrapped(owner_client, owner, house_style):
+    owner_client.post("/generate/", {**FORM, "prompt": "a heron", "preset": house_style.pk})
+    assert Generation.objects.get(user=owner).prompt == "A cinematic photo of a heron, 35mm film"
+
+
+def test_other_user_gets_404_applying_my_preset(stranger_client, house_style):
+    assert stranger_client.get(f"/?preset={house_style.pk}").status_code == 404
+
+
+def test_other_user_gets_404_editing_or_deleting_my_preset(stranger_client, house_style):
+    assert (
+        stranger_client.post(f"/presets/{house_style.pk}/edit", {f"p{house_style.pk}-name": "x"}).status_code
+        == 404
+    )
+    assert stranger_client.post(f"/presets/{house_style.pk}/delete").status_code == 404
+    assert Preset.objects.get().name == "House style"
+
+
+def test_a_published_preset_is_offered_to_everyone_but_only_staff_change_it(
+    stranger_client, stranger, house_style
+):
+    house_style.shared = True
+    house_style.save()
+    assert stranger_client.get(f"/?preset={house_style.pk}").status_code == 200
+    assert "House style" in stranger_client.get("/presets/").content.decode()
+    assert stranger_client.post(f"/presets/{house_style.pk}/delete").status_code == 404
+    stranger.is_staff = True
+    stranger.save()
+    assert stranger_client.post(f"/presets/{house_style.pk}/delete").status_code == 302
+    assert not Preset.objects.exists()
+
+
+def test_renaming_and_rewording_on_the_presets_page(owner_client, house_style):
+    prefix = f"p{house_style.pk}-"
+    edit = {prefix + "name": "Film", prefix + "prompt_prefix": "", prefix + "prompt_suffix": ", grain"}
+    owner_client.post(f"/presets/{house_style.pk}/edit", edit)
+    house_style.refresh_from_db()
+    assert (house_style.name, house_style.prompt_prefix, house_style.prompt_suffix) == ("Film", "", ", grain")
+
+
+def test_only_staff_may_publish(owner_client, house_style):
+    prefix = f"p{house_style.pk}-"
+    owner_client.post(
+        f"/presets/{house_style.pk}/edit", {prefix + "name": "House style", prefix + "shared": "on"}
+    )
+    house_style.refresh_from_db()
+    assert not house_style.shared
+
+
+def test_the_api_takes_a_preset_by_name_and_explicit_fields_win(owner, house_style):
+    answer = api(owner).post(
+        "/xai/images", {"prompt": "a heron", "preset": "House style", "n": 1}, content_type="application/json"
+    )
+    assert answer.status_code == 200, answer.content
+    generation = Generation.objects.get(pk=int(answer.json()["taskId"]))
+    assert generation.prompt == "A cinematic photo of a heron, 35mm film"
+    assert generation.params["n"] == 1 and generation.params["aspect_ratio"] == "16:9"
+    assert generation.params["resolution"] == "2k"
+
+
+def test_the_api_refuses_an_unknown_preset_naming_the_field(owner):
+    answer = api(owner).post(
+        "/xai/images", {"prompt": "a heron", "preset": "Nope"}, content_type="application/json"
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "preset"
+    assert not Generation.objects.exists()
+
+
+def test_the_api_does_not_use_another_users_preset(stranger, house_style):
+    answer = api(stranger).post(
+        "/xai/images", {"prompt": "a heron", "preset": "House style"}, content_type="application/json"
+    )
+    assert answer.status_code == 422
