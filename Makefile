@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test test-postgres lint format clean bench-videos bench-gallery
+.PHONY: run test test-postgres lint format clean bench-videos bench-gallery bench-images
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test-postgres: $(VENV)/.dev-installed
 
 bench-videos: $(VENV)/.dev-installed
 	$(PY) bench/videos.py $(if $(N),--inflight $(N)) $(if $(L),--latency $(L))
+
+# Throughput against xAI's per-key rate: LOAD=1 for a busy machine, VIDEOS=1 for video starts.
+bench-images: $(VENV)/.dev-installed
+	$(PY) bench/images.py $(if $(N),--count $(N)) $(if $(LOAD),--load) $(if $(VIDEOS),--videos)
 
 bench-gallery: $(VENV)/.dev-installed
 	$(PY) bench/gallery.py $(if $(N),--items $(N))
