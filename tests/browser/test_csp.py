@@ -151,7 +151,7 @@ def test_the_api_documentation_works_under_the_policy(page, person, sign_in):
     sign_in(page, person)
     page.goto("/xai/docs")
 
-    page.get_by_text("Generate images").click()
+    page.get_by_text("Start an image task").click()
     page.get_by_role("button", name="Try it out").click()
 
     expect(page.get_by_role("button", name="Execute")).to_be_visible()

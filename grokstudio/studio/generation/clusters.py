@@ -19,15 +19,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from django.utils import timezone
 from django_q.status import Stat
 
 log = logging.getLogger(__name__)
 
-# django-q2 saves a cluster's Stat for this long (Stat.save); a live cluster renews it
-# every guard cycle, so one not renewed for a second has stopped or is about to vanish.
-STAT_TIMEOUT = timedelta(seconds=3)
-FRESH = timedelta(seconds=1)
+# Long enough for every live sentinel to save a new Stat (it does every half second).
+RENEWAL = timedelta(seconds=1.2)
 # How long this worker looks for its own cluster's Stat when it starts.
 FIND_OWN_STAT_S = 3.0
 
@@ -87,18 +84,15 @@ class Census:
 
 
 def census() -> Census | None:
-    """The live clusters, once the last Stat of any that stopped has run out; None when this
-    process cannot see its own cluster among them (not a worker, or no shared cache), since
-    then nothing can be told from the Stats."""
+    """The live clusters: those whose Stat is renewed while this worker watches. None when
+    this process cannot see its own cluster among them (not a worker, or no shared cache),
+    since then nothing can be told from the Stats."""
     if not _this_worker:
         return None
-    stats = Stat.get_all()
-    now = timezone.now()
-    lingering = [s.timestamp + STAT_TIMEOUT for s in stats if now - s.timestamp > FRESH]
-    if lingering:
-        # A cluster killed a moment ago still seems alive until its Stat runs out.
-        time.sleep(max(0.0, (max(lingering) - now).total_seconds()) + 0.1)
-        stats = Stat.get_all()
+    # A cluster killed a moment ago still has a fresh Stat; only a live one renews it.
+    before = {s.cluster_id: s.timestamp for s in Stat.get_all()}
+    time.sleep(RENEWAL.total_seconds())
+    stats = [s for s in Stat.get_all() if before.get(s.cluster_id) != s.timestamp]
     own = _own_stat(stats)
     if own is None or not _this_worker.endswith(f":{own.cluster_id}"):
         return None
