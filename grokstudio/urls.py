@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.templatetags.static import static
@@ -15,6 +16,12 @@ def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """Pages without an icon link of their own (the admin's) make browsers ask for /favicon.ico."""
     return HttpResponsePermanentRedirect(static("favicon.svg"))
 
+
+# The admin signs in through allauth's form (its lockout, the second factor), and its pages
+# ask for a second factor when an administrator requires one, as the studio's do.
+admin.site.login = secure_admin_login(admin.site.login)
+_admin_view = admin.site.admin_view
+admin.site.admin_view = lambda view, cacheable=False: mfa_required(_admin_view(view, cacheable))
 
 # The studio's own routes come first: the gallery's poll is the most frequent
 # request, and URL resolution tries patterns in order.

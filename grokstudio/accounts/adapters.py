@@ -72,7 +72,8 @@ class AccountAdapter(DefaultAccountAdapter):
                 claimed = Invitation.claim(pk, user)
                 if claimed is None and not settings.STUDIO_ALLOW_SIGNUP:
                     # Used up or expired since the form was opened: undo this sign-up.
-                    raise ImmediateHttpResponse(invitation_refused(request, Invitation.objects.get(pk=pk)))
+                    refused = invitation_refused(request, Invitation.objects.filter(pk=pk).first())
+                    raise ImmediateHttpResponse(refused)
                 request.session.pop(INVITATION_SESSION_KEY, None)
         return user
 
@@ -85,8 +86,13 @@ def invitation_refused(request: HttpRequest, invitation: Invitation | None):
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
-        # The team's identity provider decides who belongs to the team.
-        return True
+        # The team's identity provider decides who belongs to the team; with a domain limit,
+        # only its people with a verified address there (a provider may serve many tenants).
+        domains = settings.STUDIO_SIGNUP_DOMAINS
+        return not domains or any(
+            address.verified and address.email.rpartition("@")[2].lower() in domains
+            for address in sociallogin.email_addresses
+        )
 
 
 class MFAAdapter(DefaultMFAAdapter):

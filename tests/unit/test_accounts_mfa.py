@@ -146,3 +146,29 @@ def test_require_mfa_is_read_from_the_environment():
 
     assert accounts_settings()["mfa"] is False
     assert accounts_settings(STUDIO_REQUIRE_MFA="true")["mfa"] is True
+
+
+# --- the admin --------------------------------------------------------------------------------
+
+
+def test_the_admins_own_sign_in_form_leads_to_the_studios(client, owner):
+    # Django's admin form would take a password alone: no second factor, no lockout.
+    owner.is_staff = True
+    owner.save()
+
+    response = client.post("/admin/login/", {"username": "owner", "password": PASSWORD})
+
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_when_required_the_admin_asks_staff_for_a_second_factor_too(signed_in, owner, mfa_required):
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+
+    for path in ("/admin/", "/admin/workers/", "/accounts/invite/"):
+        response = signed_in.get(path)
+        assert (response.status_code, response.url) == (302, "/accounts/2fa/"), path
+
+    activate_totp(signed_in)
+    assert signed_in.get("/admin/").status_code == 200

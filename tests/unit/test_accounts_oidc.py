@@ -55,8 +55,10 @@ def form_of(html: str, base: str) -> tuple[str, dict[str, str]]:
     return urljoin(base, form.group(1) or ""), fields
 
 
-def sign_in_through_the_provider(live_server, provider: str, subject: str) -> requests.Session:
-    browser = requests.Session()
+def sign_in_through_the_provider(
+    live_server, provider: str, subject: str, browser: requests.Session | None = None
+) -> requests.Session:
+    browser = browser or requests.Session()
     login = browser.get(f"{live_server.url}/accounts/login/")
     assert "Sign in with Team Login" in login.text
     start = re.search(r'href="(/accounts/oidc/sso/login/[^"]*)"', login.text).group(1).replace("&amp;", "&")
@@ -121,3 +123,17 @@ def test_the_provider_is_configured_from_the_environment():
         "settings": {"server_url": "https://id.example.com/realms/team"},
     }
     assert accounts_settings()["oidc"] == {"openid_connect": {"APPS": []}}
+
+
+def test_with_a_domain_limit_only_the_providers_people_at_those_domains_get_an_account(
+    live_server, provider, sso, settings
+):
+    settings.STUDIO_SIGNUP_DOMAINS = ["elsewhere.org"]  # ada's verified address is at example.com
+    browser = requests.Session()
+    with pytest.raises(AssertionError):
+        sign_in_through_the_provider(live_server, provider, "ada-1815", browser)
+
+    assert not get_user_model().objects.exists()
+    settings.STUDIO_SIGNUP_DOMAINS = ["example.com"]
+    sign_in_through_the_provider(live_server, provider, "ada-1815")
+    assert get_user_model().objects.get().email == "ada@example.com"

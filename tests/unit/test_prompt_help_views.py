@@ -154,3 +154,9 @@ def test_prompt_help_costs_count_against_the_month(owner, settings):
     PromptHelp.objects.create(user=owner, kind="describe")  # still asking: the estimate counts
 
     assert budgets.spent_usd(owner) == Decimal("0.21")
+
+
+def test_an_absurd_gallery_id_is_ignored_rather_than_an_error(owner_client):
+    response = owner_client.post("/improve/", {"prompt": "a fox", "image_asset": "9" * 5000})
+
+    assert response.status_code < 500

@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseStopPolling
 from grokstudio.studio import budgets, selectors, services
 from grokstudio.studio.generation.prompt_help import lost_after
 from grokstudio.studio.models import Kind, PromptHelp
+from grokstudio.studio.validation import plausible_id
 from grokstudio.studio.web.forms import ImproveForm
 
 TEMPLATE = "studio/prompt_help.html"
@@ -29,11 +30,7 @@ def improve(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     # Gallery images already attached to the form; new uploads are not sent until submitted.
     ids = [*request.POST.getlist("reference_assets"), request.POST.get("image_asset", "")]
-    assets = [
-        selectors.get_asset_for_user(request.user, int(value))
-        for value in ids
-        if value.isascii() and value.isdigit()
-    ]
+    assets = [selectors.get_asset_for_user(request.user, int(value)) for value in ids if plausible_id(value)]
     target = {"kind": data["kind"] or Kind.IMAGE, "model": data["model"], "mode": data["mode"]}
     return _ask(request, PromptHelp.Kind.IMPROVE, prompt=data["prompt"], target=target, assets=assets)
 
