@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 # Long enough for every live sentinel to save a new Stat (it does every half second).
 RENEWAL = timedelta(seconds=1.2)
-# How long this worker looks for its own cluster's Stat when it starts.
-FIND_OWN_STAT_S = 3.0
+# How long this worker looks for its own cluster's Stat when it starts: the sentinel saves
+# its first while spawning, which on a busy machine can take a few seconds.
+FIND_OWN_STAT_S = 10.0
 
 HOST = socket.gethostname()[:64]
 
