@@ -65,5 +65,11 @@ def check_distinct(name: str, existing: Iterable[str]) -> None:
 
 
 def validate_new_username(name: str) -> None:
-    """Against every account: a team's studio has few enough that reading all names is cheap."""
-    check_distinct(name, get_user_model().objects.values_list("username", flat=True).iterator())
+    """Against every account: a team's studio has few enough that reading all names is cheap.
+
+    The names are read whole, not through `.iterator()`: a refusal stops the loop half
+    way, and on PostgreSQL the server-side cursor it leaves open dies with the savepoint
+    around the sign-up; closing it later, whenever the garbage collector gets to it,
+    aborts whatever transaction runs by then.
+    """
+    check_distinct(name, list(get_user_model().objects.values_list("username", flat=True)))
