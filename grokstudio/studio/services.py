@@ -335,14 +335,20 @@ def remove_unused_files(names: Iterable[str], chunk: int = 2000) -> None:
 @transaction.atomic
 def request_prompt_help(
     user: AbstractBaseUser, kind: str, *, prompt: str = "", target: dict | None = None,
-    assets: Iterable[Asset] = (),
+    assets: Iterable[Asset] = (), upload: CheckedImage | None = None,
 ) -> PromptHelp:  # fmt: skip
-    """Create a PromptHelp row and queue the call to Grok. Raises budgets.OverBudget (and
-    stores nothing) when even this small call does not fit the month's budget."""
+    """Create a PromptHelp row and queue the call to Grok; `upload`, a picture not yet in the
+    gallery, is stored as the user's first. Raises budgets.OverBudget (and stores nothing)
+    when even this small call does not fit the month's budget."""
     budgets.lock(user)
     budgets.check(user, Decimal(str(catalog.PROMPT_HELP_ESTIMATE_USD)))
     help = PromptHelp.objects.create(user=user, kind=kind, prompt=prompt, target=target or {})
-    help.assets.set(assets)
+    with _files_removed_on_failure() as stored:
+        if upload is not None:
+            stored.append(
+                store_image(user=user, role=Asset.Role.UPLOAD, image=upload, original_name=upload.name)
+            )
+    help.assets.set([*assets, *stored])
     nudge_prompt_help(help.pk)
     return help
 

@@ -285,6 +285,11 @@ def _too_large(upload, limit_mb: int) -> ValidationError | None:
     return None
 
 
+def check_image_upload(upload) -> CheckedImage:
+    """One uploaded picture, checked as a reference image is."""
+    return _image(upload)
+
+
 def _image(upload) -> CheckedImage:
     if error := _too_large(upload, settings.STUDIO_MAX_UPLOAD_MB):
         raise error

@@ -209,8 +209,34 @@ function showFiles(input) {
       setFiles(input, [...input.files].filter((_, i) => i !== index));
     });
     item.classList.add("file");
+    if (isImage(file)) item.querySelector("button.remove").before(describeButton(input.form, file));
     list.append(item);
   });
+}
+
+// "Describe" on a picture not sent yet: Grok's prompts for it appear where Improve's do.
+function describeButton(form, file) {
+  const button = Object.assign(document.createElement("button"), { type: "button", className: "small describe", textContent: "Describe" });
+  button.setAttribute("aria-label", `Describe ${file.name}`);
+  button.title = "Ask Grok for prompts that would make a picture like this";
+  button.addEventListener("click", async () => {
+    const target = form.querySelector("#prompt-help");
+    const body = new FormData();
+    body.append("image", file);
+    body.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+    button.disabled = true;
+    try {
+      const response = await fetch(form.dataset.describeUrl, { method: "POST", body, headers: { "HX-Request": "true" } });
+      if (!response.ok) throw new Error(response.statusText);
+      target.innerHTML = await response.text();
+      htmx.process(target);
+    } catch {
+      announce("Describe did not reach the studio. Try again in a moment.");
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
 }
 
 function setFiles(input, files) {

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from tests.factories import make_generation
+from tests.factories import make_generation, make_image
 
 pytestmark = pytest.mark.browser
 
@@ -73,3 +73,24 @@ def test_describe_a_picture_and_choose_a_prompt(page, worker, sign_in, person, s
 
     expect(lightbox).to_be_hidden()
     expect(page.get_by_label("Prompt")).to_have_value(second)
+
+
+def test_describe_a_picture_attached_but_not_sent_yet(page, worker, sign_in, person, tmp_path, screenshot):
+    picture = tmp_path / "sketch.png"
+    picture.write_bytes(make_image(size=(96, 64), color=(30, 90, 200)))
+    sign_in(page, person)
+    page.goto("/")
+    page.locator("details.advanced > summary").click()
+    page.locator("#id_references").set_input_files(str(picture))
+
+    page.get_by_role("button", name="Describe sketch.png").click()
+    choices = page.locator("#prompt-help [data-suggestion-text]")
+    expect(choices.first).to_be_visible(timeout=30_000)
+    first = choices.first.input_value()
+    assert "blue" in first.lower()
+    screenshot("prompt-help-describe-upload", full_page=False)
+    page.locator("#prompt-help [data-use-suggestion]").first.click()
+
+    expect(page.get_by_label("Prompt")).to_have_value(first)
+    # The picture is still attached, ready to go with Generate.
+    expect(page.locator("ul.attachments li.file")).to_have_count(1)

@@ -7,10 +7,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from grokstudio.studio import budgets
-from grokstudio.studio.models import PromptHelp
-from tests.factories import make_generation
+from grokstudio.studio.models import Asset, PromptHelp
+from tests.factories import make_generation, make_image
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -139,6 +140,50 @@ def test_describe_is_offered_on_a_picture_and_not_on_a_clip(owner_client, owner)
     assert "describe" not in owner_client.get(f"/a/{clip.pk}/").text.lower()
     response = owner_client.post(f"/a/{clip.pk}/describe", headers=HTMX)
     assert "Describe works on pictures" in text(response)
+
+
+def picture(name="sketch.png", data=None):
+    return SimpleUploadedFile(name, make_image() if data is None else data, content_type="image/png")
+
+
+def test_describe_on_a_picture_not_sent_yet_keeps_it_as_the_persons_upload(owner_client, owner):
+    response = owner_client.post("/describe/", {"image": picture()}, headers=HTMX)
+
+    help = PromptHelp.objects.get()
+    assert response.status_code == 200
+    assert f'hx-get="/help/{help.pk}/"' in response.text
+    (upload,) = help.assets.all()
+    assert (help.kind, help.user, upload.user, upload.role) == ("describe", owner, owner, "upload")
+    assert upload.original_name == "sketch.png" and upload.file.size > 0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (None, "Attach one picture to describe."),
+        (b"not a picture", "not an image the studio can read"),
+        (b"", "“notes.png”: the file is empty."),
+    ],
+)
+def test_describe_on_an_upload_refuses_what_is_not_a_picture_and_stores_nothing(owner_client, data, message):
+    def files():
+        return {} if data is None else {"image": picture("notes.png", data)}
+
+    response = owner_client.post("/describe/", files(), headers=HTMX)
+
+    assert response.status_code == 200  # htmx swaps the reason in
+    assert message in text(response)
+    assert not PromptHelp.objects.exists() and not Asset.objects.exists()
+    assert owner_client.post("/describe/", files()).status_code == 400
+
+
+def test_describe_on_an_upload_over_budget_stores_nothing(owner_client, owner, settings):
+    settings.STUDIO_MONTHLY_BUDGET_USD = 0.001
+
+    response = owner_client.post("/describe/", {"image": picture()}, headers=HTMX)
+
+    assert "budget" in text(response)
+    assert not PromptHelp.objects.exists() and not Asset.objects.exists()
 
 
 def test_the_studio_opens_with_a_chosen_suggestion_in_the_prompt(owner_client):

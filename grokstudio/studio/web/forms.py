@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import cached_property
 
 from grokstudio.studio import catalog, selectors, validation
+from grokstudio.studio.media.images import CheckedImage
 from grokstudio.studio.models import Preset, ShareLink
 from grokstudio.studio.validation import plausible_id
 from grokstudio.studio.web.lengths import LimitedCharField
@@ -266,6 +267,18 @@ class ImproveForm(forms.Form):
         choices=[(m, m) for m in (*catalog.IMAGE_MODELS, *catalog.VIDEO_MODELS)], required=False
     )
     mode = forms.ChoiceField(choices=[("", ""), *catalog.VideoMode.CHOICES], required=False)
+
+
+class DescribeUploadForm(forms.Form):
+    """A picture attached to the create form but not sent yet, for "Describe"."""
+
+    image = UploadField()
+
+    def clean_image(self) -> CheckedImage:
+        upload = self.cleaned_data["image"]
+        if not upload or isinstance(upload, list):
+            raise ValidationError("Attach one picture to describe.", code="required")
+        return validation.check_image_upload(upload)
 
 
 class ShareForm(forms.Form):

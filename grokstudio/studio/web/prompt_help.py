@@ -16,7 +16,7 @@ from grokstudio.studio import budgets, selectors, services
 from grokstudio.studio.generation.prompt_help import lost_after
 from grokstudio.studio.models import Kind, PromptHelp
 from grokstudio.studio.validation import plausible_id
-from grokstudio.studio.web.forms import ImproveForm
+from grokstudio.studio.web.forms import DescribeUploadForm, ImproveForm
 
 TEMPLATE = "studio/prompt_help.html"
 
@@ -45,6 +45,18 @@ def describe(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def describe_upload(request: HttpRequest) -> HttpResponse:
+    """Describe a picture attached to the create form before it is sent: it is kept as the
+    person's upload, like a reference image of a submitted generation."""
+    form = DescribeUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _refused(request, next(iter(form.errors.values()))[0])
+    upload = form.cleaned_data["image"]
+    return _ask(request, PromptHelp.Kind.DESCRIBE, upload=upload, target={"kind": Kind.IMAGE})
+
+
+@login_required
 @require_safe
 def prompt_help(request: HttpRequest, help_id: int) -> HttpResponse:
     """The answer as a page of its own, or for htmx's poll: nothing new (204) while Grok is
@@ -65,13 +77,15 @@ def _ask(request: HttpRequest, kind: str, **fields) -> HttpResponse:
         help = services.request_prompt_help(request.user, kind, **fields)
     except budgets.OverBudget as exc:
         return _refused(request, exc.messages[0])
+    except services.StorageUnavailable as exc:
+        return _refused(request, exc.message, status=503)
     if not request.htmx:
         return redirect("studio:prompt-help", help.pk)
     return render(request, f"{TEMPLATE}#help", {"help": help})
 
 
-def _refused(request: HttpRequest, message: str) -> HttpResponse:
+def _refused(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
     # htmx swaps only 2xx answers: the reason goes where the answer would have.
     if request.htmx:
         return render(request, f"{TEMPLATE}#refused", {"message": message})
-    return render(request, TEMPLATE, {"message": message}, status=400)
+    return render(request, TEMPLATE, {"message": message}, status=status)

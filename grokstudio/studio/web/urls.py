@@ -26,6 +26,7 @@ urlpatterns = [
     # Prompt help: Grok improves a prompt, or describes a picture into prompts.
     path("improve/", prompt_help.improve, name="improve"),
     path("a/<int:asset_id>/describe", prompt_help.describe, name="describe"),
+    path("describe/", prompt_help.describe_upload, name="describe-upload"),
     path("help/<int:help_id>/", prompt_help.prompt_help, name="prompt-help"),
     # Share links: the owner's side, then the public one (the token is the only check).
     path("a/<int:asset_id>/share", sharing.share, name="share"),
