@@ -246,23 +246,39 @@ def neighbours(user, asset: Asset, filters: GalleryFilters) -> tuple[Asset | Non
 
 
 def usage(user) -> dict:
-    """The user's own counts and cost by day (the 31 latest days with any) and by month, newest first."""
-    rows = Generation.objects.filter(user=user)
+    """The user's own counts and cost by day (the 31 latest days with any) and by month, newest
+    first: generations, and prompt help (Improve, Describe), whose cost is part of the total."""
+    generations = Generation.objects.filter(user=user)
+    helps = PromptHelp.objects.filter(user=user)
 
     def grouped(trunc) -> list[dict]:
-        return [
-            {**row, "cost_usd": (row["cost_ticks"] or 0) / 1e10}
-            for row in rows.annotate(period=trunc("created_at"))
+        periods: dict = {}
+        for row in (
+            generations.annotate(period=trunc("created_at"))
             .values("period")
             .annotate(
-                total=Count("id"),
                 images=Count("id", filter=Q(kind="image")),
                 videos=Count("id", filter=Q(kind="video")),
                 completed=Count("id", filter=Q(status=Status.COMPLETED)),
                 failed=Count("id", filter=Q(status__in=[Status.FAILED, Status.TIMEOUT])),
                 cost_ticks=Sum("cost_usd_ticks"),
             )
-            .order_by("-period")
+        ):
+            periods[row["period"]] = {**row, "helps": 0}
+        for row in (
+            helps.annotate(period=trunc("created_at"))
+            .values("period")
+            .annotate(helps=Count("id"), cost_ticks=Sum("cost_usd_ticks"))
+        ):
+            period = periods.setdefault(
+                row["period"],
+                {"period": row["period"], "images": 0, "videos": 0, "completed": 0, "failed": 0},
+            )
+            period["helps"] = row["helps"]
+            period["cost_ticks"] = (period.get("cost_ticks") or 0) + (row["cost_ticks"] or 0)
+        return [
+            {**row, "cost_usd": (row.get("cost_ticks") or 0) / 1e10}
+            for _, row in sorted(periods.items(), key=lambda item: item[0], reverse=True)
         ]
 
     return {"days": grouped(TruncDate)[:31], "months": grouped(TruncMonth)}

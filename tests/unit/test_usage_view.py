@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from grokstudio.studio.models import Status
+from grokstudio.studio.models import PromptHelp, Status
 from tests.factories import make_generation
 
 URL = "/usage/"
@@ -17,9 +17,9 @@ def at(day: str, time: str = "12:00") -> datetime:
 
 
 def table(response, title: str) -> list[tuple[str, ...]]:
-    """The rows of one table: period, images, videos, completed, failed, cost."""
+    """The rows of one table: period, images, videos, prompt help, completed, failed, cost."""
     section = response.text.split(f"<h2>{title}</h2>", 1)[1].split("<h2>", 1)[0]
-    cells = r"<td>(\d+)</td>" * 4
+    cells = r"<td>(\d+)</td>" * 5
     return re.findall(rf'<tr><th scope="row">(.*?)</th>{cells}<td>(.*?)</td></tr>', section)
 
 
@@ -59,13 +59,13 @@ def test_it_counts_and_sums_the_users_own_generations_by_day_and_month(owner_cli
 
     assert response.status_code == 200
     assert table(response, "Days") == [
-        ("Wed 2 Apr 2025", "2", "1", "2", "0", "$0.48"),
-        ("Wed 12 Mar 2025", "2", "0", "0", "1", "$0.00"),
-        ("Mon 10 Mar 2025", "2", "1", "2", "1", "$0.14"),
+        ("Wed 2 Apr 2025", "2", "1", "0", "2", "0", "$0.48"),
+        ("Wed 12 Mar 2025", "2", "0", "0", "0", "1", "$0.00"),
+        ("Mon 10 Mar 2025", "2", "1", "0", "2", "1", "$0.14"),
     ]
     assert table(response, "Months") == [
-        ("April 2025", "2", "1", "2", "0", "$0.48"),
-        ("March 2025", "4", "1", "2", "2", "$0.14"),
+        ("April 2025", "2", "1", "0", "2", "0", "$0.48"),
+        ("March 2025", "4", "1", "0", "2", "2", "$0.14"),
     ]
     assert "9.99" not in response.text
     assert "May 2025" not in response.text
@@ -88,3 +88,25 @@ def test_a_user_with_nothing_yet_is_told_so(owner_client, owner, stranger):
 
     assert response.text.count("Nothing yet.") == 2
     assert table(response, "Days") == []
+
+
+def helped(user, when: datetime, usd: float | None):
+    help = PromptHelp.objects.create(user=user, kind="improve", prompt="a cat")
+    ticks = None if usd is None else round(usd * TICKS_PER_USD)
+    PromptHelp.objects.filter(pk=help.pk).update(created_at=when, cost_usd_ticks=ticks)
+
+
+def test_prompt_help_is_counted_and_its_cost_is_part_of_the_total(owner_client, owner, stranger):
+    made(owner, at("2025-03-10"), usd=0.02)
+    helped(owner, at("2025-03-10"), usd=0.0021)
+    helped(owner, at("2025-03-11"), usd=0.0031)
+    helped(owner, at("2025-03-11"), usd=None)  # still asking, or failed before a cost
+    helped(stranger, at("2025-03-10"), usd=5.0)
+
+    response = owner_client.get(URL)
+
+    assert table(response, "Days") == [
+        ("Tue 11 Mar 2025", "0", "0", "2", "0", "0", "$0.00"),
+        ("Mon 10 Mar 2025", "1", "0", "1", "1", "0", "$0.02"),
+    ]
+    assert table(response, "Months") == [("March 2025", "1", "0", "3", "1", "0", "$0.03")]
