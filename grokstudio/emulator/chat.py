@@ -172,6 +172,8 @@ class ChatService(chat_pb2_grpc.ChatServicer):
         texts = [
             improve(text, system, looks, i) if text else describe(looks[0], i, len(looks)) for i in range(n)
         ]
+        if call.plan.get("empty_answer"):
+            texts = [""] * n
         finish = [sample_pb2.REASON_STOP] * n
         if request.HasField("max_tokens"):
             for i, answer in enumerate(texts):

@@ -50,6 +50,7 @@ name                   arg    effect
                               ``internal_error``; one of invalid_argument, permission_denied,
                               failed_precondition, service_unavailable, internal_error)
 ``expired``            --     videos: when the job would be done, GetDeferredVideo answers EXPIRED
+``empty_answer``       --     chat: the answer's content is empty (its usage is still billed)
 ``url_404``            --     the result URL answers 404 from the start
 ``url_truncated``      --     the result URL sends a Content-Length bigger than the body it
                               sends (half of it), then closes the connection
@@ -108,6 +109,7 @@ CONTENT_FAULTS: dict[str, frozenset[str]] = {
     "moderation_failed": VIDEO_METHODS,
     "video_failed": VIDEO_METHODS,
     "expired": VIDEO_METHODS,
+    "empty_answer": CHAT_METHODS,
     "url_404": frozenset(RESULT_METHODS),
     "url_truncated": frozenset(RESULT_METHODS),
     "url_slow": frozenset(RESULT_METHODS),

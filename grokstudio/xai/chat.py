@@ -9,7 +9,7 @@ from xai_sdk.chat import image, system
 from xai_sdk.chat import user as user_message
 
 from grokstudio.xai.client import get_client
-from grokstudio.xai.errors import ProviderError, from_rpc_error
+from grokstudio.xai.errors import from_rpc_error
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ def ask_grok(
     *, model: str, instructions: str, text: str = "", images: list[str] = (), user: str | None = None
 ) -> ChatAnswer:
     """Ask `model` with `instructions` as the system message and the person's `text` and
-    `images` (data: URIs, JPEG or PNG) as theirs; raise ProviderError unless it answers."""
+    `images` (data: URIs, JPEG or PNG) as theirs; raise ProviderError if the call fails."""
     parts = [text] if text else []
     parts += [image(uri) for uri in images]
     chat = get_client().chat.create(
@@ -35,8 +35,6 @@ def ask_grok(
         response = chat.sample()
     except grpc.RpcError as exc:
         raise from_rpc_error(exc) from exc
-    content = response.content.strip()
-    if not content:
-        raise ProviderError("bad_response", "Grok answered with nothing.")
+    # An empty answer is still billed: the caller judges the text, the cost stays with it.
     ticks = response.usage.cost_in_usd_ticks or None
-    return ChatAnswer(text=content, model=response.proto.model, cost_usd_ticks=ticks)
+    return ChatAnswer(text=response.content.strip(), model=response.proto.model, cost_usd_ticks=ticks)

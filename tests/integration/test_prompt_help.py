@@ -83,6 +83,15 @@ def test_moderation_ends_the_help_failed_and_says_so(owner, xai):
     assert help.suggestions == []
 
 
+def test_an_empty_answer_ends_the_help_failed_and_its_cost_still_counts(owner, xai):
+    help = run(improve(owner, "a lighthouse [fault:empty_answer]"))
+
+    assert help.status == "failed"
+    assert help.error_code == "bad_response"
+    assert "without a usable prompt" in help.message
+    assert help.cost_usd_ticks and help.cost_usd_ticks > 0
+
+
 @pytest.mark.parametrize(
     ("fault", "times", "code", "says"),
     [
