@@ -336,7 +336,7 @@ API_FIELDS = {
     "image_asset": "images", "video": "videoAssetId", "video_asset": "videoAssetId", NON_FIELD_ERRORS: "",
 }  # fmt: skip
 # The API's code for a refusal, by its ValidationError code; any other is invalid_request.
-API_CODES = {"over_budget": "over_budget"}
+API_CODES = {"over_budget": "over_budget", "invalid_image": "invalid_image"}
 
 
 def _api_field(name: str, error: DjangoValidationError) -> str:

@@ -101,7 +101,8 @@ def test_another_users_task_is_404_json(api, stranger):
         ({"prompt": "x", "model": "dall-e"}, "invalid_request", "model"),
         ({"prompt": "x", "images": ["https://example.com/cat.png"]}, "url_not_allowed", None),
         ({"prompt": "x", "images": ["data:image/png;base64,@@@"]}, "invalid_image", None),
-        ({"prompt": "x", "images": ["data:image/png;base64,aGVsbG8="]}, "invalid_request", "images"),
+        # Decoded, but not a picture: the same code as an undecodable one.
+        ({"prompt": "x", "images": ["data:image/png;base64,aGVsbG8="]}, "invalid_image", "images"),
         ({"prompt": "x" * 1001}, "invalid_request", "prompt"),
     ],
 )
