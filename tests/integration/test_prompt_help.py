@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from grokstudio.studio import services
 from grokstudio.studio.attribution import xai_user_id
 from grokstudio.studio.generation import tasks
 from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, PromptHelp
+from tests import queue
 from tests.factories import make_image
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +134,23 @@ def test_one_account_sends_one_id_to_images_and_chat_alike(owner, stranger, xai)
     chat = [c["user"] for c in xai.calls("GetCompletion")]
     assert chat[0] != chat[1]
     assert xai.calls("GenerateImage")[0]["user"] == chat[0]
+
+
+def test_the_sweep_asks_again_for_help_whose_task_was_lost_and_ends_help_lost_asking(owner, xai):
+    from grokstudio.studio.generation import prompt_help
+
+    waiting, fresh, asking = improve(owner, "lost"), improve(owner, "just asked"), improve(owner, "asking")
+    long_ago = timezone.now() - timedelta(hours=1)
+    PromptHelp.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+    asking.claim()
+    PromptHelp.objects.filter(pk=asking.pk).update(created_at=long_ago, started_at=long_ago)
+    queue.clear()  # the tasks queued with the rows were lost
+
+    assert prompt_help.sweep() == 2
+    assert [task["args"] for task in queue.queued()] == [(waiting.pk,)]
+    assert PromptHelp.objects.get(pk=fresh.pk).status == "pending"
+    asking.refresh_from_db()
+    assert (asking.status, asking.error_code) == ("failed", "outcome_unknown")
+    assert xai.calls("GetCompletion") == []  # never sent again
+
+    assert run(waiting).status == "completed"  # what the nudged task does

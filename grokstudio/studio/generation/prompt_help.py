@@ -15,11 +15,13 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from PIL import Image
 
 from grokstudio import xai
 from grokstudio.studio import catalog
 from grokstudio.studio.attribution import xai_user_id
+from grokstudio.studio.generation.queue import ask_for_prompt_help
 from grokstudio.studio.media.images import data_uri
 from grokstudio.studio.models import Asset, Kind, PromptHelp
 
@@ -29,6 +31,8 @@ log = logging.getLogger(__name__)
 VISION_MAX_SIDE = 1536
 # After the call's own deadline an answer can no longer come.
 LOST_AFTER_GRACE = timedelta(seconds=10)
+# A help no worker has claimed by then has lost its task: the sweep queues it again.
+UNCLAIMED_AFTER = timedelta(minutes=1)
 
 IMPROVE = (
     "You help people write prompts for xAI's {model} model, which makes {what}. "
@@ -68,6 +72,19 @@ def run(help_id: int) -> None:
         help.fail("Grok answered without a usable prompt. Try again.", "bad_response", answer.cost_usd_ticks)
         return
     help.complete(suggestions, answer.cost_usd_ticks)
+
+
+def sweep() -> int:
+    """Ask again for help whose task was lost before a worker claimed it (a broker that lost
+    it), and end help lost in the middle of its call; answers how many rows it touched."""
+    now = timezone.now()
+    waiting = PromptHelp.objects.filter(status=PromptHelp.State.PENDING, created_at__lt=now - UNCLAIMED_AFTER)
+    ids = list(waiting.values_list("pk", flat=True)[:1000])
+    for help_id in ids:
+        ask_for_prompt_help(help_id)
+    asking = PromptHelp.objects.filter(status=PromptHelp.State.SUBMITTING, started_at__lt=now - lost_after())
+    lost = sum(help.give_up_if_lost(lost_after()) for help in asking[:1000])
+    return len(ids) + lost
 
 
 def lost_after() -> timedelta:

@@ -104,15 +104,16 @@ def ensure_running(*, even_if_alive: bool = False) -> bool:
     return True
 
 
+def ask_for_prompt_help(help_id: int) -> None:
+    """Queue the worker's call to Grok for a PromptHelp row already committed (the sweep)."""
+    async_task(
+        "grokstudio.studio.generation.tasks.run_prompt_help", help_id, task_name=f"prompt-help-{help_id}"
+    )
+
+
 def nudge_prompt_help(help_id: int) -> None:
     """Queue the worker's call to Grok for a PromptHelp row being written now (see nudge_with_commit)."""
-
-    def nudge() -> None:
-        async_task(
-            "grokstudio.studio.generation.tasks.run_prompt_help", help_id, task_name=f"prompt-help-{help_id}"
-        )
-
     if settings.Q_CLUSTER.get("orm") == "default":
-        nudge()
+        ask_for_prompt_help(help_id)
     else:
-        transaction.on_commit(nudge)
+        transaction.on_commit(lambda: ask_for_prompt_help(help_id))

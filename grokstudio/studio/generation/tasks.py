@@ -13,8 +13,8 @@ def run_generations(generation_ids: list[int]) -> None:
 
 
 def sweep_generations() -> int:
-    """Scheduled every minute: re-nudge generations whose task was lost."""
-    return pipeline.sweep()
+    """Scheduled every minute: re-nudge generations and prompt help whose task was lost."""
+    return pipeline.sweep() + prompt_help.sweep()
 
 
 def poll_videos() -> None:
