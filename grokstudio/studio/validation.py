@@ -43,7 +43,8 @@ VIDEO_FIELDS: dict[str, tuple[str, ...] | range] = {
     "model": tuple(catalog.VIDEO_MODELS),
     "duration": range(catalog.video_duration_bounds()[0], catalog.video_duration_bounds()[1] + 1),
     "aspect_ratio": catalog.VIDEO_ASPECT_RATIOS,
-    "resolution": tuple(sorted({r for m in catalog.VIDEO_MODELS.values() for r in m.resolutions}, key=len)),
+    # In the table's order (a set's would change from one process to the next).
+    "resolution": tuple(dict.fromkeys(r for m in catalog.VIDEO_MODELS.values() for r in m.resolutions)),
 }
 # Reference images one request may carry before the model is considered.
 MAX_IMAGE_REFERENCES = catalog.max_references()
