@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('studio', '0010_presets'),
+        ("studio", "0010_presets"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reference',
-            name='role',
-            field=models.CharField(choices=[('reference', 'Reference image'), ('first_frame', 'Starting image'), ('last_frame', 'Last frame'), ('source_video', 'Source video'), ('keyframe', 'Keyframe')], default='reference', max_length=16),
+            model_name="reference",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("reference", "Reference image"),
+                    ("first_frame", "Starting image"),
+                    ("last_frame", "Last frame"),
+                    ("source_video", "Source video"),
+                    ("keyframe", "Keyframe"),
+                ],
+                default="reference",
+                max_length=16,
+            ),
         ),
     ]
