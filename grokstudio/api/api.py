@@ -53,6 +53,7 @@ from grokstudio.api.schemas import (
     task_json,
 )  # fmt: skip
 from grokstudio.studio import selectors, services, validation
+from grokstudio.studio.catalog import VideoMode as Mode
 from grokstudio.studio.models import Generation
 from grokstudio.studio.web import downloads
 
@@ -290,44 +291,60 @@ def _references(images: list[str | int]) -> tuple[list[ContentFile], list[str]]:
     """Files from data: URIs and from allowed URLs, and gallery ids."""
     files, ids = [], []
     for position, image in enumerate(images):
-        value = str(image)
-        if value.isascii() and value.isdigit():
-            ids.append(value)
-            continue
-        if value.lower().startswith(("http://", "https://")):
-            files.append(_fetched(position, value))
-            continue
-        match = DATA_URI.match(value)
-        if not match:
-            raise _bad_image(position, "expected a data: URI, a gallery id or an http(s) URL")
-        try:
-            data = base64.b64decode(match["data"], validate=True)
-        except (binascii.Error, ValueError):
-            raise _bad_image(position, "the base64 data is damaged") from None
-        files.append(ContentFile(data, name=f"reference-{position + 1}"))
+        found = _image(f"images[{position}]", image, f"reference-{position + 1}")
+        (ids if isinstance(found, str) else files).append(found)
     return files, ids
 
 
-def _bad_image(position: int, why: str, code: str = "invalid_image") -> ApiError:
-    """A refused reference, named as the request names it."""
-    field = f"images[{position}]"
+def _image(field: str, image: str | int, name: str) -> ContentFile | str:
+    """One image of a request: a gallery id (as text), or the file of a data: URI or an allowed URL."""
+    value = str(image)
+    if value.isascii() and value.isdigit():
+        return value
+    if value.lower().startswith(("http://", "https://")):
+        return _fetched(field, value, name)
+    match = DATA_URI.match(value)
+    if not match:
+        raise _bad_image(field, "expected a data: URI, a gallery id or an http(s) URL")
+    try:
+        data = base64.b64decode(match["data"], validate=True)
+    except (binascii.Error, ValueError):
+        raise _bad_image(field, "the base64 data is damaged") from None
+    return ContentFile(data, name=name)
+
+
+def _bad_image(field: str, why: str, code: str = "invalid_image") -> ApiError:
+    """A refused image, named as the request names it (`images[0]`, `keyframes[1].image`)."""
     return ApiError(
         422, code, f"{field}: {why}.", errors=[{"field": field, "message": f"{why[0].upper()}{why[1:]}."}]
     )
 
 
-def _fetched(position: int, url: str) -> ContentFile:
-    """A reference named by URL, fetched only from a host the administrator allows (outbound.py)."""
+def _fetched(field: str, url: str, name: str) -> ContentFile:
+    """An image named by URL, fetched only from a host the administrator allows (outbound.py)."""
     if not settings.STUDIO_API_FETCH_HOSTS:
         why = "this studio fetches no URLs; send the image as a data: URI or give the id of a gallery image"
-        raise _bad_image(position, why, "url_not_allowed")
+        raise _bad_image(field, why, "url_not_allowed")
     try:
         data, _ = outbound.fetch_image(url)
     except outbound.NotAllowed as exc:
-        raise _bad_image(position, str(exc), "url_not_allowed") from None
+        raise _bad_image(field, str(exc), "url_not_allowed") from None
     except outbound.FetchError as exc:
-        raise _bad_image(position, f"could not fetch the image: {exc}", "fetch_failed") from None
-    return ContentFile(data, name=f"reference-{position + 1}")
+        raise _bad_image(field, f"could not fetch the image: {exc}", "fetch_failed") from None
+    return ContentFile(data, name=name)
+
+
+def _keyframes(keyframes: list) -> list[dict]:
+    """The request's keyframes as the shared check takes them: an upload or a gallery id, and a time."""
+    found = []
+    for position, keyframe in enumerate(keyframes):
+        image = _image(f"keyframes[{position}].image", keyframe.image, f"keyframe-{position + 1}")
+        found.append({
+            "image": None if isinstance(image, str) else image,
+            "image_asset": image if isinstance(image, str) else None,
+            "time_s": float(keyframe.timeS),
+        })  # fmt: skip
+    return found
 
 
 # The create forms' field names as a task request spells them.
@@ -513,7 +530,7 @@ def create_images(request: HttpRequest, payload: ImageTaskIn):
     files, ids = _references(payload.images)
     data = {
         "prompt": payload.prompt, "model": payload.model, "aspect_ratio": payload.aspectRatio or "",
-        "resolution": payload.resolution.lower(), "n": payload.n,
+        "resolution": payload.resolution.lower(), "n": payload.n, "quality": payload.quality or "",
         "references": files, "reference_assets": ids,
     }  # fmt: skip
     return _submit(request, payload, validation.check_image_request, services.submit_image_generation, data)
@@ -689,8 +706,12 @@ def create_video(request: HttpRequest, payload: VideoTaskIn):
     data = {
         "mode": mode, "prompt": payload.prompt, "model": payload.model, "duration": payload.duration,
         "aspect_ratio": payload.aspectRatio or "", "resolution": (payload.resolution or "").lower(),
-        "audio": payload.audio, "video_asset": payload.videoAssetId,
+        "audio": payload.audio, "video_asset": payload.videoAssetId, "voices": payload.voices,
     }  # fmt: skip
+    for field, modes in (("keyframes", Mode.KEYFRAMES), ("voices", Mode.VOICES)):
+        if getattr(payload, field) and mode in validation.VIDEO_FIELDS["mode"] and mode not in modes:
+            raise _refused(field, f"Mode {mode} takes no {field}; modes {', '.join(modes)} do.")
+    data["keyframes"] = _keyframes(payload.keyframes)
     if mode == "image":
         if len(files) + len(ids) > 1:
             raise _refused("images", "Image to video starts from one image.")

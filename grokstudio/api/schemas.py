@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from django.urls import reverse
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictStr, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictStr, WithJsonSchema
 
 from grokstudio.studio import catalog, validation
 from grokstudio.studio.catalog import VideoMode as Mode
@@ -112,18 +112,49 @@ PROMPT_HELP = (
 GALLERY_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
-def _references(limit: int) -> Any:
-    item = {
-        "anyOf": [
-            {"type": "string", "pattern": DATA_URI_PATTERN, "title": "data: URI"},
-            {"type": "string", "pattern": ID_DIGITS, "title": "gallery image id"},
-            {"type": "string", "format": "uri", "pattern": URL_PATTERN, "title": "URL"},
-            {**GALLERY_ID, "title": "gallery image id"},
-        ]
-    }
-    return Annotated[
-        list[StrictStr | StrictInt], _published({"type": "array", "items": item, "maxItems": limit})
+# One image as the API takes it: a data: URI, the id of a gallery image, or an allowed URL.
+IMAGE_ITEM = {
+    "anyOf": [
+        {"type": "string", "pattern": DATA_URI_PATTERN, "title": "data: URI"},
+        {"type": "string", "pattern": ID_DIGITS, "title": "gallery image id"},
+        {"type": "string", "format": "uri", "pattern": URL_PATTERN, "title": "URL"},
+        {**GALLERY_ID, "title": "gallery image id"},
     ]
+}
+
+
+def _references(limit: int) -> Any:
+    return Annotated[
+        list[StrictStr | StrictInt], _published({"type": "array", "items": IMAGE_ITEM, "maxItems": limit})
+    ]
+
+
+def _quality_help() -> str:
+    takers = ", ".join(m.name for m in catalog.IMAGE_MODELS.values() if m.qualities)
+    return f"Only for {takers}: {_text(tuple(catalog.IMAGE_QUALITIES))}. Omit or null to leave it to xAI."
+
+
+def _video_models_with(attribute: str) -> str:
+    return ", ".join(m.name for m in catalog.VIDEO_MODELS.values() if getattr(m, attribute))
+
+
+def _keyframes_help() -> str:
+    modes = " and ".join(catalog.VideoMode.KEYFRAMES)
+    return (
+        f"Only {_video_models_with('max_keyframes')}, modes {modes}: pictures the clip passes through, each "
+        "at `timeS` seconds, strictly inside the clip (0 < timeS < duration) and at least 1/3 s from the "
+        "others. `image` is a data: URI, the id of one of your gallery images, or an allowed http(s) URL. "
+        "Each is shown on the task's page as an input."
+    )
+
+
+def _voices_help() -> str:
+    modes = ", ".join(catalog.VideoMode.VOICES)
+    voices = "; ".join(f"{v} ({label.partition(': ')[2]})" for v, label in catalog.VOICES.items())
+    return (
+        f"Only {_video_models_with('voices')}, modes {modes}, with audio on: xAI's preset voices that speak "
+        f"in the clip, by id: {voices}."
+    )
 
 
 def _durations_help() -> str:
@@ -228,8 +259,32 @@ class ImageTaskIn(Schema):
     images: _references(validation.MAX_IMAGE_REFERENCES) = Field(
         default_factory=list, description=_image_references_help()
     )
+    quality: Annotated[
+        StrictStr | None,
+        _published({"type": "string", "enum": list(catalog.IMAGE_QUALITIES)}, nullable=True),
+    ] = Field(None, description=_quality_help())
     preset: PRESET = Field(None, description=PRESET_HELP)
     callBackUrl: CALLBACK = Field(None, description=CALLBACK_HELP)
+
+
+LONGEST_VIDEO = catalog.video_duration_bounds()[1]
+KEYFRAME_TIME = {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": LONGEST_VIDEO}
+KEYFRAME_ITEM = {
+    "type": "object",
+    "title": "Keyframe",
+    "required": ["image", "timeS"],
+    "properties": {
+        "image": {**IMAGE_ITEM, "description": "The picture: as an entry of `images`."},
+        "timeS": {**KEYFRAME_TIME, "description": "Seconds into the clip, strictly inside it."},
+    },
+}
+
+
+class KeyframeIn(Schema):
+    """A picture the clip passes through, and when (published as KEYFRAME_ITEM)."""
+
+    image: StrictStr | StrictInt
+    timeS: StrictFloat | StrictInt
 
 
 class VideoTaskIn(Schema):
@@ -271,6 +326,15 @@ class VideoTaskIn(Schema):
     videoAssetId: Annotated[StrictInt | None, _published(GALLERY_ID, nullable=True)] = Field(
         None, description="Modes video and extend: the id of a clip of your gallery; other modes ignore it."
     )
+    keyframes: Annotated[
+        list[KeyframeIn],
+        _published({"type": "array", "maxItems": catalog.max_keyframes(), "items": KEYFRAME_ITEM}),
+    ] = Field(default_factory=list, description=_keyframes_help())  # fmt: skip
+    voices: Annotated[
+        list[StrictStr],
+        _published({"type": "array", "maxItems": catalog.max_voices(),
+                    "items": {"type": "string", "enum": list(catalog.VOICES)}}),
+    ] = Field(default_factory=list, description=_voices_help())  # fmt: skip
     preset: PRESET = Field(None, description=PRESET_HELP)
     callBackUrl: CALLBACK = Field(None, description=CALLBACK_HELP)
 

@@ -96,6 +96,9 @@ REFERENCE_VIDEO_MAX_DURATION = 10
 MAX_KEYFRAMES = 4
 KEYFRAME_MIN_GAP_S = 1 / 3
 MAX_REFERENCE_AUDIOS = 3
+# The preset voices of xAI's voice catalog (shared with text to speech); ids are matched in any
+# letter case, as the text-to-speech docs say.
+VOICE_IDS = frozenset({"ara", "eve", "leo", "rex", "sal"})
 VIDEO_EDIT_MAX_INPUT_S = 8.7
 # Extend: the SDK says 1..10 s of extension, the docs 2..10 ⚠: accept the wider 1..10.
 EXTEND_DURATION_MIN, EXTEND_DURATION_MAX = 1, 10

@@ -150,6 +150,8 @@ class VideoService(video_pb2_grpc.VideoServicer):
             raise ApiError.invalid("prompt is required")
         if has_video and (has_image or refs):
             raise ApiError.invalid("a video input does not combine with image or reference_images")
+        if has_video and request.keyframes:
+            raise ApiError.invalid("keyframes do not combine with a video input")
         if refs and has_image and not is_15:
             raise ApiError.invalid(
                 "reference_images do not combine with image on grok-imagine-video "
@@ -189,6 +191,11 @@ class VideoService(video_pb2_grpc.VideoServicer):
         for i, ref_audio in enumerate(request.reference_audios):
             if not ref_audio.voice_id.strip():
                 raise ApiError.invalid(f"reference_audios[{i}]: voice_id is required")
+            if ref_audio.voice_id.strip().lower() not in limits.VOICE_IDS:
+                raise ApiError.invalid(
+                    f"reference_audios[{i}]: unknown voice_id {ref_audio.voice_id[:40]!r}; preset voices: "
+                    f"{', '.join(sorted(limits.VOICE_IDS))}"
+                )
 
         resolver = self.emulator.inputs
         first = resolver.image(owner, request.image, "image") if has_image else None

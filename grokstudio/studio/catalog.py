@@ -45,8 +45,13 @@ class VideoModel:
     extend_input_seconds: tuple[float, float] = (2.0, 15.0)
     # Video to video keeps the input's length, which may be at most 8.7 s.
     edit_input_max_seconds: float = 8.7
-    # Only 1.5 pins a last frame.
+    # Only 1.5 pins a last frame, passes through keyframes (images at times strictly inside the
+    # clip, this far apart at least) and speaks in preset voices.
     last_frame: bool = False
+    max_keyframes: int = 0
+    keyframe_min_gap_s: float = 1 / 3
+    voices: tuple[str, ...] = ()
+    max_voices: int = 0
     usd_per_second: float = 0.05
 
 
@@ -67,8 +72,22 @@ VIDEO_MODELS: dict[str, VideoModel] = {
             "Grok Imagine Video 1.5",
             resolutions=("480p", "720p", "1080p"),
             last_frame=True,
+            max_keyframes=4,
+            voices=("ara", "eve", "leo", "rex", "sal"),
+            max_voices=3,
         ),
     )
+}
+
+# Image quality where a model takes it (ImageModel.qualities); "" leaves it to xAI.
+IMAGE_QUALITIES = {"low": "Low", "medium": "Medium"}
+# xAI's preset voices (its voice catalog, shared with text to speech), by id.
+VOICES = {
+    "ara": "Ara: warm, conversational",
+    "eve": "Eve: energetic, upbeat",
+    "leo": "Leo: authoritative, strong",
+    "rex": "Rex: clear, professional",
+    "sal": "Sal: smooth, balanced",
 }
 
 DEFAULT_IMAGE_MODEL = "grok-imagine-image"
@@ -98,6 +117,10 @@ class VideoMode:
         (REFERENCE, "Reference images to video"),
         (EXTEND, "Extend a video"),
     )
+    # The modes that take keyframes and voices (on a model that has them): a clip being edited
+    # or extended brings its own frames and sound.
+    KEYFRAMES = (TEXT, IMAGE)
+    VOICES = (TEXT, IMAGE, REFERENCE)
 
 
 # Uploaded clips: what xAI takes as an input video.
@@ -118,6 +141,22 @@ def video_duration_bounds() -> tuple[int, int]:
     """The shortest and longest video any model makes: the form field's outer bounds."""
     durations = [d for m in VIDEO_MODELS.values() for d in m.durations]
     return min(durations), max(durations)
+
+
+def max_keyframes() -> int:
+    """The most keyframes any video model takes: how many rows the form has."""
+    return max(m.max_keyframes for m in VIDEO_MODELS.values())
+
+
+def max_voices() -> int:
+    return max(m.max_voices for m in VIDEO_MODELS.values())
+
+
+def resolutions_by_mode(model: VideoModel) -> dict[str, tuple[str, ...]]:
+    """The resolutions `model` makes in each mode that takes one (video and extend keep the clip's)."""
+    modes = (VideoMode.TEXT, VideoMode.IMAGE, VideoMode.REFERENCE)
+    return {mode: model.reference_resolutions if mode == VideoMode.REFERENCE else model.resolutions
+            for mode in modes}  # fmt: skip
 
 
 def max_references() -> int:

@@ -305,6 +305,17 @@ class Generation(models.Model):
     def get_mode_display(self) -> str:
         return dict(VideoMode.CHOICES).get(self.params.get("mode", ""), "Video")
 
+    def inputs(self) -> list[tuple[Reference, str]]:
+        """Each input with what it is for, a keyframe with its time ("Keyframe at 2.5 s")."""
+        times = iter(self.params.get("keyframes") or [])
+        labelled = []
+        for ref in self.references.all():
+            label = ref.get_role_display()
+            if ref.role == Reference.Role.KEYFRAME and (time_s := next(times, None)) is not None:
+                label = f"Keyframe at {time_s:g} s"
+            labelled.append((ref, label))
+        return labelled
+
     @property
     def can_cancel(self) -> bool:
         return self.status in (Status.PENDING, Status.PROCESSING)
@@ -418,6 +429,7 @@ class Reference(models.Model):
         FIRST_FRAME = "first_frame", "Starting image"
         LAST_FRAME = "last_frame", "Last frame"
         SOURCE_VIDEO = "source_video", "Source video"
+        KEYFRAME = "keyframe", "Keyframe"  # its time is in the generation's params["keyframes"]
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="references")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.REFERENCE)

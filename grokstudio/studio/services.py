@@ -147,6 +147,7 @@ def submit_image_generation(user: AbstractBaseUser, data: dict) -> Generation:
             "resolution": data["resolution"],
             "n": data["n"],
             "mode": "edit" if count == 1 else "compose" if count else "text",
+            **({"quality": data["quality"]} if data.get("quality") else {}),
         },
     )
     with _files_removed_on_failure() as stored:
@@ -199,6 +200,8 @@ def _create_video_generation(user: AbstractBaseUser, data: dict, stored: list[As
     # Gallery images are used as they are, before fresh uploads, as for an image.
     uploads = [_input_asset(user, image, None, stored) for image in data.get("references") or []]
     references = [*(data.get("reference_assets") or []), *uploads]
+    keyframes = data.get("keyframes") or []
+    keyframe_assets = [_input_asset(user, k["image"], k["image_asset"], stored) for k in keyframes]
     # When an input fixes the output's shape, the card takes that shape from the start.
     shaper = source or first
     # A clip being edited or extended sets the size (and, edited, the length): the
@@ -213,6 +216,11 @@ def _create_video_generation(user: AbstractBaseUser, data: dict, stored: list[As
         "audio": data.get("audio", True),
         "shape": f"{shaper.width}:{shaper.height}" if shaper and shaper.width and shaper.height else "",
     }
+    # Times in seconds, one per keyframe Reference, in their order; preset voices by id.
+    if keyframes:
+        params["keyframes"] = [k["time_s"] for k in keyframes]
+    if data.get("voices"):
+        params["voices"] = list(data["voices"])
     if mode == VideoMode.VIDEO and source is not None and source.duration_s:
         params["source_seconds"] = round(source.duration_s)  # an edit is as long as its clip
     generation = Generation.objects.create(
@@ -221,6 +229,7 @@ def _create_video_generation(user: AbstractBaseUser, data: dict, stored: list[As
     inputs = [(Reference.Role.FIRST_FRAME, first), (Reference.Role.LAST_FRAME, last),
               (Reference.Role.SOURCE_VIDEO, source)]  # fmt: skip
     inputs += [(Reference.Role.REFERENCE, asset) for asset in references]
+    inputs += [(Reference.Role.KEYFRAME, asset) for asset in keyframe_assets]
     for position, (role, asset) in enumerate((role, asset) for role, asset in inputs if asset is not None):
         Reference.objects.create(generation=generation, asset=asset, position=position, role=role)
     # Waiting videos are started by the video poller, many at a time; make sure

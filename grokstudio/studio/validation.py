@@ -14,6 +14,8 @@ the create services, under a lock.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 
 from django.conf import settings
@@ -34,13 +36,15 @@ IMAGE_FIELDS: dict[str, tuple[str, ...] | range] = {
     "aspect_ratio": ("", *catalog.IMAGE_ASPECT_RATIOS),  # "" is Auto: a reference's shape, or square
     "resolution": tuple(dict.fromkeys(r for m in catalog.IMAGE_MODELS.values() for r in m.resolutions)),
     "n": range(1, max(m.max_images for m in catalog.IMAGE_MODELS.values()) + 1),
+    "quality": ("", *catalog.IMAGE_QUALITIES),  # "" leaves it to xAI
 }
 VIDEO_FIELDS: dict[str, tuple[str, ...] | range] = {
     "mode": tuple(mode for mode, _ in Mode.CHOICES),
     "model": tuple(catalog.VIDEO_MODELS),
     "duration": range(catalog.video_duration_bounds()[0], catalog.video_duration_bounds()[1] + 1),
     "aspect_ratio": catalog.VIDEO_ASPECT_RATIOS,
-    "resolution": tuple(sorted({r for m in catalog.VIDEO_MODELS.values() for r in m.resolutions}, key=len)),
+    # In the table's order (a set's would change from one process to the next).
+    "resolution": tuple(dict.fromkeys(r for m in catalog.VIDEO_MODELS.values() for r in m.resolutions)),
 }
 # Reference images one request may carry before the model is considered.
 MAX_IMAGE_REFERENCES = catalog.max_references()
@@ -54,7 +58,10 @@ VIDEO_INPUTS = {
     "reference_assets": (Mode.REFERENCE,),
     "video": (Mode.VIDEO, Mode.EXTEND),
     "video_asset": (Mode.VIDEO, Mode.EXTEND),
+    "keyframes": Mode.KEYFRAMES,
+    "voices": Mode.VOICES,
 }
+LIST_INPUTS = ("references", "reference_assets", "keyframes", "voices")
 
 # Each refusal's code and its sentence; `params` fill it in.
 MESSAGES = {
@@ -67,6 +74,19 @@ MESSAGES = {
     "invalid_clip": "“%(name)s”: %(why)s",
     "not_in_gallery": "That %(kind)s is not in your gallery.",
     "no_last_frame": "%(model)s cannot pin a last frame; choose Grok Imagine Video 1.5.",
+    "no_quality": "Quality applies only to %(models)s.",
+    "no_keyframes": "%(model)s takes no keyframes; choose %(models)s.",
+    "too_many_keyframes": "%(model)s takes at most %(limit)s keyframes.",
+    "keyframe_image": "Keyframe %(number)s needs an image: upload one or drop a picture from your gallery.",
+    "keyframe_time": "Give keyframe %(number)s's time in seconds.",
+    "keyframe_outside": "Keyframe %(number)s at %(time)s s is outside the %(duration)s s clip: "
+    "a keyframe lies strictly between its start and its end.",
+    "keyframes_too_close": "Keyframes must be at least 1/3 s apart: "
+    "%(first)s s and %(second)s s are too close.",
+    "no_voices": "%(model)s speaks in no preset voice; choose %(models)s.",
+    "unknown_voice": "“%(value)s” is not one of xAI's preset voices (%(choices)s).",
+    "too_many_voices": "Choose at most %(limit)s voices.",
+    "voices_without_audio": "Voices need sound: turn Audio on, or choose no voice.",
     "duration": "%(model)s makes %(low)s to %(high)s seconds.",
     "reference_duration": "With reference images a video is at most %(limit)s seconds.",
     "reference_resolution": "With reference images the resolution is at most %(limit)s.",
@@ -133,6 +153,7 @@ def check_image_request(user, data: dict) -> dict:
             _refuse(errors, "n", "too_many_images", model=model.label, limit=model.max_images)
         if len(data["references"]) + len(data["reference_assets"]) > model.max_references:
             _refuse(errors, "references", "model_references", model=model.label, limit=model.max_references)
+        _check_quality(errors, model, data)
     if errors:
         raise ValidationError(errors)
     return data
@@ -150,7 +171,7 @@ def check_video_request(user, data: dict) -> dict:
         return data
     for name, modes in VIDEO_INPUTS.items():
         if mode not in modes:
-            data[name] = [] if name.startswith("reference") else None
+            data[name] = [] if name in LIST_INPUTS else None
     for name, check in (("image", _image), ("last_frame", _image), ("video", _clip)):
         data[name] = _one(errors, name, check, data.get(name))
     data["references"] = _images(data.get("references"), MAX_VIDEO_REFERENCES, errors)
@@ -164,6 +185,8 @@ def check_video_request(user, data: dict) -> dict:
     if data["last_frame"] and not model.last_frame:
         _refuse(errors, "last_frame", "no_last_frame", model=model.label)
     duration = None if "duration" in errors else data.get("duration")
+    data["keyframes"] = _check_keyframes(user, errors, model, data.get("keyframes"), duration)
+    data["voices"] = _check_voices(errors, model, data)
     if mode == Mode.REFERENCE:
         _check_references(errors, model, data, duration)
     elif mode in (Mode.VIDEO, Mode.EXTEND):
@@ -375,6 +398,97 @@ def _check_source(
         low, high = model.extend_durations[0], model.extend_durations[-1]
         if duration and duration not in model.extend_durations:
             _refuse(errors, "duration", "extend_duration", low=low, high=high)
+
+
+# --- 2.0's quality, 1.5's keyframes and voices ----------------------------------------------------
+
+
+def _labels(models) -> str:
+    return " or ".join(m.label for m in models)
+
+
+def _check_quality(errors: Errors, model: catalog.ImageModel, data: dict) -> None:
+    quality = data.get("quality")
+    if not quality or "quality" in errors:
+        return
+    if not model.qualities:
+        takers = [m for m in catalog.IMAGE_MODELS.values() if m.qualities]
+        _refuse(errors, "quality", "no_quality", models=_labels(takers))
+    elif quality not in model.qualities:
+        _refuse(errors, "quality", "not_offered", model=model.label, value=quality)
+
+
+def seconds_text(value: float) -> str:
+    """A time as people read it: 2.0, 7.5, 1.25."""
+    return f"{value:.1f}" if abs(value - round(value, 1)) < 1e-9 else f"{value:g}"
+
+
+def _given(keyframe: dict) -> bool:
+    return any(keyframe.get(name) not in (None, "") for name in ("image", "image_asset", "time_s"))
+
+
+def _check_keyframes(
+    user, errors: Errors, model: catalog.VideoModel, keyframes, duration: int | None
+) -> list[dict]:
+    """Each keyframe as {"image": CheckedImage | None, "image_asset": Asset | None, "time_s": float},
+    in the order given; rows left wholly empty (the form's spare ones) are dropped."""
+    keyframes = [k for k in keyframes or [] if _given(k)]
+    if not keyframes:
+        return []
+    if not model.max_keyframes:
+        takers = [m for m in catalog.VIDEO_MODELS.values() if m.max_keyframes]
+        _refuse(errors, "keyframes", "no_keyframes", model=model.label, models=_labels(takers))
+        return []
+    if len(keyframes) > model.max_keyframes:
+        _refuse(errors, "keyframes", "too_many_keyframes", model=model.label, limit=model.max_keyframes)
+        return []
+    checked = []
+    for number, keyframe in enumerate(keyframes, 1):
+        # An upload, or else a picture of the person's gallery (by id).
+        upload, chosen = keyframe.get("image") or None, keyframe.get("image_asset")
+        image, asset = _one(errors, "keyframes", _image, upload), None
+        if upload is None and chosen in (None, ""):
+            _refuse(errors, "keyframes", "keyframe_image", number=number)
+        elif upload is None:
+            (asset,) = _own(user, [chosen], "image") or [None]
+            if asset is None:
+                _refuse(errors, "keyframes", "not_in_gallery", kind="image")
+        time_s = keyframe.get("time_s")
+        if time_s is None or not math.isfinite(time_s):
+            _refuse(errors, "keyframes", "keyframe_time", number=number)
+            continue
+        if duration and not 0 < time_s < duration:
+            _refuse(errors, "keyframes", "keyframe_outside", number=number, time=seconds_text(time_s),
+                    duration=duration)  # fmt: skip
+        checked.append({"image": image, "image_asset": asset, "time_s": float(time_s)})
+    times = sorted(k["time_s"] for k in checked)
+    for first, second in itertools.pairwise(times):
+        if second - first < model.keyframe_min_gap_s - 1e-9:
+            _refuse(errors, "keyframes", "keyframes_too_close", first=seconds_text(first),
+                    second=seconds_text(second))  # fmt: skip
+            break
+    return checked
+
+
+def _check_voices(errors: Errors, model: catalog.VideoModel, data: dict) -> list[str]:
+    """The chosen voice ids, each once, in the order given."""
+    voices = list(dict.fromkeys(data.get("voices") or []))
+    if not voices or "voices" in errors:
+        return voices
+    unknown = [v for v in voices if v not in catalog.VOICES]
+    if unknown:
+        _refuse(errors, "voices", "unknown_voice", value=unknown[0], choices=", ".join(catalog.VOICES))
+    elif not model.voices:
+        takers = [m for m in catalog.VIDEO_MODELS.values() if m.voices]
+        _refuse(errors, "voices", "no_voices", model=model.label, models=_labels(takers))
+    elif len(voices) > model.max_voices:
+        _refuse(errors, "voices", "too_many_voices", limit=model.max_voices)
+    elif any(v not in model.voices for v in voices):
+        value = next(v for v in voices if v not in model.voices)
+        _refuse(errors, "voices", "not_offered", model=model.label, value=value)
+    elif data.get("audio") is False:
+        _refuse(errors, "voices", "voices_without_audio")
+    return voices
 
 
 def check_preset(kind: str, options: dict) -> dict:

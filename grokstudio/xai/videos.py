@@ -35,8 +35,10 @@ def start_video(
     *, prompt: str, model: str, duration: int | None = None, aspect_ratio: str | None = None,
     resolution: str | None = None, audio: bool | None = None, image: str | None = None,
     last_frame: str | None = None, references: list[str] = (), video_file_id: str | None = None,
+    keyframes: list[tuple[str, float]] = (), voices: list[str] = (),
 ) -> str:  # fmt: skip
-    """Start a text, image, reference or video-to-video generation; answer its request_id."""
+    """Start a text, image, reference or video-to-video generation; answer its request_id.
+    `keyframes` are (image as a data: URI, seconds into the clip); `voices` are preset voice ids."""
     kwargs: dict = {}
     if duration is not None:
         kwargs["duration"] = duration
@@ -54,6 +56,10 @@ def start_video(
         kwargs["reference_image_urls"] = list(references)
     if video_file_id:
         kwargs["video_file_id"] = video_file_id
+    if keyframes:
+        kwargs["keyframes"] = [{"image_url": image, "timestamp": time_s} for image, time_s in keyframes]
+    if voices:
+        kwargs["reference_audios"] = [{"voice_id": voice} for voice in voices]
     try:
         return get_client().video.start(prompt=prompt, model=model, **kwargs).request_id
     except grpc.RpcError as exc:

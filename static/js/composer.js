@@ -448,3 +448,72 @@ document.addEventListener("click", (event) => {
     discard.closest("[data-help]")?.remove();
   }
 });
+
+// --- Options the chosen model and mode allow. ------------------------------------------------
+// The resolution select says, per model and mode, what it may be (`data-offered`, from the model
+// table): 1080p only where the model makes it. A choice no longer offered falls back to the first
+// one that is. Modes without an entry (editing, extending) keep the clip's resolution.
+function fitResolutions(form) {
+  const select = form.querySelector("#id_resolution[data-offered]");
+  if (!select) return;
+  const offered = JSON.parse(select.dataset.offered);
+  const model = form.querySelector("#id_model")?.value;
+  const mode = form.querySelector("#id_mode")?.value;
+  const allowed = offered[model]?.[mode];
+  for (const option of select.options) option.disabled = Boolean(allowed) && !allowed.includes(option.value);
+  if (select.selectedOptions[0]?.disabled) {
+    select.value = [...select.options].find((option) => !option.disabled)?.value ?? "";
+    announce(`Resolution set to ${select.value}: the chosen model and mode do not make the one chosen before.`);
+  }
+}
+
+document.addEventListener("change", (event) => {
+  const form = event.target.closest?.("#create");
+  if (form && event.target.matches("#id_model, #id_mode")) fitResolutions(form);
+});
+document.addEventListener("htmx:load", (event) => {
+  const form = event.detail.elt.id === "create" ? event.detail.elt : event.detail.elt.querySelector?.("#create");
+  if (form) fitResolutions(form);
+});
+
+// --- Keyframe rows: an upload, or a picture dropped from the gallery. ----------------------------
+// A gallery picture goes as its id in the row's hidden `keyframe_<n>_asset`; picking a file
+// instead clears it. Either way the row shows what it holds, with a Remove button.
+function keyframeAsset(row, id, thumb) {
+  const hidden = row.querySelector("input[type=hidden][name$=_asset]");
+  const input = row.querySelector("input[type=file]");
+  hidden.value = id;
+  setFiles(input, []);
+  const list = attachmentList(input);
+  list.querySelectorAll("li.asset").forEach((li) => li.remove());
+  const preview = Object.assign(document.createElement("img"), { src: thumb, alt: "" });
+  const item = attachmentItem("Picture from your gallery", preview, () => { hidden.value = ""; item.remove(); });
+  item.classList.add("asset");
+  list.prepend(item);
+  announce(`Keyframe ${row.dataset.keyframe}: attached a picture from your gallery.`);
+}
+
+document.addEventListener("change", (event) => {
+  const row = event.target.closest?.("#create .keyframe");
+  if (row && event.target.matches("input[type=file]") && event.target.files.length) {
+    row.querySelector("input[type=hidden][name$=_asset]").value = "";
+  }
+});
+
+// Before the form's own drop handler: a drop on a keyframe row fills that row.
+document.addEventListener("drop", (event) => {
+  const row = event.target.closest?.("#create .keyframe");
+  if (!row || !carriesSomething(event)) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  row.closest("#create").classList.remove("dropping");
+  const asset = event.dataTransfer.getData(ASSET_TYPE);
+  if (asset) {
+    const { id, thumb } = JSON.parse(asset);
+    keyframeAsset(row, id, thumb);
+    return;
+  }
+  const image = [...event.dataTransfer.files].find(isImage);
+  if (image) addFiles(row.querySelector("input[type=file]"), [image]);
+  else announce("Not attached: a keyframe is a PNG, JPEG or WebP picture.");
+}, true);

@@ -253,6 +253,28 @@ IMG = data_uri(png_bytes((32, 32)))
             grpc.StatusCode.INVALID_ARGUMENT,
             "at most 4",
         ),
+        (
+            {"model": "grok-imagine-video-1.5", "reference_audios": [{"voice_id": "gandalf"}]},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "unknown voice_id 'gandalf'; preset voices: ara, eve, leo, rex, sal",
+        ),
+        (
+            {
+                "model": "grok-imagine-video-1.5",
+                "keyframes": [{"image_url": data_uri(b"not a picture"), "timestamp": 1.0}],
+            },
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "keyframes[0].image: the image could not be decoded",
+        ),
+        (
+            {
+                "model": "grok-imagine-video-1.5",
+                "video_url": IMG,
+                "keyframes": [{"image_url": IMG, "timestamp": 1.0}],
+            },
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "keyframes do not combine with a video input",
+        ),
         ({"image_url": "https://example.com/a.png"}, grpc.StatusCode.INVALID_ARGUMENT, "no internet"),
         ({"video_url": "https://example.com/a.mp4"}, grpc.StatusCode.INVALID_ARGUMENT, "no internet"),
         ({"video_file_id": "file_nope"}, grpc.StatusCode.NOT_FOUND, "not found"),
@@ -270,7 +292,8 @@ def test_generate_validation(client, kwargs, code, message):
     assert message in err.details()
 
 
-def test_15_only_features_are_accepted_on_15(client):
+def test_15_only_features_are_accepted_on_15_and_recorded(emu, client):
+    emu.clear_calls()
     start = client.video.start(
         "keyframed",
         "grok-imagine-video-1.5",
@@ -278,9 +301,13 @@ def test_15_only_features_are_accepted_on_15(client):
         image_url=IMG,
         last_frame_url=IMG,
         keyframes=[{"image_url": IMG, "timestamp": 0.5}, {"image_url": IMG, "timestamp": 1.0}],
-        reference_audios=[{"voice_id": "ara"}],
+        reference_audios=[{"voice_id": "ara"}, {"voice_id": "Leo"}],  # any letter case
     )
     assert start.request_id
+    recorded = emu.calls("GenerateVideo")[0]["request"]
+    assert [k["timestamp_s"] for k in recorded["keyframes"]] == [0.5, 1.0]
+    assert recorded["keyframes"][0]["image"]["image_url"].startswith("data:image/png;base64,")
+    assert recorded["reference_audios"] == [{"voice_id": "ara"}, {"voice_id": "Leo"}]
     # On 1.5 an image with references pins the first frame instead of being refused.
     assert client.video.start(
         "pinned", "grok-imagine-video-1.5", image_url=IMG, reference_image_urls=[IMG]

@@ -25,9 +25,11 @@ EXAMPLES = 15  # per operation and mode: bounded, so `make test` stays within a 
 
 # Fields whose validity the schema can only describe: what the bytes of a data: URI hold, whether a
 # gallery id is yours or a preset name is known, whether a URL's host is allowed, an opaque cursor,
-# and the rules that depend on another field (durations and resolutions per model and mode, images per mode).
+# and the rules that depend on another field (durations and resolutions per model and mode, images per mode,
+# quality, keyframes and voices per model).
 # tests/integration/test_task_api_input.py proves each refusal names its field.
-STATE_DEPENDENT = ("images", "videoAssetId", "callBackUrl", "cursor", "duration", "resolution", "preset")
+STATE_DEPENDENT = ("images", "videoAssetId", "callBackUrl", "cursor", "duration", "resolution", "preset",
+                   "quality", "keyframes", "voices")  # fmt: skip
 
 
 def _explained(response) -> bool:

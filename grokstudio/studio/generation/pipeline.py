@@ -233,6 +233,7 @@ def _submit_images(generation: Generation) -> None:
             n=generation.params.get("n", 1),
             aspect_ratio=generation.params.get("aspect_ratio") or None,
             resolution=generation.params.get("resolution") or None,
+            quality=generation.params.get("quality") or None,
             references=references,
             user=xai_user_id(generation.user_id),
         )
@@ -273,6 +274,11 @@ def _submit_video(generation: Generation) -> None:
     first = [_image_uri(a) for a in inputs.get(Reference.Role.FIRST_FRAME, [])]
     last = [_image_uri(a) for a in inputs.get(Reference.Role.LAST_FRAME, [])]
     references = [_image_uri(a) for a in inputs.get(Reference.Role.REFERENCE, [])]
+    # Keyframe images in their order, each with its time (params hold the times).
+    times = params.get("keyframes") or []
+    keyframes = [
+        (_image_uri(a), t) for a, t in zip(inputs.get(Reference.Role.KEYFRAME, []), times, strict=True)
+    ]
     clip = inputs.get(Reference.Role.SOURCE_VIDEO, [None])[0]
     file_id = None
     if clip is not None:
@@ -307,6 +313,8 @@ def _submit_video(generation: Generation) -> None:
             image=first[0] if first else None,
             last_frame=last[0] if last else None,
             references=references,
+            keyframes=keyframes,
+            voices=params.get("voices") or [],
             video_file_id=file_id if mode == VideoMode.VIDEO else None,
         )
 

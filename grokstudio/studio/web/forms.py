@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.functional import cached_property
@@ -117,6 +119,11 @@ class ImageGenerationForm(CreateForm):
         initial=catalog.DEFAULT_IMAGE_RESOLUTION,
     )
     n = _whole_number(validation.IMAGE_FIELDS["n"], label="Number of images", initial=1)
+    quality = forms.ChoiceField(
+        choices=[("", "Default"), *catalog.IMAGE_QUALITIES.items()],
+        required=False,
+        help_text=f"{' and '.join(m.label for m in catalog.IMAGE_MODELS.values() if m.qualities)} only.",
+    )
     references = _reference_images(
         help_text="One image to edit it, several to combine them. PNG, JPEG or WebP."
     )
@@ -165,6 +172,60 @@ class VideoGenerationForm(CreateForm):
         widget=forms.FileInput(attrs={"accept": "video/mp4"}),
     )
     video_asset = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    voices = forms.MultipleChoiceField(
+        label="Voices",
+        choices=list(catalog.VOICES.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=f"Grok Imagine Video 1.5: up to {catalog.max_voices()} of xAI's preset voices speak "
+        "in the clip.",
+    )
+    # The keyframe rows (keyframe_<n>_image, _asset, _time) are gathered here as the shared
+    # check takes them; their refusals are shown here too.
+    keyframes = forms.Field(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # composer.js offers only what the chosen model makes in the chosen mode (1080p on some).
+        offered = {m.name: catalog.resolutions_by_mode(m) for m in catalog.VIDEO_MODELS.values()}
+        self.fields["resolution"].widget.attrs["data-offered"] = json.dumps(offered)
+        accept = ",".join(catalog.REFERENCE_FORMATS.values())
+        longest = catalog.video_duration_bounds()[1]
+        for n in range(1, catalog.max_keyframes() + 1):
+            self.fields[f"keyframe_{n}_image"] = UploadField(
+                label=f"Keyframe {n} image", widget=forms.FileInput(attrs={"accept": accept})
+            )
+            # A picture of the person's gallery instead, by id (dropped on the row).
+            self.fields[f"keyframe_{n}_asset"] = forms.IntegerField(required=False, widget=forms.HiddenInput)
+            attrs = {"step": "any", "min": 0, "max": longest, "inputmode": "decimal"}
+            self.fields[f"keyframe_{n}_time"] = forms.FloatField(
+                label=f"Keyframe {n} time (seconds)", required=False, widget=forms.NumberInput(attrs=attrs)
+            )
+
+    @property
+    def keyframes_have_errors(self) -> bool:
+        return any(self.errors.get(name) for name in self.fields if name.startswith("keyframe"))
+
+    @property
+    def more_has_errors(self) -> bool:
+        """Whether "More options" holds a refusal, and so opens by itself."""
+        others = ("audio", "last_frame", "voices")
+        return self.keyframes_have_errors or any(self.errors.get(name) for name in others)
+
+    def keyframe_rows(self) -> list[tuple[int, forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [
+            (n, self[f"keyframe_{n}_image"], self[f"keyframe_{n}_asset"], self[f"keyframe_{n}_time"])
+            for n in range(1, catalog.max_keyframes() + 1)
+        ]
+
+    def clean(self) -> dict:
+        rows = range(1, catalog.max_keyframes() + 1)
+        self.cleaned_data["keyframes"] = [
+            {name: self.cleaned_data.get(f"keyframe_{n}_{part}") for name, part in
+             (("image", "image"), ("image_asset", "asset"), ("time_s", "time"))}
+            for n in rows
+        ]  # fmt: skip
+        return super().clean()
 
 
 SORTS = [("", "Newest first"), ("oldest", "Oldest first")]

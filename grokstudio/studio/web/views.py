@@ -189,9 +189,11 @@ STICKY = (
     "aspect_ratio",
     "resolution",
     "n",
+    "quality",
     "mode",
     "duration",
     "audio",
+    "voices",
     "image_asset",
     "video_asset",
     "reference_assets",
@@ -203,7 +205,8 @@ def _sticky_options(form) -> dict:
     """After a submit the prompt and uploads clear, but the chosen options stay, as people
     expect; a gallery item being animated or extended stays too, ready for another take."""
     sticky = {k: form.cleaned_data[k] for k in STICKY if form.cleaned_data.get(k) not in (None, [])}
-    return {k: [a.pk for a in v] if isinstance(v, list) else getattr(v, "pk", v) for k, v in sticky.items()}
+    return {k: [getattr(a, "pk", a) for a in v] if isinstance(v, list) else getattr(v, "pk", v)
+            for k, v in sticky.items()}  # fmt: skip
 
 
 def _reload_when_signed_out(view):

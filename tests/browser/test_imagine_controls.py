@@ -1,0 +1,116 @@
+"""Imagine's own controls in the create form: shown for the models and modes that take them,
+reachable by keyboard, and refused beside themselves with the words the server uses."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from playwright.sync_api import expect
+
+from grokstudio.studio import catalog
+from grokstudio.studio.models import Generation, Reference
+from tests.factories import make_image
+
+pytestmark = pytest.mark.browser
+
+V15 = catalog.VIDEO_MODELS["grok-imagine-video-1.5"]
+BASE = catalog.VIDEO_MODELS["grok-imagine-video"]
+QUALITY_MODEL = next(m for m in catalog.IMAGE_MODELS.values() if m.qualities)
+
+
+@pytest.fixture
+def signed_in(live_server, transactional_db):
+    person = get_user_model().objects.create_user("mira", password="a-long-test-password")
+
+    def signed_in(page):
+        client = Client()
+        client.force_login(person)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+        )
+        return page
+
+    return signed_in
+
+
+def picture(name: str, color) -> dict:
+    return {"name": name, "mimeType": "image/png", "buffer": make_image("PNG", (64, 36), color=color)}
+
+
+def resolutions(page) -> list[str]:
+    """The resolutions the select offers now."""
+    return page.locator("#id_resolution option:not(:disabled)").evaluate_all("os => os.map(o => o.value)")
+
+
+def test_each_control_shows_only_where_the_model_and_mode_take_it(page, live_server, signed_in, screenshot):
+    signed_in(page).goto(live_server.url)
+    quality = page.get_by_label("Quality")
+    expect(quality).to_be_hidden()
+    page.get_by_label("Model").select_option(QUALITY_MODEL.name)
+    expect(quality).to_be_visible()
+    quality.select_option("low")
+
+    page.get_by_role("link", name="Video", exact=True).click()
+    expect(page.get_by_label("Duration (seconds)")).to_be_visible()
+    page.locator("details.advanced > summary").click()
+    keyframes = page.get_by_role("group", name="Keyframes")
+    voices = page.get_by_role("group", name="Voices")
+    expect(keyframes).to_be_hidden()
+    expect(voices).to_be_hidden()
+    assert resolutions(page) == list(BASE.resolutions)
+
+    page.get_by_label("Model").select_option(V15.name)
+    expect(keyframes).to_be_visible()
+    expect(voices).to_be_visible()
+    assert resolutions(page) == list(V15.resolutions)
+    page.get_by_label("Resolution").select_option("1080p")
+    # Everything reachable from the keyboard, each with its own label.
+    page.get_by_label(catalog.VOICES["ara"]).focus()
+    page.keyboard.press("Space")
+    expect(page.get_by_label(catalog.VOICES["ara"])).to_be_checked()
+    expect(keyframes.get_by_label("Keyframe 1 image")).to_be_visible()
+    expect(keyframes.get_by_label("Keyframe 4 time (seconds)")).to_be_visible()
+    screenshot("video-1-5-controls")
+
+    # References take no 1080p and no keyframes: the resolution falls back, the rows go away.
+    page.get_by_label("Mode", exact=True).select_option("reference")
+    assert resolutions(page) == list(V15.reference_resolutions)
+    expect(page.get_by_label("Resolution")).to_have_value(V15.reference_resolutions[0])
+    expect(keyframes).to_be_hidden()
+    expect(voices).to_be_visible()
+
+
+def test_keyframes_too_close_are_refused_beside_them_then_a_good_request_is_made(
+    page, live_server, signed_in
+):
+    signed_in(page).goto(f"{live_server.url}/?kind=video")
+    page.get_by_label("Model").select_option(V15.name)
+    page.locator("details.advanced > summary").click()
+    page.get_by_label("Prompt").fill("A kite over the dunes")
+    page.get_by_label("Keyframe 1 image").set_input_files(picture("dawn.png", (250, 180, 90)))
+    page.get_by_label("Keyframe 1 time (seconds)").fill("2")
+    page.get_by_label("Keyframe 2 image").set_input_files(picture("dusk.png", (90, 40, 160)))
+    page.get_by_label("Keyframe 2 time (seconds)").fill("2.2")
+    page.get_by_label(catalog.VOICES["eve"]).check()
+    page.get_by_role("button", name="Generate").click()
+
+    keyframes = page.get_by_role("group", name="Keyframes")
+    expect(keyframes.get_by_role("alert")).to_have_text(
+        "Keyframes must be at least 1/3 s apart: 2.0 s and 2.2 s are too close."
+    )
+    assert not Generation.objects.exists()
+    # The form keeps what was chosen, the pictures included.
+    expect(page.get_by_label(catalog.VOICES["eve"])).to_be_checked()
+    expect(page.get_by_label("Keyframe 2 time (seconds)")).to_have_value("2.2")
+    expect(keyframes.locator("ul.attachments li")).to_have_count(2)
+
+    page.get_by_label("Keyframe 2 time (seconds)").fill("3.5")
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.locator("article.card").first).to_contain_text("A kite over the dunes")
+    generation = Generation.objects.get()
+    assert generation.params["keyframes"] == [2.0, 3.5] and generation.params["voices"] == ["eve"]
+    assert generation.references.filter(role=Reference.Role.KEYFRAME).count() == 2
