@@ -259,7 +259,8 @@ def _not_found(request, exc):
 
 # A preset's options (the create form's names) as the task API names them.
 PRESET_FIELDS = {"model": "model", "aspect_ratio": "aspectRatio", "resolution": "resolution", "n": "n",
-                 "mode": "mode", "duration": "duration", "audio": "audio"}  # fmt: skip
+                 "quality": "quality", "mode": "mode", "duration": "duration", "audio": "audio",
+                 "voices": "voices"}  # fmt: skip
 
 
 def _with_preset(request: HttpRequest, payload: Schema, kind: str) -> Schema:

@@ -633,8 +633,8 @@ class Preset(models.Model):
 
     # What a preset keeps of each create form, by the form's field names.
     FIELDS = {
-        Kind.IMAGE: ("model", "aspect_ratio", "resolution", "n"),
-        Kind.VIDEO: ("model", "mode", "duration", "aspect_ratio", "resolution", "audio"),
+        Kind.IMAGE: ("model", "aspect_ratio", "resolution", "n", "quality"),
+        Kind.VIDEO: ("model", "mode", "duration", "aspect_ratio", "resolution", "audio", "voices"),
     }
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presets")
@@ -664,4 +664,5 @@ class Preset(models.Model):
         return f"{text}{suffix}" if suffix[0] in ",.;:!?" else f"{text} {suffix}"
 
     def summary(self) -> str:
-        return ", ".join(f"{value}" for value in self.options.values() if value not in ("", None))
+        values = [", ".join(v) if isinstance(v, list) else v for v in self.options.values()]
+        return ", ".join(f"{value}" for value in values if value not in ("", None, False))

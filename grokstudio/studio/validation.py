@@ -506,6 +506,8 @@ def check_preset(kind: str, options: dict) -> dict:
                 _refuse(errors, "duration", "duration", model=model.label, low=low, high=high)
         if not isinstance(options.get("audio", True), bool):
             errors["audio"] = [ValidationError("Audio is on or off.", code="invalid")]
+        if model is not None and options.get("voices"):
+            options["voices"] = _check_voices(errors, model, options)
     else:
         options = _check_fields(options, IMAGE_FIELDS, errors)
         model = catalog.IMAGE_MODELS.get(options.get("model"))
@@ -514,6 +516,7 @@ def check_preset(kind: str, options: dict) -> dict:
             _offered(errors, options, "resolution", model.resolutions, model.label)
             if "n" not in errors and (options.get("n") or 0) > model.max_images:
                 _refuse(errors, "n", "too_many_images", model=model.label, limit=model.max_images)
+            _check_quality(errors, model, options)
     if errors:
         raise ValidationError(errors)
     return options

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -42,6 +44,7 @@ def test_it_saves_the_create_form_as_a_preset(owner_client, owner):
         "aspect_ratio": "16:9",
         "resolution": "2k",
         "n": 3,
+        "quality": "",
     }
 
 
@@ -143,3 +146,45 @@ def test_the_api_does_not_use_another_users_preset(stranger, house_style):
         "/xai/images", {"prompt": "a heron", "preset": "House style"}, content_type="application/json"
     )
     assert answer.status_code == 422
+
+
+VIDEO_FORM = {"kind": "video", "prompt": "a fox", "mode": "text", "model": "grok-imagine-video-1.5",
+              "duration": "6", "aspect_ratio": "16:9", "resolution": "1080p", "audio": "on"}  # fmt: skip
+
+
+def test_a_preset_keeps_quality_and_voices_and_the_api_applies_them(owner_client, owner):
+    owner_client.post(
+        "/presets/save",
+        {**FORM, "model": "grok-imagine-image-2.0", "resolution": "1k", "quality": "medium",
+         "preset-name": "Sharp"},
+    )  # fmt: skip
+    owner_client.post("/presets/save", {**VIDEO_FORM, "voices": ["eve", "rex"], "preset-name": "Voiced"})
+
+    sharp, voiced = Preset.objects.get(name="Sharp"), Preset.objects.get(name="Voiced")
+    assert sharp.options["quality"] == "medium"
+    assert voiced.options["voices"] == ["eve", "rex"] and voiced.options["resolution"] == "1080p"
+    assert "eve, rex" in voiced.summary()
+    page = owner_client.get(f"/?kind=video&preset={voiced.pk}").content.decode()
+    checked = re.findall(r'<input type="checkbox" name="voices" value="(\w+)"[^>]*checked', page)
+    assert checked == ["eve", "rex"]
+
+    client, json = api(owner), "application/json"
+    image = client.post("/xai/images", {"prompt": "a heron", "preset": "Sharp"}, content_type=json)
+    video = client.post("/xai/videos", {"prompt": "a heron", "preset": "Voiced"}, content_type=json)
+    assert image.status_code == 200 and video.status_code == 200, (image.content, video.content)
+    assert Generation.objects.get(pk=int(image.json()["taskId"])).params["quality"] == "medium"
+    assert Generation.objects.get(pk=int(video.json()["taskId"])).params["voices"] == ["eve", "rex"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "field"),
+    [
+        ("image", {"model": "grok-imagine-image", "quality": "low"}, "quality"),
+        ("video", {"model": "grok-imagine-video", "mode": "text", "voices": ["eve"]}, "voices"),
+        ("video", {"model": "grok-imagine-video-1.5", "mode": "text", "voices": ["nobody"]}, "voices"),
+    ],
+)
+def test_check_preset_refuses_quality_or_voices_the_model_does_not_take(kind, options, field):
+    with pytest.raises(ValidationError) as caught:
+        validation.check_preset(kind, options)
+    assert field in caught.value.error_dict
