@@ -135,6 +135,9 @@ DESCRIBE_CHOICES = 4
 # Reference uploads: xAI takes PNG, JPEG or WebP up to 10 MiB each.
 REFERENCE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 REFERENCE_MAX_BYTES = 10 * 1024 * 1024
+# xAI takes a request of at most 20 MiB; input pictures travel in it as data: URIs, and the
+# rest of the request (prompt, options) needs far less than the room left beside them.
+MAX_INLINE_PICTURES_BYTES = 20 * 1024 * 1024 - 256 * 1024
 
 
 def video_duration_bounds() -> tuple[int, int]:

@@ -87,6 +87,8 @@ MESSAGES = {
     "unknown_voice": "“%(value)s” is not one of xAI's preset voices (%(choices)s).",
     "too_many_voices": "Choose at most %(limit)s voices.",
     "voices_without_audio": "Voices need sound: turn Audio on, or choose no voice.",
+    "inputs_too_large": "Together the pictures are too large for one request to xAI (%(size)s MB once "
+    "encoded; it takes %(limit)s MB): use fewer or smaller pictures.",
     "duration": "%(model)s makes %(low)s to %(high)s seconds.",
     "reference_duration": "With reference images a video is at most %(limit)s seconds.",
     "reference_resolution": "With reference images the resolution is at most %(limit)s.",
@@ -154,6 +156,7 @@ def check_image_request(user, data: dict) -> dict:
         if len(data["references"]) + len(data["reference_assets"]) > model.max_references:
             _refuse(errors, "references", "model_references", model=model.label, limit=model.max_references)
         _check_quality(errors, model, data)
+    _check_inline_size(errors, "references", [*data["references"], *data["reference_assets"]])
     if errors:
         raise ValidationError(errors)
     return data
@@ -197,9 +200,24 @@ def check_video_request(user, data: dict) -> dict:
         if duration and duration not in model.durations:
             low, high = model.durations[0], model.durations[-1]
             _refuse(errors, "duration", "duration", model=model.label, low=low, high=high)
+    pictures = [data["image"], data["image_asset"], data["last_frame"], *data["references"],
+                *data["reference_assets"]]  # fmt: skip
+    pictures += [k["image"] or k["image_asset"] for k in data["keyframes"]]
+    _check_inline_size(errors, None, pictures)
     if errors:
         raise ValidationError(errors)
     return data
+
+
+def _check_inline_size(errors: Errors, field: str | None, pictures: list) -> None:
+    """Pictures travel to xAI inline, as data: URIs in one message, which has a size limit;
+    past it xAI answers as if rate limited, so the request is refused here instead."""
+    sizes = [len(p.data) if isinstance(p, CheckedImage) else p.size_bytes for p in pictures if p]
+    encoded = sum(len("data:image/webp;base64,") + 4 * math.ceil(size / 3) for size in sizes)
+    if encoded > catalog.MAX_INLINE_PICTURES_BYTES:
+        mb = 1024 * 1024
+        size, limit = f"{encoded / mb:.1f}", f"{catalog.MAX_INLINE_PICTURES_BYTES / mb:.0f}"
+        _refuse(errors, field, "inputs_too_large", size=size, limit=limit)
 
 
 def check_text(value: str) -> None:

@@ -161,3 +161,31 @@ def test_a_refused_submit_keeps_the_image_attached(owner_client, owner):
 
     assert "Write a prompt first." in response.text
     assert attached(response) == [str(image.pk)]
+
+
+def test_pictures_too_large_together_for_one_request_to_xai_are_refused_before_anything_is_stored(
+    owner_client, owner
+):
+    big = [own_image(owner), own_image(owner)]
+    Asset.objects.filter(pk__in=[a.pk for a in big]).update(size_bytes=8 * 1024 * 1024)
+    generations = Generation.objects.count()
+
+    response = owner_client.post(GENERATE, {**VALID, "reference_assets": [a.pk for a in big]}, headers=HTMX)
+
+    assert "too large for one request to xAI (21.3 MB once encoded; it takes 20 MB)" in form_errors(response)
+    assert Generation.objects.count() == generations
+    # One of them alone fits.
+    owner_client.post(GENERATE, {**VALID, "reference_assets": [big[0].pk]}, headers=HTMX)
+    assert Generation.objects.count() == generations + 1
+
+
+def test_a_video_whose_pictures_are_too_large_together_is_refused_too(owner_client, owner):
+    big = [own_image(owner) for _ in range(3)]
+    Asset.objects.filter(pk__in=[a.pk for a in big]).update(size_bytes=6 * 1024 * 1024)
+    video = {"kind": "video", "mode": "reference", "prompt": "The fox runs", "model": "grok-imagine-video",
+             "duration": "6", "aspect_ratio": "16:9", "resolution": "480p"}  # fmt: skip
+
+    response = owner_client.post(GENERATE, {**video, "reference_assets": [a.pk for a in big]}, headers=HTMX)
+
+    assert "too large for one request to xAI (24.0 MB once encoded" in form_errors(response)
+    assert not Generation.objects.filter(kind="video").exists()
