@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test test-postgres lint format clean bench-videos bench-gallery bench-images
+.PHONY: run test test-postgres lint format clean bench-videos bench-gallery bench-images bench-web
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench-images: $(VENV)/.dev-installed
 
 bench-gallery: $(VENV)/.dev-installed
 	$(PY) bench/gallery.py $(if $(N),--items $(N))
+
+# A team on one gallery: C clients (30) for S seconds (60) against gunicorn as production runs it.
+bench-web: $(VENV)/.dev-installed
+	$(PY) bench/web.py $(if $(N),--items $(N)) $(if $(C),--clients $(C)) $(if $(S),--seconds $(S))
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

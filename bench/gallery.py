@@ -19,7 +19,6 @@ import argparse
 import http.client
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -31,7 +30,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
-USERNAME = "bench"
+sys.path.insert(0, str(ROOT))
+
+from bench.serving import USERNAME, free_port, seed, stop, wait_until_up  # noqa: E402
+
 DEEP_PAGES = 1000
 MAX_QUERIES_FIRST, MAX_QUERIES_POLL = 8, 2
 
@@ -54,17 +56,16 @@ def main() -> int:
     # The bench's own SQLite database and media, whatever the shell points the studio at.
     for name in ("DATABASE_URL", "STUDIO_MEDIA_ROOT"):
         os.environ.pop(name, None)
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
     if seeded == args.items:
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
         print(f"reusing {args.var_dir}: {seeded} items already seeded", flush=True)
     else:
-        call_command("seed_gallery", username=USERNAME, count=args.items, seed=1)
+        seed(args.items)
     return run(args)
 
 
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {i}. {sql[:600]}")
     _check_cursor(client, paths, deep_after, newest_first)
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", "gthread", "--threads", "2",
          "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--log-level", "warning",
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         cwd=ROOT, env=os.environ.copy(),
     )  # fmt: skip
     try:
-        _wait_until_up(server, port)
+        wait_until_up(server, port)
         web = _Http(port, cookie)
         first_ms, deep_ms = web.medians(paths["first"], paths["deep"], args.runs)
         print(f"median of {args.runs}: first page {first_ms:.1f} ms, deep page {deep_ms:.1f} ms")
@@ -145,11 +146,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"round {round_}: {rates[-1]:,.0f} idle polls/s", flush=True)
         idle_polls_per_s = statistics.median(rates)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
     deep_ratio = deep_ms / first_ms
     verdicts = {
@@ -244,26 +241,6 @@ class _Http:
         if sum(wrong):
             raise SystemExit(f"GET {path}: {sum(wrong)} answers were not {expected}")
         return sum(done) / (time.monotonic() - started)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(server: subprocess.Popen, port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with status {server.returncode}")
-        try:
-            if _Http(port, "").get("/healthz") == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not answer within 30 s")
 
 
 if __name__ == "__main__":

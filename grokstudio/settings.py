@@ -77,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "grokstudio.studio.web.context_processors.studio",
             ],
+            "libraries": {"card_cache": "grokstudio.studio.web.card_cache"},
         },
     },
 ]

@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import cached_property
 
 from grokstudio.studio.models import (
     ACTIVE_STATUSES,
@@ -70,7 +71,11 @@ class GalleryFilters:
 
 
 def encode_cursor(generation: Generation) -> str:
-    return f"{generation.created_at.astimezone(UTC).strftime(CURSOR_FORMAT)}-{generation.pk}"
+    return _cursor(generation.created_at, generation.pk)
+
+
+def _cursor(created_at: datetime, pk: int) -> str:
+    return f"{created_at.astimezone(UTC).strftime(CURSOR_FORMAT)}-{pk}"
 
 
 def decode_cursor(value: str) -> tuple[datetime, int] | None:
@@ -129,22 +134,34 @@ def _with_assets(queryset: QuerySet[Generation]) -> QuerySet[Generation]:
     return _with_outputs(queryset).prefetch_related(Prefetch("references__asset"))
 
 
-@dataclass
 class GalleryPage:
-    generations: list[Generation]
-    next_cursor: str | None
+    """One page of a gallery: what each card is (its id, state and last change) and where the
+    next page starts come with the page; the rows themselves, with their outputs, are read
+    only when something asks for `generations`. A page whose cards are all in the cache
+    (web/card_cache.py) never does."""
+
+    def __init__(self, stamps: list[tuple[int, str, datetime]], next_cursor: str | None) -> None:
+        self.stamps, self.next_cursor = stamps, next_cursor
+
+    @cached_property
+    def generations(self) -> list[Generation]:
+        rows = _with_outputs(Generation.objects.filter(pk__in=[pk for pk, _, _ in self.stamps]))
+        by_pk = {row.pk: row for row in rows}
+        return [by_pk[pk] for pk, _, _ in self.stamps if pk in by_pk]
 
 
 def gallery_page(user, filters: GalleryFilters = GalleryFilters(), cursor: str = "") -> GalleryPage:
-    """One page of the user's gallery: two queries (rows, then their outputs) whatever the page size."""
+    """One page of the user's gallery: one short query, then two more (rows, then their
+    outputs) if its cards are read, whatever the page size."""
     queryset = _ordered(_filtered(user, filters), filters.oldest_first)
     position = decode_cursor(cursor) if cursor else None
     if position is not None:
         queryset = _beyond(queryset, *position, forward=not filters.oldest_first)
-    rows = list(_with_outputs(queryset)[: GALLERY_PAGE_SIZE + 1])
+    rows = list(queryset.values_list("pk", "status", "updated_at", "created_at")[: GALLERY_PAGE_SIZE + 1])
     more = len(rows) > GALLERY_PAGE_SIZE
     rows = rows[:GALLERY_PAGE_SIZE]
-    return GalleryPage(rows, encode_cursor(rows[-1]) if more else None)
+    next_cursor = _cursor(rows[-1][3], rows[-1][0]) if more else None
+    return GalleryPage([(pk, status, updated_at) for pk, status, updated_at, _ in rows], next_cursor)
 
 
 def parse_poll_since(value: str) -> datetime | None:
