@@ -321,7 +321,7 @@ def test_a_video_can_start_from_an_image_url(api, receiver, loopback_allowed):
         (Reply(302, b"", headers={"Location": "http://10.0.0.1/"}), {}, "fetch_failed", "HTTP 302"),
         (Reply(200, b"x" * (2 * 1024 * 1024), "image/png"), {"STUDIO_MAX_UPLOAD_MB": 1}, "fetch_failed",
          "larger than"),
-        (Reply(200, b"<html>not an image</html>", "image/png"), {}, "invalid_request", ""),
+        (Reply(200, b"<html>not an image</html>", "image/png"), {}, "invalid_image", "not an image"),
     ],
 )  # fmt: skip
 def test_a_reference_url_that_cannot_be_used_is_refused_and_nothing_is_stored(
