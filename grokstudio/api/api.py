@@ -52,7 +52,7 @@ from grokstudio.api.schemas import (
     VideoTaskIn,
     task_json,
 )  # fmt: skip
-from grokstudio.studio import selectors, services, validation
+from grokstudio.studio import catalog, selectors, services, validation
 from grokstudio.studio.catalog import VideoMode as Mode
 from grokstudio.studio.models import Generation
 from grokstudio.studio.web import downloads
@@ -288,8 +288,12 @@ def _with_preset(request: HttpRequest, payload: Schema, kind: str) -> Schema:
 # --- references ----------------------------------------------------------------
 
 
-def _references(images: list[str | int]) -> tuple[list[ContentFile], list[str]]:
-    """Files from data: URIs and from allowed URLs, and gallery ids."""
+def _references(images: list[str | int], limit: int) -> tuple[list[ContentFile], list[str]]:
+    """Files from data: URIs and from allowed URLs, and gallery ids; more than `limit` are
+    refused before any is decoded or fetched."""
+    if len(images) > limit:
+        message = validation.MESSAGES["too_many_files"] % {"limit": limit, "count": len(images)}
+        raise _refused("images", message)
     files, ids = [], []
     for position, image in enumerate(images):
         found = _image(f"images[{position}]", image, f"reference-{position + 1}")
@@ -335,15 +339,27 @@ def _fetched(field: str, url: str, name: str) -> ContentFile:
     return ContentFile(data, name=name)
 
 
-def _keyframes(keyframes: list) -> list[dict]:
-    """The request's keyframes as the shared check takes them: an upload or a gallery id, and a time."""
+def _keyframes(keyframes: list, model_name: str) -> list[dict]:
+    """The request's keyframes as the shared check takes them: an upload or a gallery id, and a
+    time. More than the model takes are refused before any is decoded or fetched."""
+    model = catalog.VIDEO_MODELS.get(model_name)
+    limit = model.max_keyframes if model and model.max_keyframes else catalog.max_keyframes()
+    if len(keyframes) > limit:
+        label = model.label if model else "A video model"
+        raise _refused(
+            "keyframes", validation.MESSAGES["too_many_keyframes"] % {"model": label, "limit": limit}
+        )
     found = []
     for position, keyframe in enumerate(keyframes):
         image = _image(f"keyframes[{position}].image", keyframe.image, f"keyframe-{position + 1}")
+        try:
+            time_s = float(keyframe.timeS)
+        except OverflowError:  # an integer no float holds: the shared check refuses it as no time
+            time_s = math.inf
         found.append({
             "image": None if isinstance(image, str) else image,
             "image_asset": image if isinstance(image, str) else None,
-            "time_s": float(keyframe.timeS),
+            "time_s": time_s,
         })  # fmt: skip
     return found
 
@@ -358,9 +374,9 @@ API_CODES = {"over_budget": "over_budget", "invalid_image": "invalid_image"}
 
 
 def _api_field(name: str, error: DjangoValidationError) -> str:
-    """The request's name for a refused field; a gallery item that is not the person's is the
-    field that named it (the forms show that above the form, not at a field)."""
-    if error.code == "not_in_gallery":
+    """The request's name for a refused field; a gallery item that is not the person's, refused
+    above the form rather than at a field, is the field that named it."""
+    if error.code == "not_in_gallery" and name == NON_FIELD_ERRORS:
         return "videoAssetId" if error.params["kind"] == "video" else "images"
     return API_FIELDS.get(name, name)
 
@@ -528,7 +544,7 @@ def create_images(request: HttpRequest, payload: ImageTaskIn):
     if (earlier := _replay(request, payload)) is not None:
         return earlier
     payload = _with_preset(request, payload, "image")
-    files, ids = _references(payload.images)
+    files, ids = _references(payload.images, validation.MAX_IMAGE_REFERENCES)
     data = {
         "prompt": payload.prompt, "model": payload.model, "aspect_ratio": payload.aspectRatio or "",
         "resolution": payload.resolution.lower(), "n": payload.n, "quality": payload.quality or "",
@@ -702,7 +718,7 @@ def create_video(request: HttpRequest, payload: VideoTaskIn):
     if (earlier := _replay(request, payload)) is not None:
         return earlier
     payload = _with_preset(request, payload, "video")
-    files, ids = _references(payload.images)
+    files, ids = _references(payload.images, validation.MAX_VIDEO_REFERENCES)
     mode = payload.mode or ("image" if payload.images else "text")
     data = {
         "mode": mode, "prompt": payload.prompt, "model": payload.model, "duration": payload.duration,
@@ -712,7 +728,7 @@ def create_video(request: HttpRequest, payload: VideoTaskIn):
     for field, modes in (("keyframes", Mode.KEYFRAMES), ("voices", Mode.VOICES)):
         if getattr(payload, field) and mode in validation.VIDEO_FIELDS["mode"] and mode not in modes:
             raise _refused(field, f"Mode {mode} takes no {field}; modes {', '.join(modes)} do.")
-    data["keyframes"] = _keyframes(payload.keyframes)
+    data["keyframes"] = _keyframes(payload.keyframes, payload.model)
     if mode == "image":
         if len(files) + len(ids) > 1:
             raise _refused("images", "Image to video starts from one image.")

@@ -490,7 +490,11 @@ def _check_keyframes(
 
 def _check_voices(errors: Errors, model: catalog.VideoModel, data: dict) -> list[str]:
     """The chosen voice ids, each once, in the order given."""
-    voices = list(dict.fromkeys(data.get("voices") or []))
+    given = data.get("voices") or []
+    if not isinstance(given, list | tuple) or not all(isinstance(v, str) for v in given):
+        errors["voices"] = [ValidationError("Voices are a list of voice ids.", code="invalid")]
+        return []
+    voices = list(dict.fromkeys(given))
     if not voices or "voices" in errors:
         return voices
     unknown = [v for v in voices if v not in catalog.VOICES]

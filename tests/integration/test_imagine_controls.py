@@ -250,6 +250,12 @@ API_REFUSALS = [
                  "keyframes", TOO_CLOSE, id="too-close"),
     pytest.param("/xai/videos", {**API_VIDEO, "keyframes": keyframes(0.5, 1, 1.5, 2, 2.5)},
                  "keyframes", f"takes at most {V15.max_keyframes} keyframes", id="too-many-keyframes"),
+    pytest.param("/xai/videos", {**API_VIDEO, "keyframes": keyframes(*range(50), image="https://x.org/k.png")},
+                 "keyframes", f"at most {V15.max_keyframes} keyframes", id="fifty-keyframes-never-fetched"),
+    pytest.param("/xai/videos", {**API_VIDEO, "keyframes": keyframes(10**400)},
+                 "keyframes", "Give keyframe 1's time in seconds.", id="keyframe-time-no-float-holds"),
+    pytest.param("/xai/videos", {**API_VIDEO, "mode": "reference", "images": ["PNG"] * 8},
+                 "images", "Attach at most 7 reference images; you attached 8.", id="too-many-references"),
     pytest.param("/xai/videos", {**API_VIDEO, "keyframes": keyframes(1, image="data:image/png;base64,AAAA")},
                  "keyframes", "", id="keyframe-not-a-picture"),
     pytest.param("/xai/videos", {**API_VIDEO, "keyframes": keyframes(1, image="not an image")},
@@ -288,6 +294,18 @@ def test_the_api_refuses_naming_the_field_and_stores_nothing(api, media_root, pa
     assert field in [e["field"] for e in errors], errors
     assert message in " ".join(e["message"] for e in errors)
     assert_nothing_stored(media_root)
+
+
+def test_a_keyframe_from_another_persons_gallery_is_refused_at_keyframes(api, stranger, media_root):
+    theirs = own_image(stranger)
+    body = {**API_VIDEO, "keyframes": [{"image": theirs.pk, "timeS": 1}]}
+
+    response = api.post("/xai/videos", body, content_type="application/json")
+
+    assert response.status_code == 422, response.content
+    refused = {"field": "keyframes", "message": "That image is not in your gallery."}
+    assert response.json()["errors"] == [refused]
+    assert not Generation.objects.exists()
 
 
 def test_the_published_schema_states_the_new_limits(api):

@@ -188,3 +188,13 @@ def test_check_preset_refuses_quality_or_voices_the_model_does_not_take(kind, op
     with pytest.raises(ValidationError) as caught:
         validation.check_preset(kind, options)
     assert field in caught.value.error_dict
+
+
+V15 = "grok-imagine-video-1.5"
+
+
+@pytest.mark.parametrize("voices", [5, "eve", [["eve"]], [None]])
+def test_voices_that_are_not_a_list_of_ids_are_refused_not_an_error(voices):
+    with pytest.raises(ValidationError) as caught:
+        validation.check_preset("video", {"model": V15, "mode": "text", "voices": voices})
+    assert caught.value.error_dict["voices"][0].message == "Voices are a list of voice ids."

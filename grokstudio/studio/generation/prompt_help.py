@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 VISION_MAX_SIDE = 1536
 # After the call's own deadline an answer can no longer come.
 LOST_AFTER_GRACE = timedelta(seconds=10)
-# A help no worker has claimed by then has lost its task: the sweep queues it again.
-UNCLAIMED_AFTER = timedelta(minutes=1)
+# A help no worker has claimed by then has lost its task: the sweep queues it again (not
+# sooner: behind a busy queue a task still on its way would only be queued twice).
+UNCLAIMED_AFTER = timedelta(minutes=5)
 
 IMPROVE = (
     "You help people write prompts for xAI's {model} model, which makes {what}. "
