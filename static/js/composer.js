@@ -228,6 +228,8 @@ function describeButton(form, file) {
     try {
       const response = await fetch(form.dataset.describeUrl, { method: "POST", body, headers: { "HX-Request": "true" } });
       if (!response.ok) throw new Error(response.statusText);
+      // Signed out meanwhile: the answer is the sign-in page, which belongs to the whole window.
+      if (response.redirected) { window.location.assign(response.url); return; }
       target.innerHTML = await response.text();
       htmx.process(target);
     } catch {
