@@ -73,11 +73,12 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "grokstudio.studio.web.context_processors.studio",
             ],
-            "libraries": {"card_cache": "grokstudio.studio.web.card_cache"},
         },
     },
 ]

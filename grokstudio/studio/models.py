@@ -145,6 +145,11 @@ class Generation(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def is_final(self) -> bool:
+        """Changes only through the row from here on, each time moving `updated_at`."""
+        return self.status in FINAL_STATUSES
+
+    @property
     def cost_usd(self) -> float | None:
         return None if self.cost_usd_ticks is None else self.cost_usd_ticks / 1e10
 

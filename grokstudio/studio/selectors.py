@@ -22,6 +22,7 @@ from django.utils.functional import cached_property
 
 from grokstudio.studio.models import (
     ACTIVE_STATUSES,
+    FINAL_STATUSES,
     Asset,
     Collection,
     Generation,
@@ -137,15 +138,22 @@ def _with_assets(queryset: QuerySet[Generation]) -> QuerySet[Generation]:
 class GalleryPage:
     """One page of a gallery: what each card is (its id, state and last change) and where the
     next page starts come with the page; the rows themselves, with their outputs, are read
-    only when something asks for `generations`. A page whose cards are all in the cache
-    (web/card_cache.py) never does."""
+    only when something asks for `generations`. A page whose cards are all finished is kept
+    whole by the gallery's `{% cache %}`, keyed on the stamps, and then never does."""
 
-    def __init__(self, stamps: list[tuple[int, str, datetime]], next_cursor: str | None) -> None:
-        self.stamps, self.next_cursor = stamps, next_cursor
+    def __init__(self, user, stamps: list[tuple[int, str, datetime]], next_cursor: str | None) -> None:
+        self.user, self.stamps, self.next_cursor = user, stamps, next_cursor
+
+    @property
+    def is_final(self) -> bool:
+        """Every card is in a final state: nothing on the page changes but through its row."""
+        return all(status in FINAL_STATUSES for _, status, _ in self.stamps)
 
     @cached_property
     def generations(self) -> list[Generation]:
-        rows = _with_outputs(Generation.objects.filter(pk__in=[pk for pk, _, _ in self.stamps]))
+        # The stamps are the user's already; the rows are read as theirs all the same.
+        mine = Generation.objects.filter(user=self.user, pk__in=[pk for pk, _, _ in self.stamps])
+        rows = _with_outputs(mine)
         by_pk = {row.pk: row for row in rows}
         return [by_pk[pk] for pk, _, _ in self.stamps if pk in by_pk]
 
@@ -161,7 +169,7 @@ def gallery_page(user, filters: GalleryFilters = GalleryFilters(), cursor: str =
     more = len(rows) > GALLERY_PAGE_SIZE
     rows = rows[:GALLERY_PAGE_SIZE]
     next_cursor = _cursor(rows[-1][3], rows[-1][0]) if more else None
-    return GalleryPage([(pk, status, updated_at) for pk, status, updated_at, _ in rows], next_cursor)
+    return GalleryPage(user, [(pk, status, updated_at) for pk, status, updated_at, _ in rows], next_cursor)
 
 
 def parse_poll_since(value: str) -> datetime | None:

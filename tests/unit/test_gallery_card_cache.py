@@ -1,6 +1,6 @@
-"""A finished card is rendered once and then read from the cache (studio/web/card_cache.py):
-what a person sees stays right whoever asks, however the row changes, and each page's forms
-still carry that browser's own CSRF token."""
+"""A finished card is rendered once and then read from the cache (the `{% cache %}` fragments of
+studio/gallery.html): what a person sees stays right whoever asks, however the row changes. A
+card holds no CSRF token: its buttons submit the page's #card-actions form, which does."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from grokstudio.studio import services
+from grokstudio.studio import selectors, services
 from grokstudio.studio.models import Collection, Generation, Status
-from grokstudio.studio.web import card_cache
+from grokstudio.studio.web import context_processors
+from grokstudio.studio.web.release import release
 from tests.factories import make_generation
 
 
@@ -36,6 +38,42 @@ def csrf_client(user) -> Client:
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(user)
     return browser
+
+
+def card_actions(page) -> dict[str, str]:
+    """What the page's #card-actions form sends, as a browser would read it."""
+    form = re.search(r'<form id="card-actions"[^>]*>(.*?)</form>', page.text, re.S)
+    assert form, "no #card-actions form"
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1)))
+
+
+def button(markup: str, label: str) -> str:
+    """The <button> whose text is `label`."""
+    match = re.search(rf"<button\b[^>]*>{re.escape(label)}</button>", markup, re.S)
+    assert match, f"no {label!r} button"
+    return match.group(0)
+
+
+def attribute(tag: str, name: str) -> str:
+    return re.search(rf'\s{name}="([^"]*)"', tag).group(1)
+
+
+def submit(browser: Client, page, generation: Generation, label: str, **headers):
+    """Presses a card's button: its form's fields, its own name and value, to its formaction."""
+    pressed = button(card(page, generation), label)
+    assert attribute(pressed, "form") == "card-actions"
+    data = card_actions(page)
+    if ' name="' in pressed:
+        data[attribute(pressed, "name")] = attribute(pressed, "value")
+    return browser.post(attribute(pressed, "formaction"), data, **headers)
+
+
+def kept_card(generation: Generation, query: str = "", oob: str = "") -> str | None:
+    """The markup kept for a card, under the values the gallery's `{% cache %}` names."""
+    generation.refresh_from_db()
+    g, language, zone = generation, "en-us", "UTC"
+    vary_on = [g.pk, g.user_id, g.updated_at, query, oob, language, zone, release()]
+    return cache.get(make_template_fragment_key("studio-card", vary_on))
 
 
 def test_a_finished_card_is_rendered_once(owner_client, owner):
@@ -120,46 +158,64 @@ def test_two_people_each_see_only_their_own_cards(owner_client, owner, stranger_
         assert f"gen-{theirs.pk}" not in owner_page and f"gen-{mine.pk}" not in stranger_page
 
 
-def test_the_key_names_the_owner_and_the_moment(owner, stranger):
-    generation = make_generation(owner)
-    context = {"query": ""}
-    key = card_cache.card_key(generation, context)
-
-    other_owner = Generation(pk=generation.pk, user=stranger, updated_at=generation.updated_at)
-    later = Generation(
-        pk=generation.pk, user=owner, updated_at=generation.updated_at + timedelta(microseconds=1)
-    )
-
-    assert card_cache.card_key(other_owner, context) != key
-    assert card_cache.card_key(later, context) != key
-    assert card_cache.card_key(generation, {"query": "fav=1"}) != key
-    assert card_cache.card_key(generation, {"query": "", "oob": True}) != key
-
-
-def test_a_cached_card_carries_each_browsers_own_csrf_token(owner):
+def test_another_browser_stars_a_kept_card_without_javascript(owner):
     generation = make_generation(owner)
     first, second = csrf_client(owner), csrf_client(owner)
-    first.get("/")  # the card is kept, made for the first browser
+    first.get("/")  # the card is kept, rendered for the first browser
 
-    page = second.get("/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', card(page, generation)).group(1)
+    response = submit(second, second.get("/"), generation, "☆")
 
-    response = second.post(f"/g/{generation.pk}/favorite", {"value": "1", "csrfmiddlewaretoken": token})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == "/"
     generation.refresh_from_db()
     assert generation.favorite
+    assert 'aria-pressed="true"' in card(second.get("/"), generation)
 
 
-def test_a_cached_retry_form_carries_each_browsers_own_csrf_token(owner):
+def test_another_browser_unstars_a_kept_card_with_htmx(owner):
+    generation = make_generation(owner, favorite=True)
+    first, second = csrf_client(owner), csrf_client(owner)
+    first.get("/")
+    page = second.get("/")
+    token = re.search(r'hx-headers=\'\{"x-csrftoken": "([^"]+)"\}\'', page.text).group(1)
+    pressed = button(card(page, generation), "★")
+
+    # htmx: the button's own name and value, the header from <body hx-headers>.
+    response = second.post(
+        attribute(pressed, "hx-post"),
+        {attribute(pressed, "name"): attribute(pressed, "value")},
+        HTTP_X_CSRFTOKEN=token,
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET=attribute(pressed, "hx-target").removeprefix("#"),
+    )
+
+    assert response.status_code == 200
+    answered = card(response, generation)
+    assert 'aria-pressed="false"' in answered and "is-favorite" not in answered
+    generation.refresh_from_db()
+    assert not generation.favorite
+
+
+def test_another_browser_retries_a_kept_cards_download(owner):
     generation = make_generation(owner, status=Status.FAILED, error_code="storage_unavailable")
     first, second = csrf_client(owner), csrf_client(owner)
     first.get("/")
 
-    retry_form = re.search(r"<form[^>]*retry-download.*?</form>", card(second.get("/"), generation), re.S)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', retry_form.group(0)).group(1)
+    response = submit(second, second.get("/"), generation, "Retry download")
 
-    response = second.post(f"/g/{generation.pk}/retry-download", {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
+    generation.refresh_from_db()
+    assert generation.status == Status.DOWNLOADING
+
+
+def test_a_retried_download_answers_htmx_with_its_card(owner_client, owner):
+    generation = make_generation(owner, status=Status.FAILED, error_code="storage_unavailable")
+    page = owner_client.get("/")
+
+    response = submit(owner_client, page, generation, "Retry download", HTTP_HX_REQUEST="true",
+                      HTTP_HX_TARGET=f"gen-{generation.pk}")  # fmt: skip
+
+    shown = card(response, generation)
+    assert 'data-status="downloading"' in shown and "Retry download" not in shown
 
 
 def test_a_page_of_finished_cards_is_served_without_reading_its_rows(owner_client, owner):
@@ -231,28 +287,45 @@ def test_a_cards_date_follows_the_language_and_time_zone_it_is_shown_in(owner, l
     assert shown in html
 
 
-def test_a_new_release_does_not_meet_an_older_ones_cards(settings, tmp_path):
+def test_a_new_release_does_not_meet_an_older_ones_cards(owner_client, owner, monkeypatch):
+    generation = make_generation(owner, prompt="A quiet harbour")
+    owner_client.get("/")
+    change_behind_its_back(generation, prompt="A busy market")
+
+    monkeypatch.setattr(context_processors, "release", lambda: "the next one")
+
+    assert "A busy market" in card(owner_client.get("/"), generation)
+
+
+def test_a_release_changes_with_the_templates(settings, tmp_path):
     (tmp_path / "templates").mkdir()
     template = tmp_path / "templates" / "card.html"
     template.write_text("<article>one</article>")
     settings.BASE_DIR = tmp_path
-    card_cache.release.cache_clear()
+    release.cache_clear()
     try:
-        before = card_cache.release()
+        before = release()
         template.write_text("<article>two, longer</article>")
-        card_cache.release.cache_clear()
-        assert card_cache.release() != before
+        release.cache_clear()
+        assert release() != before
     finally:
-        card_cache.release.cache_clear()
+        release.cache_clear()
 
 
 def test_what_is_kept_holds_no_csrf_token(owner_client, owner):
-    generation = make_generation(owner)
+    generation = make_generation(owner, status=Status.FAILED, error_code="storage_unavailable")
     page = owner_client.get("/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', card(page, generation)).group(1)
+    token = card_actions(page)["csrfmiddlewaretoken"]
 
-    kept = cache.get(card_cache.card_key(generation, {"query": ""}))
+    kept = kept_card(generation)
 
-    assert kept is not None
-    assert not any(token in part for part in kept)
-    assert all("csrfmiddlewaretoken" in part for part in kept[:-1])
+    assert kept is not None and "Retry download" in kept
+    assert token not in kept and "csrfmiddlewaretoken" not in kept
+
+
+def test_a_page_reads_only_its_owners_rows(owner, stranger):
+    make_generation(owner)
+    page = selectors.gallery_page(owner)
+
+    assert len(page.generations) == 1
+    assert selectors.GalleryPage(stranger, page.stamps, page.next_cursor).generations == []

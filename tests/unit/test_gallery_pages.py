@@ -316,7 +316,7 @@ def test_the_first_pages_query_count_does_not_grow_with_the_page_size(owner_clie
     counts = {}
     for size in (3, 30):
         page_size(size)
-        cache.clear()  # its cards rendered afresh, then read from the cache (web/card_cache.py)
+        cache.clear()  # its cards rendered afresh, then read from the cache (gallery.html's `{% cache %}`)
         for state in ("rendered", "kept"):
             with CaptureQueriesContext(connection) as queries:
                 response = owner_client.get(URL)

@@ -1,9 +1,11 @@
-"""Values every page needs: whether we talk to the emulator, and the poll interval."""
+"""Values every page needs: whether we talk to the emulator, the poll interval, and the release
+that keys cached markup."""
 
 from django.conf import settings
 from django.urls import reverse_lazy
 
 from grokstudio.studio.models import ShareLink
+from grokstudio.studio.web.release import release
 
 
 def studio(request) -> dict:
@@ -17,4 +19,5 @@ def studio(request) -> dict:
         # Cards link to it several times each: reversed once per page, not per
         # link, and not at all by answers that do not use it (the poll).
         "gallery_url": reverse_lazy("studio:gallery"),
+        "release": release(),
     }
