@@ -163,6 +163,7 @@ def run(run_for_s: float = RUN_FOR_S) -> None:
         for bucket in (ratelimit.IMAGE, ratelimit.VIDEO):
             pacer = ratelimit.pacer(bucket)
             pacer.hold((lease.expires_at - timezone.now()).total_seconds() + pacer.window_s + pacer.margin_s)
+    xai.connect()
     end = time.monotonic() + run_for_s
     # The lease is renewed on its own thread: a cycle that waits long on a slow
     # xAI must not look like a dead poller and invite a second one.
