@@ -79,6 +79,9 @@ class _Starts:
         self._lock = threading.Lock()
         self._in_hand: set[int] = set()
         self._to_download: list[int] = []
+        # When each person's last generation was taken (a count that only grows), for the round robin.
+        self._served: dict[int, int] = {}
+        self._served_count = 0
 
     def take(self, now) -> int:
         """Start the waiting generations whose turn comes within START_HORIZON_S, in the
@@ -89,20 +92,30 @@ class _Starts:
         room = min(self.threads - len(in_hand), pacer.room(START_HORIZON_S))
         if room <= 0:
             return 0
-        # Round robin over people: everyone's oldest waiting one first, then everyone's second...
-        turn = Window(RowNumber(), partition_by=[F("user_id")], order_by=[F("created_at"), F("pk")])
-        waiting = (
+        # Round robin over people: everyone's oldest waiting one, then everyone's second, and
+        # so on; among those of the same rank, the person served longest ago goes first (the
+        # oldest row alone would let a batch submitted earlier win every tie).
+        rank = Window(RowNumber(), partition_by=[F("user_id")], order_by=[F("created_at"), F("pk")])
+        candidates = (
             Generation.objects.filter(kind=self.kind, status=Status.PENDING)
             .filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
             .exclude(pk__in=in_hand)
-            .annotate(turn=turn)
-            .order_by("turn", "created_at", "pk")
-            .prefetch_related("references__asset")[:room]
+            .annotate(rank=rank)
+            .filter(rank__lte=room)
+            .values_list("pk", "user_id", "rank", "created_at")
         )
+        chosen = sorted(candidates, key=lambda c: (c[2], self._served.get(c[1], 0), c[3], c[0]))[:room]
+        rows = Generation.objects.filter(pk__in=[c[0] for c in chosen]).prefetch_related("references__asset")
+        by_pk = {generation.pk: generation for generation in rows}
         count = 0
-        for generation in waiting:
+        for pk, user_id, _, _ in chosen:
+            generation = by_pk.get(pk)
+            if generation is None:
+                continue
+            self._served_count += 1
+            self._served[user_id] = self._served_count
             with self._lock:
-                self._in_hand.add(generation.pk)
+                self._in_hand.add(pk)
             self.pool.submit(self._start, generation, pacer.turn())  # turns in this order
             count += 1
         return count
