@@ -21,7 +21,7 @@ import pytest
 from django.utils import timezone
 from django_q.models import OrmQ
 
-from grokstudio.studio.models import ACTIVE_STATUSES, Generation, Status
+from grokstudio.studio.models import ACTIVE_STATUSES, Generation, PollerLease, Status
 from tests import queue
 from tests.crash.cluster import wait_for
 from tests.integration.test_image_pipeline import submit
@@ -38,6 +38,10 @@ TAKEN_OVER_WITHIN_S = 30
 def row(generation: Generation) -> Generation:
     generation.refresh_from_db()
     return generation
+
+
+def poller_running() -> bool:
+    return PollerLease.objects.filter(expires_at__gt=timezone.now()).exists()
 
 
 def sent_prompts(xai) -> list[str]:
@@ -94,7 +98,9 @@ def test_tasks_a_killed_cluster_had_taken_from_the_queue_are_delivered_again_at_
         busy.append(submit(owner, prompt=f"a slow download {i} {SLOW_DOWNLOAD}"))
         first.wait_for(lambda: row(busy[-1]).status == Status.DOWNLOADING, 15, f"download {i}")
     assert all(row(g).status == Status.DOWNLOADING for g in busy), "both workers downloading"
-    # Both workers are busy: these tasks are taken from the queue into the cluster, not yet run.
+    # The poller, which sent both calls, stops once nothing waits; its worker takes a download.
+    first.wait_for(lambda: not poller_running(), 10, "the poller to stop")
+    # Both workers are busy: the poller's task is taken from the queue into the cluster, not yet run.
     queued = [submit(owner, prompt=f"a queued image {i}") for i in range(3)]
     first.wait_for(
         lambda: not OrmQ.objects.filter(lock__lte=timezone.now()).exists(),
