@@ -278,11 +278,13 @@ STUDIO_VIDEO_POLL_INTERVAL_S = env.float("STUDIO_VIDEO_POLL_INTERVAL_S", default
 STUDIO_POLL_CONCURRENCY = env.int("STUDIO_POLL_CONCURRENCY", default=32)
 STUDIO_VIDEO_DEADLINE_S = env.float("STUDIO_VIDEO_DEADLINE_S", default=1800.0)
 STUDIO_MAX_VIDEO_UPLOAD_MB = env.int("STUDIO_MAX_VIDEO_UPLOAD_MB", default=100)
-# xAI's per-key rates, shared by every worker (grokstudio/studio/ratelimit.py),
-# and the fraction of them the studio uses, as headroom for arrival jitter.
+# xAI's per-key rates: every paid call leaves from the poller, which paces them
+# (grokstudio/studio/generation/ratelimit.py) and learns its margin from xAI's refusals.
 STUDIO_XAI_IMAGE_RPS = env.float("STUDIO_XAI_IMAGE_RPS", default=5.0)
 STUDIO_XAI_VIDEO_RPS = env.float("STUDIO_XAI_VIDEO_RPS", default=1.0)
-STUDIO_XAI_RATE_HEADROOM = env.float("STUDIO_XAI_RATE_HEADROOM", default=0.85)
+# Image calls the poller may have in flight at once, each on its own thread: an image
+# takes xAI seconds to draw, so reaching the image rate takes rate x seconds per image.
+STUDIO_IMAGE_THREADS = env.int("STUDIO_IMAGE_THREADS", default=48)
 # The task API: requests per token (django-ninja's rate syntax, e.g. "120/m"), and
 # how many tasks one person may have waiting or at work before a POST gets 429.
 STUDIO_API_RATE = env.str("STUDIO_API_RATE", default="120/m")

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -53,9 +53,9 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
     def active(self) -> GenerationQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
 
-    def videos_at_work(self) -> GenerationQuerySet:
-        """The video poller's rows: waiting to be started, or rendering at xAI."""
-        return self.filter(kind=Kind.VIDEO, status__in=(Status.PENDING, Status.PROCESSING))
+    def poller_work(self) -> GenerationQuerySet:
+        """The poller's rows: images and videos waiting to be started, and videos rendering at xAI."""
+        return self.filter(Q(status=Status.PENDING) | Q(kind=Kind.VIDEO, status=Status.PROCESSING))
 
     def set_favorite(self, favorite: bool) -> int:
         # updated_at moves too, so an open gallery's poll redraws the star.
@@ -470,7 +470,8 @@ class Collection(models.Model):
 
 
 class PollerLease(models.Model):
-    """Who polls xAI for in-flight videos right now: one poller at a time, taken by conditional UPDATE."""
+    """Which poller starts waiting generations and asks about videos in flight right now: one at a
+    time, taken by conditional UPDATE. Every paid call leaves from its holder (generation/ratelimit.py)."""
 
     name = models.CharField(max_length=32, primary_key=True)
     holder = models.CharField(max_length=64, blank=True)
@@ -481,19 +482,6 @@ class PollerLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at}"
-
-
-class RateSlot(models.Model):
-    """When the next call of one kind may go to xAI: the rate limiter every worker shares."""
-
-    name = models.CharField(max_length=32, primary_key=True)
-    next_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"next {self.name} call at {self.next_at}"
-
-
-# --- prompt help -----------------------------------------------------------------------------
 
 
 class PromptHelp(models.Model):

@@ -43,7 +43,7 @@ class StorageUnavailable(Exception):
 
 
 def enqueue(generation: Generation) -> None:
-    """Nudge a worker about a new row; the row, not the task, holds the job."""
+    """Nudge a worker about a row to download again; the row, not the task, holds the job."""
     nudge_with_commit(generation.pk)
 
 
@@ -157,7 +157,9 @@ def submit_image_generation(user: AbstractBaseUser, data: dict) -> Generation:
             )
         for position, asset in enumerate([*(data.get("reference_assets") or []), *stored]):
             Reference.objects.create(generation=generation, asset=asset, position=position)
-    enqueue(generation)
+    # Waiting generations are started by the poller, paced under xAI's rates; make sure one
+    # runs once this row is visible to it.
+    transaction.on_commit(ensure_running)
     return generation
 
 
@@ -232,8 +234,7 @@ def _create_video_generation(user: AbstractBaseUser, data: dict, stored: list[As
     inputs += [(Reference.Role.KEYFRAME, asset) for asset in keyframe_assets]
     for position, (role, asset) in enumerate((role, asset) for role, asset in inputs if asset is not None):
         Reference.objects.create(generation=generation, asset=asset, position=position, role=role)
-    # Waiting videos are started by the video poller, many at a time; make sure
-    # one runs once this row is visible to it.
+    # Waiting generations are started by the poller; make sure one runs once this row is visible to it.
     transaction.on_commit(ensure_running)
     return generation
 
@@ -267,10 +268,7 @@ def reroll(generation: Generation) -> Generation:
         Reference(generation=again, asset_id=r.asset_id, role=r.role, position=r.position)
         for r in generation.references.all()
     )
-    if again.kind == Kind.VIDEO:
-        transaction.on_commit(ensure_running)
-    else:
-        enqueue(again)
+    transaction.on_commit(ensure_running)
     return again
 
 

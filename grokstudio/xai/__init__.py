@@ -5,6 +5,7 @@ types and one `ProviderError` family, never an SDK object.
 """
 
 from grokstudio.xai.chat import ChatAnswer, ask_grok
+from grokstudio.xai.client import connect
 from grokstudio.xai.errors import ProviderError
 from grokstudio.xai.images import GeneratedBatch, generate_images
 from grokstudio.xai.results import fetch_result
@@ -16,6 +17,7 @@ __all__ = [
     "ProviderError",
     "VideoPoll",
     "ask_grok",
+    "connect",
     "extend_video",
     "fetch_result",
     "generate_images",

@@ -6,6 +6,7 @@ process that uses it (a django-q2 worker), never at import time.
 
 from functools import lru_cache
 
+import grpc
 from django.conf import settings
 from xai_sdk import Client
 
@@ -18,3 +19,17 @@ def get_client(timeout: float | None = None) -> Client:
 def _client(api_key: str, api_host: str, timeout: float) -> Client:
     # An empty key would make the SDK fall back to the environment; say "missing" instead.
     return Client(api_key=api_key or "missing-key", api_host=api_host, timeout=timeout)
+
+
+def connect(timeout: float = 2.0) -> bool:
+    """Open the connection to xAI now, before the first paid call: a call on a connection
+    still being made reaches xAI later than it left, by the handshake, and the rate
+    limiter paces calls on when they left. False if xAI could not be reached in time
+    (the calls will say why)."""
+    # The SDK keeps its channel to itself; subscribing to its state is all this asks of it.
+    channel = get_client()._api_channel
+    try:
+        grpc.channel_ready_future(channel).result(timeout=timeout)
+    except grpc.FutureTimeoutError:
+        return False
+    return True

@@ -11,10 +11,11 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from grokstudio.studio import services
-from grokstudio.studio.generation import tasks
 from grokstudio.studio.models import Status
+from tests.integration.drive import drive
 
-pytestmark = pytest.mark.django_db
+# The poller starts generations on its own threads, with their own connections: these tests commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def generate(user, prompt: str) -> None:
@@ -22,8 +23,7 @@ def generate(user, prompt: str) -> None:
         user,
         {"prompt": prompt, "model": "grok-imagine-image", "aspect_ratio": "1:1", "resolution": "1k", "n": 1},
     )
-    tasks.run_generation(generation.pk)
-    generation.refresh_from_db()
+    generation = drive(generation)
     assert generation.status == Status.COMPLETED, generation.message
 
 

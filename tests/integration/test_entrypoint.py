@@ -62,7 +62,7 @@ def test_migrate_prepares_a_fresh_database(env):
     assert result.returncode == 0, result.stdout + result.stderr
     database = sqlite3.connect(Path(env["STUDIO_VAR_DIR"]) / "db.sqlite3")
     tables = {name for (name,) in database.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"studio_generation", "django_q_ormq", "studio_rateslot"} <= tables
+    assert {"studio_generation", "django_q_ormq", "studio_pollerlease"} <= tables
 
 
 def test_web_serves_in_production_mode_and_stops_on_sigterm(env):

@@ -1,7 +1,9 @@
 """The image pipeline end to end: real task code, real xai-sdk, the running emulator.
 
 Nothing here is mocked: each test submits through the service the views use,
-runs the task the worker runs, and reads what the emulator received.
+runs what the workers run (`drive`: the poller, which sends the call, then the
+download task), and reads what the emulator received. The poller sends calls
+from its own threads, each with its own database connection: these tests commit.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from grokstudio.studio.media.images import check_reference
 from grokstudio.studio.models import Asset, Generation, Status
 from tests import queue
 from tests.factories import make_image
+from tests.integration.drive import drive
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def submit(user, prompt="a lighthouse at dusk", *, n=1, aspect_ratio="1:1", resolution="1k", references=()):
@@ -48,9 +51,7 @@ def calls_once_recorded(emulator, method: str, within_s: float) -> list[dict]:
 
 
 def run(generation: Generation) -> Generation:
-    tasks.run_generation(generation.pk)
-    generation.refresh_from_db()
-    return generation
+    return drive(generation)
 
 
 def test_text_to_image_stores_every_result_with_a_thumbnail(owner, xai):
@@ -112,7 +113,6 @@ def test_moderation_ends_in_a_final_failure_that_says_so(owner, xai):
     assert len(xai.calls("GenerateImage")) == 1
 
 
-@pytest.mark.django_db(transaction=True)
 def test_images_withheld_by_moderation_are_told_to_the_open_gallery_while_the_rest_download(
     owner, owner_client, xai
 ):
@@ -230,7 +230,8 @@ def test_a_worker_that_died_mid_call_leaves_an_outcome_unknown_state(owner, xai,
     Generation.objects.filter(pk=generation.pk).update(
         started_at=generation.started_at - timedelta(seconds=settings.XAI_TIMEOUT_S + 61)
     )
-    generation = run(generation)
+    tasks.run_generation(generation.pk)  # what the sweep's nudge runs
+    generation.refresh_from_db()
 
     assert generation.status == Status.FAILED
     assert generation.error_code == "outcome_unknown"
@@ -271,10 +272,8 @@ def test_an_unexpected_error_before_the_call_fails_the_row_without_calling_xai(o
     reference = generation.references.get().asset
     reference.file.storage.delete(reference.file.name)
 
-    with pytest.raises(FileNotFoundError):
-        tasks.run_generation(generation.pk)
+    generation = run(generation)
 
-    generation.refresh_from_db()
     assert generation.status == Status.FAILED
     assert generation.error_code == "internal_error"
     assert xai.calls("GenerateImage") == []
@@ -288,8 +287,9 @@ def test_the_sweep_nudges_stalled_rows_and_leaves_moving_ones(owner, xai, settin
     queue.clear()  # the tasks queued with the two rows were lost
 
     assert pipeline.sweep() == 1
-    assert len(queue.queued()) == 1
+    nudged = [task["args"] for task in queue.queued() if task["func"].endswith("run_generation")]
+    assert nudged == [(stalled.pk,)]
     assert Generation.objects.get(pk=moving.pk).status == Status.PENDING
 
-    stalled = run(stalled)  # what the nudged task does
+    stalled = run(stalled)  # what the nudged task and the poller it queued do
     assert stalled.status == Status.COMPLETED

@@ -14,6 +14,7 @@ from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, PromptHelp
 from tests import queue
 from tests.factories import make_image
+from tests.integration.drive import drive
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +123,7 @@ def test_a_help_is_asked_once_however_often_its_task_runs(owner, xai):
     assert len(xai.calls("GetCompletion")) == 1
 
 
+@pytest.mark.django_db(transaction=True)  # the poller starts the image on its own thread
 def test_one_account_sends_one_id_to_images_and_chat_alike(owner, stranger, xai):
     run(improve(owner))
     run(improve(stranger))
@@ -129,7 +131,7 @@ def test_one_account_sends_one_id_to_images_and_chat_alike(owner, stranger, xai)
         owner,
         {"prompt": "a fox", "model": "grok-imagine-image", "aspect_ratio": "1:1", "resolution": "1k", "n": 1},
     )
-    tasks.run_generation(generation.pk)
+    drive(generation)
 
     chat = [c["user"] for c in xai.calls("GetCompletion")]
     assert chat[0] != chat[1]

@@ -16,9 +16,9 @@ from PIL import Image
 
 from grokstudio.api import callbacks
 from grokstudio.api.models import ApiToken
-from grokstudio.studio.generation import tasks
 from grokstudio.studio.models import Generation
 from tests import queue
+from tests.integration.drive import drive
 from tests.receiver import Receiver
 
 README = Path(django_settings.BASE_DIR) / "README.md"
@@ -77,7 +77,7 @@ def test_the_python_example_makes_an_image_and_saves_it(live_server, worker, tok
 
 
 def test_the_signature_check_accepts_a_real_callback_and_nothing_else(
-    db, owner, xai, settings, django_capture_on_commit_callbacks
+    transactional_db, owner, xai, settings, django_capture_on_commit_callbacks
 ):
     namespace: dict = {}
     exec(readme_block("verify"), namespace)  # the README's own snippet
@@ -92,7 +92,7 @@ def test_the_signature_check_accepts_a_real_callback_and_nothing_else(
         task = api.post("/xai/images", body, content_type="application/json").json()
         queue.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            tasks.run_generation(int(task["taskId"]))
+            drive(Generation.objects.get(pk=int(task["taskId"])))
         for queued in queue.queued():
             if queued["func"] == "grokstudio.api.callbacks.deliver":
                 callbacks.deliver(*queued["args"])

@@ -15,10 +15,11 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from grokstudio.studio import services
-from grokstudio.studio.generation import tasks
 from grokstudio.studio.models import Asset, Generation, Status
+from tests.integration.drive import drive
 
-pytestmark = pytest.mark.django_db
+# The poller starts generations on its own threads, with their own connections: these tests commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 BUCKET = "studio-media"
 
@@ -66,8 +67,7 @@ def completed(owner, xai, bucket, media_root):
         owner, {"prompt": "A lighthouse kept in a bucket", "model": "grok-imagine-image",
                 "aspect_ratio": "1:1", "resolution": "1k", "n": 2, "references": []},
     )  # fmt: skip
-    tasks.run_generation(generation.pk)
-    generation.refresh_from_db()
+    generation = drive(generation)
     assert generation.status == Status.COMPLETED, generation.message
     return generation
 

@@ -9,8 +9,10 @@ import pytest
 from grokstudio.studio import services
 from grokstudio.studio.generation import tasks
 from grokstudio.studio.models import Asset, Generation, Status
+from tests.integration.drive import drive
 
-pytestmark = pytest.mark.django_db
+# The poller starts generations on its own threads, with their own connections: these tests commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def submit(user, n: int = 1) -> Generation:
@@ -27,9 +29,8 @@ def test_a_result_the_storage_refuses_fails_keeping_its_cost(owner, xai, full_di
     generation = submit(owner)
     full_disk.writes_left = 0
 
-    tasks.run_generation(generation.pk)
+    generation = drive(generation)
 
-    generation.refresh_from_db()
     assert (generation.status, generation.error_code) == (Status.FAILED, "storage_unavailable")
     assert generation.cost_usd_ticks and generation.cost_usd > 0
     assert f"xAI charged ${generation.cost_usd:.4f} for it" in generation.message
@@ -43,8 +44,7 @@ def test_retry_download_stores_the_result_once_the_storage_is_back(
 ):
     generation = submit(owner, n=2)
     full_disk.writes_left = 2  # the first image and its thumbnail fit, then the disk is full
-    tasks.run_generation(generation.pk)
-    generation.refresh_from_db()
+    generation = drive(generation)
     assert generation.status == Status.FAILED and generation.outputs.count() == 1
     cost = generation.cost_usd_ticks
 
@@ -62,7 +62,7 @@ def test_retry_download_stores_the_result_once_the_storage_is_back(
 def test_a_retry_after_xais_link_expired_fails_again_and_says_so(owner, owner_client, xai, full_disk):
     generation = submit(owner)
     full_disk.writes_left = 0
-    tasks.run_generation(generation.pk)
+    drive(generation)
     full_disk.writes_left = None
     # The emulator answers an expired link as it answers one it never made: 404.
     expired = [f"{xai.http_base}/results/expired0000.png"]

@@ -11,9 +11,9 @@ from django.test import Client
 from PIL import Image
 
 from grokstudio.api.models import ApiToken
-from grokstudio.studio.generation import tasks
 from grokstudio.studio.models import Asset, Generation, Reference
 from tests.factories import make_generation, make_image
+from tests.integration.drive import drive
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,7 @@ def post(client: Client, path: str, body: dict):
     return client.post(path, body, content_type="application/json")
 
 
+@pytest.mark.django_db(transaction=True)  # the poller starts generations on its own threads
 def test_an_image_task_is_created_polled_to_completion_and_downloaded(api, owner, xai):
     created = post(api, "/xai/images", {"prompt": "A lighthouse at dusk", "aspectRatio": "16:9"})
 
@@ -42,7 +43,7 @@ def test_an_image_task_is_created_polled_to_completion_and_downloaded(api, owner
     generation = Generation.objects.get(pk=int(task["taskId"]))
     assert generation.user == owner and generation.params["aspect_ratio"] == "16:9"
 
-    tasks.run_generation(generation.pk)  # what a worker does with the queued task
+    drive(generation)  # what the workers do
     done = api.get(f"/xai/tasks?taskId={task['taskId']}").json()
     assert done["status"] == "completed" and done["progress"] == 100
     assert done == api.get(f"/xai/tasks/{task['taskId']}").json()
@@ -230,9 +231,8 @@ def test_the_schema_and_the_docs_are_served_from_the_studio_itself(client, db):
     assert "/static/ninja/swagger-ui" in docs and "cdn" not in docs.lower()
 
 
-@pytest.mark.django_db(transaction=True)  # the video poller starts videos on its own threads
+@pytest.mark.django_db(transaction=True)  # the poller starts generations on its own threads
 def test_a_video_task_runs_through_the_pipeline_and_downloads(api, owner, xai):
-    from tests.integration.videos import drive
 
     created = post(api, "/xai/videos", {"prompt": "Waves at night", "duration": 1, "resolution": "480p"})
 
@@ -294,12 +294,13 @@ def test_cancel_stops_a_pending_task_and_refuses_a_finished_one(api, owner):
     assert refused.status_code == 409 and refused.json()["code"] == "not_cancellable"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_idempotent_retry_returns_the_first_task_and_sends_nothing_new(api, owner, xai):
     body = {"prompt": "Once only", "aspectRatio": "1:1"}
     headers = {"Idempotency-Key": "batch-7-item-3"}
 
     first = api.post("/xai/images", body, content_type="application/json", headers=headers)
-    tasks.run_generation(int(first.json()["taskId"]))
+    drive(Generation.objects.get(pk=int(first.json()["taskId"])))
     again = api.post("/xai/images", body, content_type="application/json", headers=headers)
 
     assert first.status_code == again.status_code == 200

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from grokstudio.api import callbacks, outbound
 from grokstudio.api.models import ApiToken, Callback
-from grokstudio.studio.generation import tasks
 from grokstudio.studio.models import Generation, Reference
 from tests import queue
 from tests.factories import make_image
+from tests.integration.drive import drive
 from tests.receiver import Receiver, Reply
 
 pytestmark = pytest.mark.django_db
@@ -66,9 +66,9 @@ def run_queued_callbacks() -> int:
 
 
 def finish(generation_id: int, capture) -> None:
-    """A worker carries the task to its end; the callback is queued once that is committed."""
+    """The workers carry the task to its end; the callback is queued once that is committed."""
     with capture(execute=True):
-        tasks.run_generation(generation_id)
+        drive(Generation.objects.get(pk=generation_id))
 
 
 def ended_task_with_callback(owner, token: ApiToken, receiver: Receiver) -> Generation:
@@ -82,6 +82,7 @@ def ended_task_with_callback(owner, token: ApiToken, receiver: Receiver) -> Gene
 # --- callbacks -------------------------------------------------------------------
 
 
+@pytest.mark.django_db(transaction=True)  # the poller starts the task on its own thread
 def test_a_finished_task_posts_its_final_json_once_signed_with_the_tokens_secret(
     api, token_and_secret, receiver, loopback_allowed, xai, django_capture_on_commit_callbacks
 ):
@@ -111,6 +112,7 @@ def test_a_finished_task_posts_its_final_json_once_signed_with_the_tokens_secret
     assert len(receiver.received) == 1
 
 
+@pytest.mark.django_db(transaction=True)  # the poller starts the task on its own thread
 def test_a_signature_made_with_another_secret_does_not_match(
     api, receiver, loopback_allowed, xai, django_capture_on_commit_callbacks
 ):
@@ -123,6 +125,7 @@ def test_a_signature_made_with_another_secret_does_not_match(
     assert delivery.headers["X-Studio-Signature"] != forged
 
 
+@pytest.mark.django_db(transaction=True)  # the poller starts the task on its own thread
 def test_a_failed_delivery_is_tried_again_later_with_the_same_delivery_id(
     api, receiver, loopback_allowed, xai, django_capture_on_commit_callbacks
 ):
@@ -221,6 +224,7 @@ def test_a_cancelled_task_is_called_back_too(
     assert json.loads(delivery.body)["status"] == "cancelled"
 
 
+@pytest.mark.django_db(transaction=True)  # the poller starts the task on its own thread
 def test_a_task_without_a_callback_queues_none(api, xai, django_capture_on_commit_callbacks):
     task_id = post(api, "/xai/images", {"prompt": "x"}).json()["taskId"]
     queue.clear()
@@ -258,6 +262,7 @@ def test_a_callback_url_the_studio_may_not_call_is_refused_and_nothing_is_stored
     assert not Generation.objects.exists() and not Callback.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the poller starts the task on its own thread
 def test_a_callback_goes_to_the_checked_address_not_to_a_redirect(
     api, receiver, loopback_allowed, xai, django_capture_on_commit_callbacks
 ):

@@ -19,13 +19,14 @@ import pytest
 from django.utils import timezone
 
 from grokstudio.studio import services
-from grokstudio.studio.generation import pipeline, poller, tasks
+from grokstudio.studio.generation import pipeline, poller, ratelimit, tasks
 from grokstudio.studio.media.clips import check_clip
 from grokstudio.studio.media.images import check_reference
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
 from tests import queue
 from tests.factories import make_clip, make_image
-from tests.integration.videos import drive, submit_video
+from tests.integration.drive import drive
+from tests.integration.videos import submit_video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -174,8 +175,7 @@ def test_image_to_video_from_a_gallery_image_reuses_it_without_a_copy(owner, xai
         owner, {"prompt": "a wide harbour", "model": "grok-imagine-image", "aspect_ratio": "16:9",
                 "resolution": "1k", "n": 1, "references": []},
     )  # fmt: skip
-    tasks.run_generation(made.pk)
-    still = made.outputs.get()
+    still = drive(made).outputs.get()
     assets_before = Asset.objects.count()
 
     generation = drive(submit_video(owner, "animate the harbour", mode="image", image_asset=still))
@@ -333,8 +333,8 @@ def test_progress_is_saved_as_xai_reports_it(owner, xai, settings):
 def test_running_every_step_twice_stores_one_file_and_starts_one_video(owner, xai, media_root):
     generation = submit_video(owner, duration=1)
     as_read_by_another_poller = Generation.objects.get(pk=generation.pk)
-    pipeline.start_video(generation)
-    pipeline.start_video(as_read_by_another_poller)
+    pipeline.start(generation, ratelimit.pacer(ratelimit.VIDEO).turn())
+    pipeline.start(as_read_by_another_poller, ratelimit.pacer(ratelimit.VIDEO).turn())
     tasks.run_generation(generation.pk)  # a stray task about a video leaves it to the poller
     drive(generation)
     generation = drive(generation)

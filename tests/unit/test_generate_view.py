@@ -59,18 +59,15 @@ def test_it_stores_a_pending_generation_with_its_options(owner_client, owner):
     assert generation.params == {"aspect_ratio": "16:9", "resolution": "1k", "n": 2, "mode": "text"}
 
 
-def test_it_queues_one_task_for_the_new_row(owner_client, django_capture_on_commit_callbacks):
+def test_it_queues_the_poller_once_the_new_row_is_committed(owner_client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         owner_client.post(URL, VALID, headers=HTMX)
 
-    generation = Generation.objects.get()
+    # The poller starts every waiting generation, paced under xAI's rates: no task per row,
+    # and the poller is asked for only once the row is there for it to find.
     (task,) = queue.queued()
-    assert task["func"] == "grokstudio.studio.generation.tasks.run_generation"
-    assert task["args"] == (generation.pk,)
-    assert task["name"] == f"generation-{generation.pk}"
-    # With the database as broker the task row is written with the generation: both or
-    # neither. Redis cannot join the transaction, so the task goes once the row is committed.
-    assert len(callbacks) == (0 if queue.orm_broker() else 1)
+    assert task["func"] == "grokstudio.studio.generation.tasks.poll_videos"
+    assert len(callbacks) == 1
 
 
 def test_it_stores_references_in_order(owner_client, owner):

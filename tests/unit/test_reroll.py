@@ -98,15 +98,14 @@ def test_it_leaves_the_original_as_it_was(owner_client, edit):
     assert len(inputs(edit)) == 3
 
 
-def test_an_image_reroll_queues_one_task_for_the_new_row(
+def test_an_image_reroll_queues_the_poller_for_the_new_row(
     owner_client, edit, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(url(edit))
 
     (task,) = queue.queued()
-    assert task["func"] == "grokstudio.studio.generation.tasks.run_generation"
-    assert task["args"] == (the_reroll().pk,)
+    assert task["func"] == "grokstudio.studio.generation.tasks.poll_videos"  # which starts it
 
 
 def test_a_failed_generation_can_be_tried_again(owner_client, owner):
@@ -132,7 +131,7 @@ def test_a_video_reroll_is_pending_with_its_inputs_and_queues_no_image_task(owne
     again = the_reroll()
     assert (again.kind, again.model, again.params) == (Kind.VIDEO, "grok-imagine-video-1.5", params)
     assert inputs(again) == [(first.pk, "first_frame", 0), (last.pk, "last_frame", 1)]
-    assert not queue.queued()  # the video poller starts waiting videos, not a task per row
+    assert not queue.queued()  # the poller starts waiting videos, not a task per row
 
 
 def test_htmx_prepends_the_new_card_and_starts_polling(owner_client, edit):

@@ -62,7 +62,7 @@ def test_submitting_with_the_image_makes_an_edit_of_it(
         (image.pk, Reference.Role.REFERENCE, 0)
     ]
     assert Asset.objects.count() == assets  # the gallery file itself, not a copy
-    assert [task["args"] for task in queue.queued()] == [(generation.pk,)]
+    assert [task["func"] for task in queue.queued()] == ["grokstudio.studio.generation.tasks.poll_videos"]
 
 
 def test_gallery_images_come_before_fresh_uploads(owner_client, owner):

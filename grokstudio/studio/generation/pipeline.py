@@ -7,10 +7,10 @@ and from any of them to failed, cancelled or timeout, with a reason.
 Safe to run twice for the same row: every step starts with a conditional
 UPDATE, and a step that finds the row elsewhere leaves it alone. A paid call
 is only repeated when xAI said plainly that it did nothing (rate limit,
-outage); a call whose outcome we cannot know is never sent again. Tasks carry
-images and downloads; videos are started and followed by the video poller
-(poller.py), which calls `start_video` for each waiting one, asks xAI about many
-at once, and hands finished ones back here to be downloaded.
+outage); a call whose outcome we cannot know is never sent again. Every paid
+call leaves from the poller (poller.py), which calls `start` for each waiting
+image and video in turn under xAI's rates, asks xAI about videos in flight, and
+hands finished ones back here, to tasks, to be downloaded.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from django.utils import timezone
 from grokstudio import xai
 from grokstudio.studio.attribution import xai_user_id
 from grokstudio.studio.catalog import VideoMode
-from grokstudio.studio.generation import clusters, ratelimit
+from grokstudio.studio.generation import clusters
 from grokstudio.studio.generation.queue import ensure_running, nudge, release_leases
+from grokstudio.studio.generation.ratelimit import Turn
 from grokstudio.studio.media.clips import CheckedClip, ClipRejected, check_clip
 from grokstudio.studio.media.images import CheckedImage, ImageRejected, check_result, data_uri
 from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
@@ -52,7 +53,8 @@ LOST_TRACK = (
 # queue message was dropped); the sweep nudges it again.
 STALE_AFTER = timedelta(minutes=5)
 # After the client's own deadline a call has either answered or failed; a row
-# still `submitting` later than this lost its worker mid-call.
+# still `submitting` later than this lost its worker mid-call. It covers the moments
+# a claimed row waits for its turn of the rate limit, too (a second or two at most).
 SUBMIT_GRACE = timedelta(seconds=5)
 
 PARALLEL_RUNS = 4
@@ -64,7 +66,8 @@ T = TypeVar("T")
 
 
 def run_generation(generation_id: int) -> None:
-    """The queued task's work: submit a waiting image, or download a finished generation."""
+    """The queued task's work: download a finished generation, settle a lost call, or make
+    sure the poller runs for a waiting one."""
     generation = Generation.objects.filter(pk=generation_id).first()
     if generation is None:
         return
@@ -72,11 +75,15 @@ def run_generation(generation_id: int) -> None:
         _advance(generation)
 
 
-def start_video(generation: Generation) -> None:
-    """Start one waiting video, the video poller's way (see poller.py): one try, no sleep;
-    a refused start waits in `pending` until its `next_poll_at` for the poller to try again."""
-    with _ended_on_unexpected_error(generation):
-        _submit_video(generation)
+def start(generation: Generation, turn: Turn) -> None:
+    """Send the paid call of one waiting image or video when `turn` comes (see poller.py):
+    one try, no sleep; a refused call waits in `pending` until its `next_poll_at` for the
+    poller to try again."""
+    with turn, _ended_on_unexpected_error(generation):
+        if generation.kind == Kind.VIDEO:
+            _submit_video(generation, turn)
+        else:
+            _submit_images(generation, turn)
 
 
 @contextmanager
@@ -123,10 +130,7 @@ def _advance(generation: Generation) -> None:
         generation.fail(LOST_TRACK, "outcome_unknown")
         return
     if generation.status == Status.PENDING:
-        if generation.kind == Kind.VIDEO:
-            ensure_running()  # waiting videos are the poller's to start
-        else:
-            _submit_images(generation)
+        ensure_running()  # waiting generations are the poller's to start
     if generation.status == Status.DOWNLOADING:
         _download_results(generation)
 
@@ -143,9 +147,9 @@ def sweep() -> int:
         status=Status.SUBMITTING,
         started_at__lt=now - timedelta(seconds=settings.XAI_TIMEOUT_S) - SUBMIT_GRACE,
     )
-    # Waiting videos belong to the poller (ensure_running below), not to tasks.
-    # A pending image whose next_poll_at is ahead is held by a worker waiting for its
-    # rate-limit slot or its retry: nudging it again would only waste a slot.
+    # Waiting generations belong to the poller (ensure_running below); a nudge about a
+    # pending image only makes sure of that too. One whose next_poll_at is ahead waits
+    # for its retry: nothing to nudge yet.
     stalled = Generation.objects.filter(updated_at__lt=now - STALE_AFTER).filter(
         Q(status=Status.DOWNLOADING)
         | (Q(status=Status.PENDING, kind=Kind.IMAGE) & (Q(next_poll_at=None) | Q(next_poll_at__lt=now)))
@@ -196,8 +200,9 @@ def hand_back() -> int:
 # --- submitting ------------------------------------------------------------
 
 
-def _send(generation: Generation, call: Callable[[], T]) -> T | None:
-    """Make the paid call for a row this worker has just claimed (`submitting`).
+def _send(generation: Generation, call: Callable[[], T], turn: Turn) -> T | None:
+    """Make the paid call for a row this worker has just claimed (`submitting`), when its
+    `turn` comes: nothing but the call happens between the two.
 
     Answers the call's result, or None when xAI refused: the row is then back in
     `pending` until its `next_poll_at` if the refusal says trying again may work
@@ -205,9 +210,12 @@ def _send(generation: Generation, call: Callable[[], T]) -> T | None:
     otherwise. Any other failure propagates with the row still `submitting`:
     whether xAI got the call is unknown, so it is never sent again.
     """
+    turn.go()
     try:
-        return call()
+        result = call()
     except xai.ProviderError as error:
+        if error.code == "rate_limited":
+            turn.refused()
         if error.retryable and generation.attempts < settings.STUDIO_RETRY_ATTEMPTS:
             delay = settings.STUDIO_RETRY_BASE_DELAY_S * 2 ** (generation.attempts - 1)
             log.info("generation %s: %s, retrying in %.1fs", generation.pk, error.code, delay)
@@ -220,9 +228,11 @@ def _send(generation: Generation, call: Callable[[], T]) -> T | None:
         else:
             generation.fail(error.message, error.code)
         return None
+    turn.accepted()
+    return result
 
 
-def _submit_images(generation: Generation) -> None:
+def _submit_images(generation: Generation, turn: Turn) -> None:
     # Inputs are read before the claim: a failure here happens before any call.
     references = [_image_uri(ref.asset) for ref in generation.references.select_related("asset")]
 
@@ -238,24 +248,13 @@ def _submit_images(generation: Generation) -> None:
             user=xai_user_id(generation.user_id),
         )
 
-    while True:
-        if not Generation.objects.filter(pk=generation.pk, status=Status.PENDING).exists():
-            return  # another worker has it, or it ended: no slot for it
-        # The slot comes before the claim: waiting in `submitting` would look like a lost call.
-        ratelimit.acquire(
-            ratelimit.IMAGE,
-            on_wait=lambda s: generation.postpone(
-                timezone.now() + timedelta(seconds=s), worker=clusters.this_worker()
-            ),
-        )
-        if not generation.claim(clusters.this_worker()):
-            return
-        batch = _send(generation, call)
-        if batch is not None:
-            break
-        if generation.status != Status.PENDING:
-            return  # ended
-        time.sleep(max(0.0, (generation.next_poll_at - timezone.now()).total_seconds()))
+    # The claim comes before the turn, so that no database work comes between the turn and
+    # the call; the poller takes only turns that come within moments (see SUBMIT_GRACE).
+    if not generation.claim(clusters.this_worker()):
+        return
+    batch = _send(generation, call, turn)
+    if batch is None:
+        return
     note = ""
     if batch.moderated_count:
         verb = "was" if batch.moderated_count == 1 else "were"
@@ -263,7 +262,7 @@ def _submit_images(generation: Generation) -> None:
     generation.start_download(batch.urls, batch.cost_usd_ticks, message=note)
 
 
-def _submit_video(generation: Generation) -> None:
+def _submit_video(generation: Generation, turn: Turn) -> None:
     params = generation.params
     mode = params.get("mode", VideoMode.TEXT)
     inputs: dict[str, list[Asset]] = {}
@@ -318,10 +317,9 @@ def _submit_video(generation: Generation) -> None:
             video_file_id=file_id if mode == VideoMode.VIDEO else None,
         )
 
-    # The poller has taken this start's slot of the shared rate limiter already.
     if not generation.claim(clusters.this_worker()):
         return
-    request_id = _send(generation, call)
+    request_id = _send(generation, call, turn)
     if request_id is None:
         return
     # The request_id is written before anything else happens: from here on a

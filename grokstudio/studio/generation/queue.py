@@ -2,7 +2,7 @@
 
 A task only nudges a row: the Generation table says what is left to do, so
 a task that runs twice, late or never is safe (the sweep nudges rows whose
-task was lost, and makes sure a video poller runs while videos are active).
+task was lost, and makes sure a poller runs while generations wait or videos are active).
 """
 
 from datetime import datetime, timedelta
@@ -17,7 +17,7 @@ from django_q.tasks import async_task
 
 from grokstudio.studio.models import Generation, PollerLease
 
-# The video poller's lease (poller.py): it runs out LEASE_TTL after its last renewal.
+# The poller's lease (poller.py): it runs out LEASE_TTL after its last renewal.
 LEASE = "videos"
 LEASE_TTL = timedelta(seconds=15)
 # A poller not heard from for this long may be dead: queue another, which
@@ -69,9 +69,7 @@ def nudge_poller() -> None:
 
 
 def nudge_downloads(generation_ids: list[int]) -> None:
-    async_task(
-        "grokstudio.studio.generation.tasks.run_generations", generation_ids, task_name="download-videos"
-    )
+    async_task("grokstudio.studio.generation.tasks.run_generations", generation_ids, task_name="downloads")
 
 
 def poller_lease() -> PollerLease:
@@ -80,7 +78,8 @@ def poller_lease() -> PollerLease:
 
 
 def ensure_running(*, even_if_alive: bool = False) -> bool:
-    """Queue a video poller when videos are at work and no live poller is on them.
+    """Queue a poller when generations wait to be started or videos are at xAI, and no live
+    poller is on them.
 
     At most one poller waits in the queue at a time, however many callers ask.
     `even_if_alive` is for a freshly spawned worker, which cannot tell whether
@@ -91,7 +90,7 @@ def ensure_running(*, even_if_alive: bool = False) -> bool:
     alive = lease.renewed_at is not None and lease.renewed_at >= now - HEARTBEAT
     if alive and not even_if_alive:
         return False  # the running poller picks up new rows on its next cycle
-    if not Generation.objects.videos_at_work().exists():
+    if not Generation.objects.poller_work().exists():
         return False
     free_queue = Q(queued_at__isnull=True) | Q(queued_at__lt=now - LEASE_TTL * 2)
     quiet = Q(renewed_at__isnull=True) | Q(renewed_at__lt=now - HEARTBEAT)

@@ -1,62 +1,181 @@
-"""One xAI key, many workers: a limiter they all share keeps the studio under xAI's per-key rates.
+"""One xAI key, one place that sends: a pacer per kind of call keeps the studio under xAI's rates.
 
-xAI counts requests per API key (by default 5 image requests and 1 video start
-a second), so the limit belongs to the whole studio, not to a process. Each
-kind of call has a row (`RateSlot`) holding the time of its next free slot;
-taking a slot moves that time on by one interval, under the row's lock (a
-write transaction on SQLite, `SELECT ... FOR UPDATE` on PostgreSQL), so slots
-are handed out in order and never twice. A caller then sleeps until its slot.
-The interval leaves some headroom (`STUDIO_XAI_RATE_HEADROOM`), as calls reach
-xAI a little later than they leave, and not all equally late.
+xAI counts the calls it accepts per API key over a sliding window (by default 5 image
+requests and 1 video start in any second), so every paid call leaves from one process:
+the poller that holds the lease (poller.py), on its threads. There a `Pacer` per kind of
+call keeps the moments the last calls left and lets the next one go only when the window
+would then still hold no more than xAI allows, plus a margin. A moment is taken right
+before the call leaves, after all database work, so a call that leaves late delays the
+ones after it instead of reaching xAI bunched with them.
+
+The margin is learned, not fixed: a refusal (RESOURCE_EXHAUSTED) widens it and stops
+every send for a window; each accepted call narrows it a little again. Calls go in the
+order of their turns, which the poller hands out in the order it wants them to go (round
+robin over people); a turn given up (its row was cancelled meanwhile) holds nobody back.
 """
 
 from __future__ import annotations
 
+import math
+import threading
 import time
-from collections.abc import Callable
-from datetime import timedelta
+from collections import deque
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
-
-from grokstudio.studio.models import RateSlot
 
 IMAGE = "image"
 VIDEO = "video"
 
+# xAI's window, as the emulator keeps it: at most floor(rate) calls in any second.
+WINDOW_S = 1.0
+# What is added to the window between a call and the one `allowed` calls later: calls
+# reach xAI a little later than they leave, and not all equally late. It starts at (and
+# never goes below) MARGIN_S, doubles plus MARGIN_STEP_S on each refusal up to MAX_MARGIN_S,
+# and each accepted call takes MARGIN_DECAY of what is above MARGIN_S away again.
+MARGIN_S = 0.03
+MARGIN_STEP_S = 0.03
+MAX_MARGIN_S = 0.5
+MARGIN_DECAY = 0.01
+# Calls leave evenly spread over the window, not all at once: a burst has calls contend
+# for the CPU on their way out, and reach xAI less evenly.
+SPREAD = 1.0
 
-def interval_s(bucket: str) -> float:
-    """Seconds between two slots of `bucket`."""
+
+class Pacer:
+    """When the next call of one kind may leave: a sliding window over the moments calls left."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.allowed = max(1, math.floor(rate * WINDOW_S))
+        # Below one call a second, one call per 1/rate seconds.
+        self.window_s = max(WINDOW_S, self.allowed / rate)
+        self.margin_s = MARGIN_S
+        self._sent: deque[float] = deque(maxlen=self.allowed)
+        self._hold_until = 0.0
+        self._next_turn = 0
+        self._open: set[int] = set()  # turns handed out that have neither gone nor been given up
+        self._waiting: set[int] = set()  # turns whose threads wait to go
+        self._changed = threading.Condition()
+
+    def turn(self) -> Turn:
+        """A place in the queue, behind every turn handed out before it."""
+        with self._changed:
+            number = self._next_turn
+            self._next_turn += 1
+            self._open.add(number)
+        return Turn(self, number)
+
+    def ahead(self) -> int:
+        """Turns handed out that have not gone yet."""
+        with self._changed:
+            return len(self._open)
+
+    def waiting(self) -> int:
+        """Threads waiting for their turn to go."""
+        with self._changed:
+            return len(self._waiting)
+
+    def room(self, seconds: float) -> int:
+        """How many more turns may be handed out now that would go within `seconds`, were
+        their threads ready: the turns already handed out go first."""
+        with self._changed:
+            now = time.monotonic()
+            sent = deque(self._sent, maxlen=self.allowed)
+            count = 0
+            while count < len(self._open) + self.allowed * (1 + math.ceil(seconds / self.window_s)):
+                at = max(now, self._earliest(sent))
+                if at > now + seconds:
+                    break
+                sent.append(at)
+                count += 1
+            return max(0, count - len(self._open))
+
+    def hold(self, seconds: float) -> None:
+        """Let nothing leave for `seconds` (another process may have sent until just now)."""
+        with self._changed:
+            self._hold_until = max(self._hold_until, time.monotonic() + seconds)
+            self._changed.notify_all()
+
+    def _go(self, number: int) -> float:
+        with self._changed:
+            self._waiting.add(number)
+            try:
+                while True:
+                    now = time.monotonic()
+                    at = self._earliest()
+                    first = min(self._waiting) == number
+                    if first and at <= now:
+                        self._open.discard(number)
+                        self._sent.append(now)
+                        return now
+                    self._changed.wait(timeout=at - now if first else None)
+            finally:
+                self._waiting.discard(number)
+                self._changed.notify_all()
+
+    def _earliest(self, sent: deque[float] | None = None) -> float:
+        """When the next call may leave after the calls that left at `sent` (by default, those
+        that did)."""
+        sent = self._sent if sent is None else sent
+        at = self._hold_until
+        if sent:
+            at = max(at, sent[-1] + (self.window_s + self.margin_s) / self.allowed * SPREAD)
+        if len(sent) == self.allowed:
+            at = max(at, sent[0] + self.window_s + self.margin_s)
+        return at
+
+    def _give_up(self, number: int) -> None:
+        with self._changed:
+            self._open.discard(number)
+
+    def _refused(self) -> None:
+        with self._changed:
+            self.margin_s = min(MAX_MARGIN_S, self.margin_s * 2 + MARGIN_STEP_S)
+            self._hold_until = max(self._hold_until, time.monotonic() + self.window_s + self.margin_s)
+            self._changed.notify_all()
+
+    def _accepted(self) -> None:
+        with self._changed:
+            self.margin_s -= (self.margin_s - MARGIN_S) * MARGIN_DECAY
+
+
+class Turn:
+    """One call's place in its pacer's queue. Used as a context manager (as it must be), a
+    turn that never went is given up at the end, so that the turns behind it go on."""
+
+    def __init__(self, pacer: Pacer, number: int) -> None:
+        self.pacer = pacer
+        self.number = number
+        self._gone = False
+
+    def go(self) -> float:
+        """Wait until this call may leave; answers the moment (time.monotonic) it counts as sent."""
+        sent_at = self.pacer._go(self.number)
+        self._gone = True
+        return sent_at
+
+    def refused(self) -> None:
+        """xAI refused the call for its rate: nothing leaves for a window, and the margin grows."""
+        self.pacer._refused()
+
+    def accepted(self) -> None:
+        self.pacer._accepted()
+
+    def __enter__(self) -> Turn:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self._gone:
+            self.pacer._give_up(self.number)
+
+
+_pacers: dict[tuple[str, float], Pacer] = {}
+_pacers_lock = threading.Lock()
+
+
+def pacer(bucket: str) -> Pacer:
+    """This process's pacer of `bucket` at the configured rate: the same one for every poller
+    this process runs, so that what it learned carries over."""
     rate = settings.STUDIO_XAI_IMAGE_RPS if bucket == IMAGE else settings.STUDIO_XAI_VIDEO_RPS
-    return 1 / (rate * settings.STUDIO_XAI_RATE_HEADROOM)
-
-
-def reserve(bucket: str, count: int = 1, *, within_s: float | None = None) -> list[float]:
-    """Take up to `count` slots of `bucket`; seconds to wait for each, soonest first.
-
-    With `within_s`, only slots that start within that many seconds are taken,
-    so a caller with other work (the video poller) never queues far ahead.
-    """
-    interval = timedelta(seconds=interval_s(bucket))
-    with transaction.atomic():
-        now = timezone.now()
-        RateSlot.objects.get_or_create(name=bucket, defaults={"next_at": now})
-        slot = RateSlot.objects.select_for_update().get(name=bucket)
-        at = max(slot.next_at, now)
-        waits = []
-        while len(waits) < count and (within_s is None or (at - now).total_seconds() <= within_s):
-            waits.append((at - now).total_seconds())
-            at += interval
-        if waits:
-            RateSlot.objects.filter(name=bucket).update(next_at=at)
-    return waits
-
-
-def acquire(bucket: str, on_wait: Callable[[float], None] | None = None) -> None:
-    """Wait for one slot of `bucket`; `on_wait(seconds)` is told first when there is a wait."""
-    (wait,) = reserve(bucket)
-    if wait > 0:
-        if on_wait is not None:
-            on_wait(wait)
-        time.sleep(wait)
+    with _pacers_lock:
+        return _pacers.setdefault((bucket, rate), Pacer(rate))

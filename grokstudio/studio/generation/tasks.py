@@ -4,6 +4,7 @@ from grokstudio.studio.generation import pipeline, poller, prompt_help
 
 
 def run_generation(generation_id: int) -> None:
+    """Download a finished generation, or settle one whose call was lost (see pipeline.py)."""
     pipeline.run_generation(generation_id)
 
 
@@ -18,7 +19,8 @@ def sweep_generations() -> int:
 
 
 def poll_videos() -> None:
-    """Ask xAI about every in-flight video until none is left (see poller.py)."""
+    """Start every waiting generation and ask xAI about every video in flight, until none is
+    left (see poller.py)."""
     poller.run()
 
 
