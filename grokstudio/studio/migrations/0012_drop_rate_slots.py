@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("studio", "0010_presets"),
+        ("studio", "0011_reference_keyframe"),
     ]
 
     operations = [
