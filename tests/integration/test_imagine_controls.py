@@ -18,11 +18,10 @@ from django.test import Client
 from grokstudio import xai as door
 from grokstudio.api.models import ApiToken
 from grokstudio.studio import catalog, services
-from grokstudio.studio.generation import tasks
 from grokstudio.studio.media.images import check_reference
 from grokstudio.studio.models import Asset, Generation, Reference, Status
 from tests.factories import make_image
-from tests.integration.videos import drive
+from tests.integration.drive import drive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -109,10 +108,8 @@ def test_quality_from_the_form_reaches_grok_imagine_2_0(owner_client, xai):
     response = owner_client.post("/generate/", {**IMAGE, "quality": "low"})
     assert response.status_code == 302
 
-    generation = Generation.objects.get()
-    tasks.run_generation(generation.pk)
+    generation = drive(Generation.objects.get())
 
-    generation.refresh_from_db()
     assert generation.status == Status.COMPLETED, generation.message
     assert only_request(xai, "GenerateImage")["quality"] == "IMG_QUALITY_LOW"
     assert generation.params["quality"] == "low"
@@ -120,7 +117,7 @@ def test_quality_from_the_form_reaches_grok_imagine_2_0(owner_client, xai):
 
 def test_without_a_quality_none_is_sent(owner_client, xai):
     owner_client.post("/generate/", IMAGE)
-    tasks.run_generation(Generation.objects.get().pk)
+    drive(Generation.objects.get())
 
     assert "quality" not in only_request(xai, "GenerateImage")
 
@@ -155,7 +152,7 @@ def test_the_api_takes_keyframes_voices_and_quality(api, owner, xai):
     assert image_task.status_code == 200, image_task.content
 
     video = drive(Generation.objects.get(pk=int(created.json()["taskId"])))
-    tasks.run_generation(int(image_task.json()["taskId"]))
+    drive(Generation.objects.get(pk=int(image_task.json()["taskId"])))
 
     assert video.status == Status.COMPLETED, video.message
     request = only_request(xai, "GenerateVideo")
