@@ -35,6 +35,10 @@ class Status(models.TextChoices):
 
 ACTIVE_STATUSES = (Status.PENDING, Status.SUBMITTING, Status.PROCESSING, Status.DOWNLOADING)
 FINAL_STATUSES = (Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.TIMEOUT)
+# A started video is first asked about after this (or the poll interval, if shorter): its
+# first progress figure tells the poller when it will be done (poller._next_poll_in), so a
+# short clip is noticed soon after it ends rather than a whole interval later.
+FIRST_POLL_S = 1.0
 
 
 # Sent once a generation reaches a final state (with `generation=`), by whichever
@@ -262,7 +266,8 @@ class Generation(models.Model):
         """xAI accepted a video: keep its request_id first, then let the poller ask."""
         return self._move(
             (Status.SUBMITTING,), status=Status.PROCESSING, request_id=request_id, progress=0,
-            next_poll_at=timezone.now() + timedelta(seconds=settings.STUDIO_VIDEO_POLL_INTERVAL_S),
+            next_poll_at=timezone.now()
+            + timedelta(seconds=min(FIRST_POLL_S, settings.STUDIO_VIDEO_POLL_INTERVAL_S)),
             poll_failures=0, error_code="", message="",
         )  # fmt: skip
 

@@ -97,6 +97,27 @@ def test_back_to_pending_only_moves_from_submitting(generation, status):
     assert same_row(generation).status == status
 
 
+def test_a_started_video_is_first_asked_about_within_a_second(generation, settings):
+    settings.STUDIO_VIDEO_POLL_INTERVAL_S = 4.0
+    generation.claim()
+    before = timezone.now()
+
+    assert generation.start_processing("req-1") is True
+
+    row = same_row(generation)
+    assert row.status == Status.PROCESSING
+    assert before < row.next_poll_at <= timezone.now() + timedelta(seconds=1)
+
+
+def test_a_started_video_is_asked_about_at_a_shorter_interval_if_one_is_set(generation, settings):
+    settings.STUDIO_VIDEO_POLL_INTERVAL_S = 0.2
+    generation.claim()
+
+    generation.start_processing("req-1")
+
+    assert same_row(generation).next_poll_at <= timezone.now() + timedelta(seconds=0.2)
+
+
 # --- start_download and complete ------------------------------------------------------
 
 
