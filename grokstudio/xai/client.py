@@ -27,7 +27,10 @@ def connect(timeout: float = 2.0) -> bool:
     limiter paces calls on when they left. False if xAI could not be reached in time
     (the calls will say why)."""
     # The SDK keeps its channel to itself; subscribing to its state is all this asks of it.
-    channel = get_client()._api_channel
+    # An SDK without it still works: the first call then opens the connection.
+    channel = getattr(get_client(), "_api_channel", None)
+    if not isinstance(channel, grpc.Channel):
+        return True
     try:
         grpc.channel_ready_future(channel).result(timeout=timeout)
     except grpc.FutureTimeoutError:
