@@ -7,15 +7,18 @@ this reads /proc directly (Linux only).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from django.conf import settings
 
 T = TypeVar("T")
 
@@ -49,6 +52,39 @@ class Cluster:
     def __init__(self, process: subprocess.Popen, log_path: Path) -> None:
         self.process = process
         self.log_path = log_path
+
+    @classmethod
+    def start(cls, env: dict[str, str], log_path: Path, workers: int) -> Cluster:
+        """Start `manage.py qcluster` with `env` and wait until its sentinel, `workers` workers,
+        monitor and pusher all run."""
+
+        # A file, not a pipe: a pipe nobody reads would stall a chatty cluster. Its own
+        # session, so that stopping it can take every process of the cluster down at once.
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=env,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        cluster = cls(process, log_path)
+        cluster.wait_for(
+            lambda: process.poll() is not None or len(cluster.descendants()) >= workers + 3,
+            30,
+            "the cluster's processes to start",
+        )
+        assert process.poll() is None, cluster.log()
+        return cluster
+
+    @staticmethod
+    def stop_all(clusters: list[Cluster]) -> None:
+        """SIGTERM every cluster, as a deploy stops it; whatever still runs after 15 s is killed."""
+        for cluster in clusters:
+            cluster.process.terminate()
+        for cluster in clusters:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                cluster.process.wait(timeout=15)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(cluster.process.pid, signal.SIGKILL)
+            cluster.process.wait()
 
     def wait_for(self, probe: Callable[[], T], timeout: float, what: str) -> T:
         """Like `wait_for`, with the end of the cluster's log in the failure message."""

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django_q.models import Schedule
 
 from grokstudio.emulator.testing import EmulatorProcess
@@ -49,36 +43,14 @@ def start_cluster(transactional_db, xai, settings, tmp_path):
             settings,
             **{"STUDIO_XAI_TIMEOUT_S": str(XAI_TIMEOUT_S), "STUDIO_WORKERS": str(workers), **extra_env},
         )
-        log_path = tmp_path / f"qcluster-{len(started) + 1}.log"
-        # A file, not a pipe: a pipe nobody reads would stall a chatty cluster. Its own
-        # session, so that cleaning up can take every process of the cluster down at once.
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"], cwd=django_settings.BASE_DIR, env=env,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        cluster = Cluster(process, log_path)
+        cluster = Cluster.start(env, tmp_path / f"qcluster-{len(started) + 1}.log", workers)
         started.append(cluster)
-        # Sentinel, workers, monitor and pusher: the cluster is up once all of them are.
-        cluster.wait_for(
-            lambda: process.poll() is not None or len(cluster.descendants()) >= workers + 3,
-            20,
-            "the cluster's processes to start",
-        )
-        assert process.poll() is None, cluster.log()
         return cluster
 
     try:
         yield start
     finally:
-        for cluster in started:
-            cluster.process.terminate()
-        for cluster in started:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                cluster.process.wait(timeout=15)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(cluster.process.pid, signal.SIGKILL)
-            cluster.process.wait()
+        Cluster.stop_all(started)
 
 
 @pytest.fixture

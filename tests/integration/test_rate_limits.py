@@ -17,18 +17,12 @@ which a refusal would widen). Nothing here depends on a worker waking on time.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from operator import itemgetter
 
 import pytest
-from django.conf import settings as django_settings
 from django_q.models import Schedule
 
 from grokstudio.emulator.testing import EmulatorProcess
@@ -55,34 +49,16 @@ def clusters(limited_emulator, settings, tmp_path):
     limited_emulator.clear_calls()
     Schedule.objects.all().delete()
     env = cluster_env(settings, STUDIO_WORKERS="4")
-    processes, started = [], []
-    for index in range(2):
-        log_path = tmp_path / f"qcluster-{index}.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"], cwd=django_settings.BASE_DIR, env=env,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        processes.append(process)
-        started.append(Cluster(process, log_path))
     # Production clusters are long running: the work starts once every process of both is up
     # (sentinel, four workers, monitor, pusher), not while fourteen of them still start at once.
-    for cluster in started:
-        cluster.wait_for(
-            lambda c=cluster: c.process.poll() is not None or len(c.descendants()) >= 4 + 3,
-            30,
-            "the cluster's processes to start",
-        )
-    time.sleep(2)  # each new worker's first look for work left behind (pipeline.hand_back)
-    yield processes
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    started = []
+    try:
+        for index in range(2):
+            started.append(Cluster.start(env, tmp_path / f"qcluster-{index}.log", 4))
+        time.sleep(2)  # each new worker's first look for work left behind (pipeline.hand_back)
+        yield [cluster.process for cluster in started]
+    finally:
+        Cluster.stop_all(started)
 
 
 def wait_until_finished(ids: list[int], timeout: float) -> dict[str, int]:
