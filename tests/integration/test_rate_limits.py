@@ -10,9 +10,18 @@ poller holding the lease, and its pacer (generation/ratelimit.py) lets a call go
 only a window plus a margin after the call `rate` places before it actually left,
 with the moment taken right before the call, after every database write. A thread
 that wakes late therefore delays the calls behind it; it never reaches xAI bunched
-with them, however late the machine lets it run. What remains is the difference in
-how long two calls take from leaving to reaching xAI, which the margin covers (and
-which a refusal would widen). Nothing here depends on a worker waking on time.
+with them, however late the machine lets it run. Nothing here depends on a worker
+waking on time.
+
+Video starts hold under any load: xAI answers a start at once, so the pacer waits for
+that answer (by then xAI has counted the call) and a window more before the next start.
+Images are answered only once drawn, so they pace on when they left, and what remains
+is the difference in how long two calls take from leaving to reaching xAI, which the
+margin covers (and which a refusal would widen). On a machine so busy that a call
+stalls between leaving and being counted for longer than the margin (measured here
+with two CPU-bound processes and other work besides: calls that left 0.2 to 0.5 s apart
+counted by the emulator within a few milliseconds of each other), an image call can
+still be refused. It is then not counted as sent and is tried again: never paid twice.
 """
 
 from __future__ import annotations
@@ -194,3 +203,53 @@ def test_a_refusal_stops_every_call_for_a_window_and_widens_the_margin_until_cal
     for _ in range(200):
         second.accepted()
     assert ratelimit.MARGIN_S <= pacer.margin_s < widened / 2
+
+
+def test_a_video_start_waits_for_the_answer_before_it_and_a_window_after():
+    """A start whose call stalls on its way reaches xAI late; the next one waits for its
+    answer, which comes after xAI counted it, so the two never meet in one window."""
+    pacer = ratelimit.Pacer(rate=1.0, on_answers=True)
+    first, second = pacer.turn(), pacer.turn()
+    left: list[float] = []
+
+    with first:
+        first.go()
+        waiting = threading.Thread(target=lambda: left.append(_go(second)))
+        waiting.start()
+        time.sleep(1.5)  # the call is slow to come back: xAI may have counted it only now
+        assert not left, "the next start left before the one ahead of it was answered"
+        first.answered()
+        answered_at = time.monotonic()
+    waiting.join()
+
+    assert left[0] - answered_at >= ratelimit.WINDOW_S + ratelimit.MARGIN_S - 0.01
+
+
+def test_a_start_that_is_never_answered_holds_the_next_one_back_for_a_while_only(monkeypatch):
+    monkeypatch.setattr(ratelimit, "ANSWER_WAIT_S", 0.5)
+    pacer = ratelimit.Pacer(rate=1.0, on_answers=True)
+    lost = pacer.turn()
+    lost_at = lost.go()  # its thread never comes back from the call
+
+    with pacer.turn() as second:
+        left_at = second.go()
+
+    # Not before the wait and a window, and not for ever (a slow machine may add a little).
+    assert 0.5 + ratelimit.WINDOW_S <= left_at - lost_at < 0.5 + ratelimit.WINDOW_S + 5.0
+
+
+def test_images_pace_on_when_they_left_not_on_their_answers(monkeypatch):
+    monkeypatch.setattr(ratelimit, "ANSWER_WAIT_S", 30.0)
+    pacer = ratelimit.Pacer(rate=1.0)
+    drawing = pacer.turn()
+    first_at = drawing.go()  # drawn for seconds at xAI: its answer has not come yet
+
+    with pacer.turn() as second:
+        second_at = second.go()
+
+    assert ratelimit.WINDOW_S + ratelimit.MARGIN_S <= second_at - first_at < 10.0
+
+
+def _go(turn: ratelimit.Turn) -> float:
+    with turn:
+        return turn.go()

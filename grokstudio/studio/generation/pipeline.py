@@ -214,6 +214,7 @@ def _send(generation: Generation, call: Callable[[], T], turn: Turn) -> T | None
     try:
         result = call()
     except xai.ProviderError as error:
+        turn.answered()
         if error.code == "rate_limited":
             turn.refused()
         if error.retryable and generation.attempts < settings.STUDIO_RETRY_ATTEMPTS:
@@ -228,6 +229,7 @@ def _send(generation: Generation, call: Callable[[], T], turn: Turn) -> T | None
         else:
             generation.fail(error.message, error.code)
         return None
+    turn.answered()
     turn.accepted()
     return result
 

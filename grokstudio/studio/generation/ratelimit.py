@@ -12,6 +12,12 @@ The margin is learned, not fixed: a refusal (RESOURCE_EXHAUSTED) widens it and s
 every send for a window; each accepted call narrows it a little again. Calls go in the
 order of their turns, which the poller hands out in the order it wants them to go (round
 robin over people); a turn given up (its row was cancelled meanwhile) holds nobody back.
+
+A video start is answered at once (xAI only hands back a request id), so its answer is
+the latest moment xAI can have counted it. Video starts are paced on their answers: the
+next start waits for the answer before it and a window after it, so a call that reaches
+xAI late (its process stalled on the way) costs time, never a refusal. An image is
+answered only once it is drawn, seconds later at xAI, so images pace on when they left.
 """
 
 from __future__ import annotations
@@ -39,18 +45,24 @@ MARGIN_DECAY = 0.01
 # Calls leave evenly spread over the window, not all at once: a burst has calls contend
 # for the CPU on their way out, and reach xAI less evenly.
 SPREAD = 1.0
+# A pacer on answers plans with this until the answer comes: a start that xAI takes longer
+# than this to answer is taken as counted by then (it may be lost, and hold nobody forever).
+ANSWER_WAIT_S = 5.0
 
 
 class Pacer:
     """When the next call of one kind may leave: a sliding window over the moments calls left."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, on_answers: bool = False) -> None:
         self.rate = rate
         self.allowed = max(1, math.floor(rate * WINDOW_S))
         # Below one call a second, one call per 1/rate seconds.
         self.window_s = max(WINDOW_S, self.allowed / rate)
         self.margin_s = MARGIN_S
-        self._sent: deque[float] = deque(maxlen=self.allowed)
+        self.on_answers = on_answers
+        # When each of the last `allowed` calls counts as sent: the moment it left, or on
+        # answers, ANSWER_WAIT_S after that until its answer comes, then the answer's moment.
+        self._sent: deque[list[float]] = deque(maxlen=self.allowed)
         self._hold_until = 0.0
         self._next_turn = 0
         self._open: set[int] = set()  # turns handed out that have neither gone nor been given up
@@ -80,7 +92,7 @@ class Pacer:
         their threads ready: the turns already handed out go first."""
         with self._changed:
             now = time.monotonic()
-            sent = deque(self._sent, maxlen=self.allowed)
+            sent = deque(self._times(), maxlen=self.allowed)
             count = 0
             while count < len(self._open) + self.allowed * (1 + math.ceil(seconds / self.window_s)):
                 at = max(now, self._earliest(sent))
@@ -96,7 +108,7 @@ class Pacer:
             self._hold_until = max(self._hold_until, time.monotonic() + seconds)
             self._changed.notify_all()
 
-    def _go(self, number: int) -> float:
+    def _go(self, number: int) -> list[float]:
         with self._changed:
             self._waiting.add(number)
             try:
@@ -106,17 +118,27 @@ class Pacer:
                     first = min(self._waiting) == number
                     if first and at <= now:
                         self._open.discard(number)
-                        self._sent.append(now)
-                        return now
+                        stamp = [now + ANSWER_WAIT_S if self.on_answers else now]
+                        self._sent.append(stamp)
+                        return stamp
                     self._changed.wait(timeout=at - now if first else None)
             finally:
                 self._waiting.discard(number)
                 self._changed.notify_all()
 
+    def _answered(self, stamp: list[float]) -> None:
+        if self.on_answers:
+            with self._changed:
+                stamp[0] = min(stamp[0], time.monotonic())
+                self._changed.notify_all()
+
+    def _times(self) -> deque[float]:
+        return deque((stamp[0] for stamp in self._sent), maxlen=self.allowed)
+
     def _earliest(self, sent: deque[float] | None = None) -> float:
-        """When the next call may leave after the calls that left at `sent` (by default, those
-        that did)."""
-        sent = self._sent if sent is None else sent
+        """When the next call may leave after the calls that counted as sent at `sent` (by
+        default, those that went)."""
+        sent = self._times() if sent is None else sent
         at = self._hold_until
         if sent:
             at = max(at, sent[-1] + (self.window_s + self.margin_s) / self.allowed * SPREAD)
@@ -146,13 +168,17 @@ class Turn:
     def __init__(self, pacer: Pacer, number: int) -> None:
         self.pacer = pacer
         self.number = number
-        self._gone = False
+        self._stamp: list[float] | None = None
 
     def go(self) -> float:
-        """Wait until this call may leave; answers the moment (time.monotonic) it counts as sent."""
-        sent_at = self.pacer._go(self.number)
-        self._gone = True
-        return sent_at
+        """Wait until this call may leave; answers the moment (time.monotonic) it leaves."""
+        self._stamp = self.pacer._go(self.number)
+        return self._stamp[0] - (ANSWER_WAIT_S if self.pacer.on_answers else 0.0)
+
+    def answered(self) -> None:
+        """The call came back, whatever it says: xAI got it by now, if at all."""
+        if self._stamp is not None:
+            self.pacer._answered(self._stamp)
 
     def refused(self) -> None:
         """xAI refused the call for its rate: nothing leaves for a window, and the margin grows."""
@@ -165,8 +191,10 @@ class Turn:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if not self._gone:
+        if self._stamp is None:
             self.pacer._give_up(self.number)
+        else:
+            self.answered()  # a call that raised is over too
 
 
 _pacers: dict[tuple[str, float], Pacer] = {}
@@ -178,4 +206,4 @@ def pacer(bucket: str) -> Pacer:
     this process runs, so that what it learned carries over."""
     rate = settings.STUDIO_XAI_IMAGE_RPS if bucket == IMAGE else settings.STUDIO_XAI_VIDEO_RPS
     with _pacers_lock:
-        return _pacers.setdefault((bucket, rate), Pacer(rate))
+        return _pacers.setdefault((bucket, rate), Pacer(rate, on_answers=bucket == VIDEO))
