@@ -58,12 +58,12 @@ function updateCount(control) {
   // "12 / 1,000" to the eye; in words to a screen reader.
   shown.textContent = over ? overLimitMessage(length, limit) : `${numbers.format(length)} / ${numbers.format(limit)}`;
   shown.setAttribute("aria-hidden", String(!over));
-  spoken.textContent = over ? "" : `${numbers.format(length)} characters of at most ${numbers.format(limit)}.`;
+  spoken.textContent = over ? "" : `${numbers.format(length)} character${length === 1 ? "" : "s"} of at most ${numbers.format(limit)}.`;
   const state = over ? "over" : near ? "near" : "within";
   count.dataset.state = state;
   if (control.dataset.lengthState && control.dataset.lengthState !== state) {
     announce(over ? overLimitMessage(length, limit)
-      : near ? `${numbers.format(limit - length)} characters left.`
+      : near ? `${numbers.format(limit - length)} character${limit - length === 1 ? "" : "s"} left.`
       : `Within the ${numbers.format(limit)} character limit.`);
   }
   control.dataset.lengthState = state;
@@ -389,20 +389,39 @@ document.addEventListener("paste", (event) => {
 
 // A form the server refused comes back without its files (no page can refill a
 // file input): put back what was attached, so nothing has to be chosen again.
+// The Image / Video switch carries them across too, each where the other kind
+// takes it: references stay references (a video then makes one from them), a
+// video's starting image becomes a reference, a source clip has no place in an image.
 let attachedBeforeSwap = null;
+let switchingKind = false;
 document.addEventListener("htmx:beforeSwap", (event) => {
   if (event.detail.target?.id !== "create") return;
+  switchingKind = Boolean((event.detail.requestConfig?.elt ?? event.detail.elt)?.closest?.("nav.kinds"));
   attachedBeforeSwap = new Map();
   for (const input of event.detail.target.querySelectorAll("input[type=file]")) {
     if (input.files.length) attachedBeforeSwap.set(input.name, [...input.files]);
   }
 });
+
+function carriedOver(form, saved) {
+  const video = Boolean(form.querySelector("#id_mode"));
+  const moved = new Map();
+  for (const [name, files] of saved) {
+    const to = video ? name : { image: "references", references: "references" }[name];
+    if (to) moved.set(to, [...(moved.get(to) ?? []), ...files]);
+  }
+  if (video && moved.has("references")) setMode(form, "reference");
+  return moved;
+}
+
 document.addEventListener("htmx:load", (event) => {
   const form = event.detail.elt.id === "create" ? event.detail.elt : null;
   if (!form) return;
-  const saved = attachedBeforeSwap;
+  let saved = attachedBeforeSwap;
   attachedBeforeSwap = null;
-  if (!saved || !form.querySelector(".error, .errors")) return;
+  if (!saved) return;
+  if (switchingKind) saved = carriedOver(form, saved);
+  else if (!form.querySelector(".error, .errors")) return;
   for (const [name, files] of saved) {
     const input = form.querySelector(`input[type=file][name="${CSS.escape(name)}"]`);
     if (!input) continue;
@@ -410,6 +429,18 @@ document.addEventListener("htmx:load", (event) => {
     const more = input.closest("details");
     if (more) more.open = true;
   }
+});
+
+// A gallery picture the server put in the form (Animate, Extend, Use as reference, or
+// carried across the Image / Video switch) comes off in place, like a dropped file.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("#create [data-remove-attachment]");
+  if (!button) return;
+  const item = button.closest("li");
+  const list = item.parentElement;
+  item.remove();
+  announce("Removed.");
+  (list.querySelector("button.remove") ?? list.closest(".field")?.querySelector("input[type=file]"))?.focus();
 });
 
 // Say where files can go, once the script that takes them is here.

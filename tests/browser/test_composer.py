@@ -323,3 +323,86 @@ def test_a_clip_dropped_on_the_video_form_becomes_the_source_clip(page, signed_i
     expect(page.get_by_label("Source clip", exact=True)).to_be_visible()
     assert page.eval_on_selector("#id_video", "input => input.files[0].name") == "walk.mp4"
     expect(page.get_by_role("list", name="Attached: Source clip")).to_contain_text("walk.mp4")
+
+
+# --- The Image / Video switch, and attachments that come off one by one ------------------------
+
+
+FILE_NAMES = "input => [...input.files].map(f => f.name)"
+
+
+def test_switching_image_and_video_keeps_the_prompt_and_what_is_attached(page, signed_in, person):
+    made = make_generation(person, prompt="A red fox at dawn")
+    signed_in(page).goto("/")
+    prompt = page.get_by_label("Prompt")
+    prompt.fill("The fox walks into the night")
+    page.locator(f"#gen-{made.pk} .tile a.open").drag_to(prompt)
+    page.evaluate(DROP_JS, ["#id_prompt", [png("red.png", (220, 40, 40))]])
+    kinds = page.get_by_role("navigation", name="What to make")
+
+    kinds.get_by_role("link", name="Video").click()
+
+    expect(kinds.get_by_role("link", name="Video")).to_have_attribute("aria-current", "page")
+    expect(prompt).to_have_value("The fox walks into the night")
+    expect(page.get_by_label("Mode", exact=True)).to_have_value("reference")  # a video from those pictures
+    attached = page.get_by_role("list", name="Attached: Reference images").get_by_role("listitem")
+    expect(attached).to_have_count(2)
+    expect(page.locator('#create input[name="reference_assets"]')).to_have_value(str(made.outputs.get().pk))
+    assert page.eval_on_selector("#id_references", "input => [...input.files].map(f => f.name)") == [
+        "red.png"
+    ]
+
+    kinds.get_by_role("link", name="Image").click()
+
+    expect(kinds.get_by_role("link", name="Image")).to_have_attribute("aria-current", "page")
+    expect(prompt).to_have_value("The fox walks into the night")
+    expect(attached).to_have_count(2)
+    assert page.eval_on_selector("#id_references", "input => [...input.files].map(f => f.name)") == [
+        "red.png"
+    ]
+
+
+def test_a_gallery_reference_comes_off_alone_and_the_prompt_stays(page, signed_in, person):
+    first = make_generation(person, prompt="A red fox").outputs.get()
+    second = make_generation(person, prompt="A grey heron").outputs.get()
+    signed_in(page).goto(f"/?reference_asset={first.pk}&reference_asset={second.pk}")
+    page.get_by_label("Prompt").fill("Both of them by the river")
+    attached = page.get_by_role("list", name="Attached: Reference images").get_by_role("listitem")
+    expect(attached).to_have_count(2)
+    address = page.url
+
+    page.get_by_role("button", name="Remove reference image 1").click()
+
+    expect(attached).to_have_count(1)
+    expect(page.get_by_role("button", name="Remove reference image 2")).to_be_focused()
+    expect(page.get_by_label("Prompt")).to_have_value("Both of them by the river")
+    assert page.url == address
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("article.card", has_text="Both of them by the river")).to_have_count(1)
+    generation = Generation.objects.get(prompt="Both of them by the river")
+    assert [r.asset_id for r in generation.references.all()] == [second.pk]
+
+
+def test_the_picture_to_animate_comes_off_and_a_file_can_take_its_place(page, signed_in, person):
+    still = make_generation(person, prompt="A red fox").outputs.get()
+    signed_in(page).goto(f"/?kind=video&mode=image&image_asset={still.pk}")
+    expect(page.get_by_role("img", name="The image to animate")).to_be_visible()
+
+    page.get_by_role("button", name="Remove the image to animate").click()
+
+    expect(page.get_by_role("img", name="The image to animate")).to_have_count(0)
+    expect(page.locator('#create input[name="image_asset"]')).to_have_count(0)
+    expect(page.get_by_label("Starting image", exact=True)).to_be_focused()
+
+
+def test_the_counts_say_one_character_not_one_characters(page, signed_in):
+    signed_in(page).goto("/accounts/api-tokens/")
+    name = page.get_by_label("Name")
+
+    name.fill("n")
+    expect(page.locator("#id_name_count .visually-hidden")).to_have_text("1 character of at most 80.")
+    name.fill("n" * 79)
+    expect(page.locator("#length-status")).to_have_text("1 character left.")
+    name.fill("n" * 78)
+    name.fill("n" * 81)
+    expect(page.locator("#length-status")).to_have_text("1 character over the 80 limit.")

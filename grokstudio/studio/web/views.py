@@ -19,7 +19,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh, replace_url
 
-from grokstudio.studio import budgets, catalog, selectors, services
+from grokstudio.studio import budgets, selectors, services
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.models import Collection
 from grokstudio.studio.validation import plausible_id
@@ -47,40 +47,50 @@ def _create_form(kind: str, user, *args, **kwargs):
     return ImageGenerationForm(*args, user=user, **kwargs)
 
 
-def _own_asset_id(request: HttpRequest, field: str, kind: str) -> int | None:
-    """A gallery item named in the URL to start from; naming another user's item answers 404."""
-    value = request.GET.get(field, "")
-    # An item of the wrong kind is left out: the form would only refuse it.
-    if (
-        value.isascii()
-        and value.isdigit()
-        and selectors.get_asset_for_user(request.user, int(value)).kind == kind
-    ):
-        return int(value)
-    return None
+def _own_asset_ids(request: HttpRequest, fields: tuple[str, ...], kind: str) -> list[int]:
+    """Gallery items named in the URL to start from, in order and once each; naming another
+    user's item answers 404. An item of the wrong kind is left out: the form would only refuse it."""
+    ids: list[int] = []
+    for field in fields:
+        for value in request.GET.getlist(field):
+            if not plausible_id(value) or int(value) in ids:
+                continue
+            if selectors.get_asset_for_user(request.user, int(value)).kind == kind:
+                ids.append(int(value))
+    return ids
 
 
 def _presets(request: HttpRequest) -> tuple[str, dict]:
     """What the create form starts with: `?kind=video&mode=image&image_asset=7` from "Animate",
     `?reference_asset=7` from "Use as reference", `?prompt=...` from a prompt help suggestion,
-    `?preset=3` from a preset."""
+    `?preset=3` from a preset. The Image / Video switch sends the prompt and the gallery pictures
+    attached so far, and each goes where the other kind takes it.
+
+    The prompt comes through whole: one over the limit is shown, counted and refused on Generate,
+    as when it is typed, never cut here."""
+    prompt = request.GET.get("prompt", "").strip()
     preset_id = request.GET.get("preset", "")
     if plausible_id(preset_id):  # a preset applied: its options, and the prompt typed so far
         preset = selectors.get_preset_for_user(request.user, int(preset_id))
-        prompt = request.GET.get("prompt", "")[: catalog.PROMPT_MAX_CHARS]
         return preset.kind, {**preset.options, "preset": preset.pk, "prompt": prompt}
     kind = "video" if request.GET.get("kind") == "video" else "image"
     initial: dict = {}
     if kind == "video":
-        if request.GET.get("mode") in dict(VideoMode.CHOICES):
-            initial["mode"] = request.GET["mode"]
+        mode = request.GET.get("mode")
         for field, asset_kind in (("image_asset", "image"), ("video_asset", "video")):
-            if (asset_id := _own_asset_id(request, field, asset_kind)) is not None:
-                initial[field] = asset_id
-    elif (asset_id := _own_asset_id(request, "reference_asset", "image")) is not None:
-        initial["reference_assets"] = [asset_id]
-    if prompt := request.GET.get("prompt", "").strip():  # a suggestion chosen from prompt help
-        initial["prompt"] = prompt[: catalog.PROMPT_MAX_CHARS]
+            if ids := _own_asset_ids(request, (field,), asset_kind):
+                initial[field] = ids[0]
+        if references := _own_asset_ids(request, ("reference_assets", "reference_asset"), "image"):
+            initial["reference_assets"] = references
+            mode = mode or VideoMode.REFERENCE  # pictures brought from the image form
+        if mode in dict(VideoMode.CHOICES):
+            initial["mode"] = mode
+    elif references := _own_asset_ids(
+        request, ("reference_asset", "reference_assets", "image_asset"), "image"
+    ):
+        initial["reference_assets"] = references  # a video's starting picture becomes a reference
+    if prompt:
+        initial["prompt"] = prompt
     return kind, initial
 
 
