@@ -12,7 +12,6 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -31,6 +30,7 @@ from grokstudio.studio.web.forms import (
     ImageGenerationForm,
     VideoGenerationForm,
 )
+from grokstudio.studio.web.live_messages import carry_messages
 
 # Rows whose update committed a moment after the poll's clock read are caught
 # by the next poll; a card sent twice is harmless, a card missed is not.
@@ -108,6 +108,7 @@ def _filters(request: HttpRequest) -> tuple[GalleryFilterForm, selectors.Gallery
     return form, filters, data.get("cursor", "")
 
 
+@carry_messages
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
@@ -144,6 +145,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@carry_messages
 @login_required
 @require_POST
 def generate(request: HttpRequest) -> HttpResponse:
@@ -233,6 +235,7 @@ def _reload_when_signed_out(view):
     return wrapped
 
 
+@carry_messages
 @_reload_when_signed_out
 @login_required
 @require_safe
@@ -268,13 +271,6 @@ def poll(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/poll_response.html", context)
 
 
-def _with_messages(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """An htmx answer carries the messages added while making it into the page's messages area
-    (out of band), instead of leaving them for the next full page load."""
-    response.write(render_to_string("base.html#messages", {"oob": True}, request))
-    return response
-
-
 def _safe_next(request: HttpRequest) -> str:
     """Where the person was (a filtered gallery, a detail page), never another site or a script."""
     target = request.POST.get("next", "")
@@ -293,6 +289,7 @@ def _card(request: HttpRequest, generation_id: int) -> HttpResponse:
     return render(request, "studio/gallery.html#card", {"g": generation})
 
 
+@carry_messages
 @login_required
 @require_POST
 def cancel(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -301,6 +298,7 @@ def cancel(request: HttpRequest, generation_id: int) -> HttpResponse:
     return _card(request, generation_id) if request.htmx else _back(request)
 
 
+@carry_messages
 @login_required
 @require_POST
 def retry_download(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -311,6 +309,7 @@ def retry_download(request: HttpRequest, generation_id: int) -> HttpResponse:
     return _card(request, generation_id) if request.htmx else _back(request)
 
 
+@carry_messages
 @login_required
 @require_POST
 def favorite(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -324,6 +323,7 @@ def favorite(request: HttpRequest, generation_id: int) -> HttpResponse:
     return _back(request)
 
 
+@carry_messages
 @login_required
 @require_GET
 def card_menu(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -332,6 +332,7 @@ def card_menu(request: HttpRequest, generation_id: int) -> HttpResponse:
     return render(request, "studio/gallery.html#card-menu", {"g": generation})
 
 
+@carry_messages
 @login_required
 @require_POST
 def reroll(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -340,7 +341,7 @@ def reroll(request: HttpRequest, generation_id: int) -> HttpResponse:
         again = services.reroll(selectors.get_generation_for_user(request.user, generation_id))
     except budgets.OverBudget as exc:
         messages.error(request, exc.messages[0])
-        return _with_messages(request, HttpResponse()) if request.htmx else redirect("studio:gallery")
+        return HttpResponse() if request.htmx else redirect("studio:gallery")
     if not request.htmx:
         messages.success(request, "Sent again with the same settings.")
         return redirect("studio:gallery")
@@ -349,6 +350,7 @@ def reroll(request: HttpRequest, generation_id: int) -> HttpResponse:
     )
 
 
+@carry_messages
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -359,7 +361,7 @@ def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
     _, skipped = services.delete_generations(request.user, [generation.pk])
     if skipped:
         messages.error(request, "This generation is still at work: cancel it first, then delete it.")
-        return _with_messages(request, _card(request, generation_id)) if request.htmx else _back(request)
+        return _card(request, generation_id) if request.htmx else _back(request)
     if request.htmx:
         # An empty answer swapped over the card removes it.
         return HttpResponse("")
@@ -367,6 +369,7 @@ def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
     return _back(request)
 
 
+@carry_messages
 @login_required
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
@@ -413,6 +416,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     return _back(request)
 
 
+@carry_messages
 @login_required
 @require_http_methods(["GET", "POST"])
 def collections(request: HttpRequest) -> HttpResponse:
@@ -432,6 +436,7 @@ def collections(request: HttpRequest) -> HttpResponse:
                   status=400 if form.errors else 200)  # fmt: skip
 
 
+@carry_messages
 @login_required
 @require_POST
 def collection_rename(request: HttpRequest, collection_id: int) -> HttpResponse:
@@ -453,6 +458,7 @@ def collection_rename(request: HttpRequest, collection_id: int) -> HttpResponse:
     return redirect("studio:collections")
 
 
+@carry_messages
 @login_required
 @require_POST
 def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
@@ -463,6 +469,7 @@ def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
     return redirect("studio:collections")
 
 
+@carry_messages
 @login_required
 @require_GET
 def usage(request: HttpRequest) -> HttpResponse:
@@ -471,6 +478,7 @@ def usage(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/usage.html", {"tables": tables})
 
 
+@carry_messages
 @login_required
 @require_GET
 def generation_detail(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -482,6 +490,7 @@ def generation_detail(request: HttpRequest, generation_id: int) -> HttpResponse:
     )  # fmt: skip
 
 
+@carry_messages
 @login_required
 @require_GET
 def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
@@ -506,6 +515,7 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
     return render(request, "studio/asset.html", context)
 
 
+@carry_messages
 @login_required
 @require_GET
 def asset_file(request: HttpRequest, asset_id: int) -> HttpResponse:
@@ -513,6 +523,7 @@ def asset_file(request: HttpRequest, asset_id: int) -> HttpResponse:
     return downloads.serve(request, asset.file, content_type=asset.content_type)
 
 
+@carry_messages
 @login_required
 @require_GET
 def asset_thumbnail(request: HttpRequest, asset_id: int) -> HttpResponse:
@@ -522,6 +533,7 @@ def asset_thumbnail(request: HttpRequest, asset_id: int) -> HttpResponse:
     return downloads.serve(request, asset.thumbnail, content_type="image/webp")
 
 
+@carry_messages
 @login_required
 @require_GET
 def asset_download(request: HttpRequest, asset_id: int) -> HttpResponse:
