@@ -119,6 +119,27 @@ document.addEventListener("click", (event) => {
   const on = all.matches("[data-select-all]");
   for (const box of document.querySelectorAll("input.pick")) box.checked = on;
   updateSelection();
+  if (!on) setSelectMode(false, true);  // Clear also puts the bar away
+});
+
+// The bar waits out of sight until a card is ticked (its checkbox is in the Tab order) or
+// "Select" is pressed, which shows it with "Select all shown" and the cards' checkboxes.
+function setSelectMode(on, returnFocus = false) {
+  const button = document.querySelector("[data-select-mode]");
+  document.body.classList.toggle("select-mode", on);
+  if (!button) return;
+  button.setAttribute("aria-expanded", String(on));
+  if (on) document.querySelector("#bulk [data-select-all]")?.focus();
+  else if (returnFocus) button.focus();
+}
+document.addEventListener("DOMContentLoaded", () => {
+  const button = document.querySelector("[data-select-mode]");
+  if (!button) return;
+  button.hidden = false;
+  document.body.classList.add("bulk-managed");
+});
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-select-mode]")) setSelectMode(!document.body.classList.contains("select-mode"));
 });
 
 // Forms that ask before they act (deleting a collection, deleting in bulk).
