@@ -13,6 +13,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from grokstudio.studio.models import Generation
+from tests.browser.seeing import focus_ring_pixels
 from tests.factories import make_clip, make_generation, make_image
 
 pytestmark = pytest.mark.browser
@@ -429,3 +430,77 @@ def test_the_counts_say_one_character_not_one_characters(page, signed_in):
     name.fill("n" * 78)
     name.fill("n" * 81)
     expect(page.locator("#length-status")).to_have_text("1 character over the 80 limit.")
+
+
+# --- By keyboard alone -----------------------------------------------------------------------
+
+
+def tab_to(page, locator, limit: int = 80) -> None:
+    """Press Tab until `locator` has the focus, as a person without a mouse would."""
+    for _ in range(limit):
+        if locator.evaluate("el => el === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    expect(locator).to_be_focused()
+    assert locator.evaluate("el => getComputedStyle(el).outlineStyle") != "none", "no focus ring"
+    assert focus_ring_pixels(page, locator) > 20, "a focus ring no one can see"
+
+
+def test_the_composer_and_a_cards_menu_work_from_the_keyboard(page, signed_in, person, worker):
+    made = make_generation(person, prompt="A red fox at dawn")
+    signed_in(page).goto(f"/?reference_asset={made.outputs.get().pk}")
+    page.get_by_label("Prompt").fill("A fox in the snow")
+    page.get_by_label("Prompt").focus()
+
+    references = page.locator("details.advanced")
+    remove = page.get_by_role("button", name="Remove reference image 1")
+    tab_to(page, remove)  # "References" is open: it holds a picture
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("img", name="Reference image 1")).to_have_count(0)
+    page.keyboard.press("Shift+Tab")
+    summary = references.locator("summary")
+    tab_to(page, summary)
+    page.keyboard.press("Enter")
+    expect(references).not_to_have_attribute("open", "")
+    page.keyboard.press("Space")
+    expect(references).to_have_attribute("open", "")
+
+    page.get_by_label("Prompt").focus()
+    save = page.locator("details.save-preset")
+    tab_to(page, save.locator("summary"))
+    page.keyboard.press("Space")
+    expect(page.get_by_label("Name")).to_be_visible()
+    tab_to(page, page.get_by_label("Name"))
+    page.keyboard.type("Snow")
+    tab_to(page, page.get_by_role("button", name="Save preset"))
+    page.keyboard.press("Enter")
+    expect(page.locator(".preset-bar .chip.on")).to_have_text("Snow")
+
+    page.get_by_label("Prompt").focus()
+    improve = page.get_by_role("button", name="Improve")
+    tab_to(page, improve)
+    with page.expect_request("**/improve/"):
+        page.keyboard.press("Enter")
+    expect(page.locator("#prompt-help")).not_to_be_empty()
+
+    menu = page.locator(f"#gen-{made.pk} details.menu")
+    tab_to(page, menu.locator("summary"), limit=120)
+    page.keyboard.press("Enter")
+    reroll = menu.get_by_role("button", name="Reroll")
+    expect(reroll).to_be_visible()
+    tab_to(page, reroll)
+    tab_to(page, menu.get_by_role("link", name="Details"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/g/{made.pk}/$"))
+
+
+def test_the_phone_filters_button_works_from_the_keyboard(new_page, signed_in):
+    page = signed_in(new_page(viewport={"width": 390, "height": 844}))
+    page.goto("/")
+    page.get_by_label("Search the gallery").focus()
+
+    filters = page.locator("summary", has_text="Filters")
+    tab_to(page, filters)
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Kind")).to_be_visible()
+    tab_to(page, page.get_by_label("Kind"))

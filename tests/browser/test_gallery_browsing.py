@@ -8,7 +8,6 @@ first, as the page shows them.
 from __future__ import annotations
 
 import colorsys
-import io
 import re
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -17,12 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
-from PIL import Image
 from playwright.sync_api import expect
 
 from grokstudio.studio import selectors, services
 from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, Generation, Status
+from tests.browser.seeing import focus_ring_pixels
 from tests.factories import make_image
 
 pytestmark = pytest.mark.browser
@@ -513,18 +512,6 @@ def test_on_a_phone_in_dark_mode_the_gallery_fits_and_works(
 
 
 # --- Keyboard ------------------------------------------------------------------
-
-
-def focus_ring_pixels(page, locator) -> int:
-    """How many pixels around `locator` are in its outline colour: what a person sees of the ring."""
-    colour = locator.evaluate("el => getComputedStyle(el).outlineColor")
-    red, green, blue = map(int, re.findall(r"\d+", colour)[:3])
-    box = locator.bounding_box()
-    clip = {"x": box["x"] - 6, "y": box["y"] - 6, "width": box["width"] + 12, "height": box["height"] + 12}
-    with Image.open(io.BytesIO(page.screenshot(clip=clip))) as shot:
-        data = shot.convert("RGB").tobytes()
-    pixels = zip(data[0::3], data[1::3], data[2::3], strict=True)
-    return sum(1 for r, g, b in pixels if abs(r - red) + abs(g - green) + abs(b - blue) < 30)
 
 
 def test_tab_reaches_a_cards_checkbox_star_and_image_with_a_visible_focus_ring(
