@@ -307,39 +307,49 @@ function attach(form, files) {
   else if (files.length) announce(`Attached ${files.length} file${files.length === 1 ? "" : "s"}.`);
 }
 
-// A picture from the gallery, by id, goes where a dropped image would: a hidden
-// `reference_assets` input among the references, or a video's starting picture
-// (`image_asset`), each shown with its thumbnail and a Remove button.
-function attachAsset(form, id, thumb) {
-  const input = inputFor(form, { type: "image/", name: "" });
+// A gallery item, by id, goes where a dropped file of its kind would: a picture into a
+// hidden `reference_assets` input among the references or a video's starting picture
+// (`image_asset`); a clip becomes a video's source clip (`video_asset`), switching an
+// image or text video to editing it. Each is shown with its thumbnail and a Remove button.
+function attachAsset(form, id, thumb, kind = "image") {
+  const clip = kind === "video";
+  const input = inputFor(form, { type: clip ? "video/mp4" : "image/", name: "" });
   if (!input) {
-    announce("Not attached: this mode starts from a clip, not a picture.");
+    announce(clip ? "Not attached: an image is made from pictures; switch to Video to start from a clip."
+      : "Not attached: this mode starts from a clip, not a picture.");
     return;
   }
-  const starting = input.id === "id_image";
-  const name = starting ? "image_asset" : "reference_assets";
+  const name = { id_image: "image_asset", id_video: "video_asset" }[input.id] ?? "reference_assets";
+  const single = name !== "reference_assets";
   if (form.querySelector(`input[name="${name}"][value="${CSS.escape(id)}"]`)) return;
   const list = attachmentList(input);
-  if (starting) {  // one starting picture: it replaces a file or an earlier picture
+  if (single) {  // one starting picture or clip: it replaces a file or an earlier one
     setFiles(input, []);
     list.querySelectorAll("li.asset").forEach((li) => li.remove());
   }
   const hidden = Object.assign(document.createElement("input"), { type: "hidden", name, value: id });
   const preview = Object.assign(document.createElement("img"), { src: thumb, alt: "" });
-  const item = attachmentItem("Picture from your gallery", preview, () => item.remove());
+  const item = attachmentItem(clip ? "Clip from your gallery" : "Picture from your gallery", preview, () => item.remove());
   item.classList.add("asset");
   item.append(hidden);
   list.prepend(item);
   const more = input.closest("details");
   if (more) more.open = true;
-  announce(`Attached a picture from your gallery as ${starting ? "the starting image" : "a reference"}.`);
+  const role = { image_asset: "the starting image", video_asset: "the source clip" }[name] ?? "a reference";
+  announce(`Attached a ${clip ? "clip" : "picture"} from your gallery as ${role}.`);
 }
 
+// A card's picture, or a video card's Open link (a player itself is not dragged: its
+// controls take the pointer), carries the item's id, kind and thumbnail.
 document.addEventListener("dragstart", (event) => {
   const tile = event.target.closest?.(".card figure.tile[data-asset-id]");
-  const img = tile?.querySelector("img");
-  if (!img) return;
-  event.dataTransfer.setData(ASSET_TYPE, JSON.stringify({ id: tile.dataset.assetId, thumb: img.currentSrc || img.src }));
+  if (!tile) return;
+  const img = tile.querySelector("img");
+  const video = tile.querySelector("video");
+  const thumb = img ? img.currentSrc || img.src : video?.poster;
+  if (!thumb) return;
+  const kind = video ? "video" : "image";
+  event.dataTransfer.setData(ASSET_TYPE, JSON.stringify({ id: tile.dataset.assetId, thumb, kind }));
   event.dataTransfer.effectAllowed = "copyLink";
 });
 
@@ -368,8 +378,8 @@ document.addEventListener("drop", (event) => {
   form.classList.remove("dropping");
   const asset = event.dataTransfer.getData(ASSET_TYPE);
   if (asset) {
-    const { id, thumb } = JSON.parse(asset);
-    attachAsset(form, id, thumb);
+    const { id, thumb, kind } = JSON.parse(asset);
+    attachAsset(form, id, thumb, kind);
   } else {
     attach(form, [...event.dataTransfer.files]);
   }
@@ -542,8 +552,9 @@ document.addEventListener("drop", (event) => {
   row.closest("#create").classList.remove("dropping");
   const asset = event.dataTransfer.getData(ASSET_TYPE);
   if (asset) {
-    const { id, thumb } = JSON.parse(asset);
-    keyframeAsset(row, id, thumb);
+    const { id, thumb, kind } = JSON.parse(asset);
+    if (kind === "video") announce("Not attached: a keyframe is a picture, not a clip.");
+    else keyframeAsset(row, id, thumb);
     return;
   }
   const image = [...event.dataTransfer.files].find(isImage);

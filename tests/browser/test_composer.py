@@ -504,3 +504,35 @@ def test_the_phone_filters_button_works_from_the_keyboard(new_page, signed_in):
     page.keyboard.press("Enter")
     expect(page.get_by_label("Kind")).to_be_visible()
     tab_to(page, page.get_by_label("Kind"))
+
+
+def test_a_gallery_video_dragged_onto_the_video_form_becomes_the_source_clip_by_id(
+    page, signed_in, person, worker
+):
+    clip = make_generation(person, prompt="Waves on a breakwater", kind="video").outputs.get()
+    signed_in(page).goto("/?kind=video")
+
+    page.locator(f"#gen-{clip.generation_id} .tile a.expand").drag_to(page.get_by_label("Prompt"))
+
+    expect(page.get_by_label("Mode", exact=True)).to_have_value("video")
+    expect(page.get_by_role("list", name="Attached: Source clip")).to_contain_text("Clip from your gallery")
+    expect(page.locator('#create input[name="video_asset"]')).to_have_value(str(clip.pk))
+    page.get_by_label("Prompt").fill("The same waves at night")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("article.card", has_text="The same waves at night")
+    expect(card).to_have_attribute("data-status", "completed", timeout=30_000)
+    generation = Generation.objects.get(prompt="The same waves at night")
+    assert [(r.role, r.asset_id) for r in generation.references.all()] == [("source_video", clip.pk)]
+
+
+def test_a_gallery_video_dropped_on_the_image_form_is_refused_with_a_reason(page, signed_in, person):
+    clip = make_generation(person, prompt="Waves on a breakwater", kind="video").outputs.get()
+    signed_in(page).goto("/")
+
+    page.locator(f"#gen-{clip.generation_id} .tile a.expand").drag_to(page.get_by_label("Prompt"))
+
+    expect(page.locator("#length-status")).to_contain_text("switch to Video to start from a clip")
+    expect(
+        page.locator('#create input[name="video_asset"], #create input[name="reference_assets"]')
+    ).to_have_count(0)
