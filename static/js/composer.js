@@ -86,10 +86,21 @@ document.addEventListener("input", (event) => {
 });
 
 // Before htmx (or the browser) sends a form: a text over its limit stops it, with the reason beside it.
+// A panel's own fields ("Save as preset", inside the create form) count only for the panel's own
+// button: Generate does not send them, and an alert in a closed panel would be a refusal unseen.
+function limitedFor(form, submitter) {
+  const panel = submitter?.closest("[data-own-fields]");
+  return [...form.querySelectorAll("[data-limit]")].filter((control) => {
+    const home = control.closest("[data-own-fields]");
+    return !home || home === panel;
+  });
+}
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  const over = [...form.querySelectorAll("[data-limit]")].filter((c) => lengthOf(c) > Number(c.dataset.limit));
-  for (const control of form.querySelectorAll("[data-limit]")) updateCount(control);
+  const limited = limitedFor(form, event.submitter);
+  const over = limited.filter((c) => lengthOf(c) > Number(c.dataset.limit));
+  for (const control of limited) updateCount(control);
   if (!over.length) return;
   event.preventDefault();
   event.stopImmediatePropagation();
@@ -104,6 +115,7 @@ document.addEventListener("submit", (event) => {
     }
     error.textContent = `Not sent: ${overLimitMessage(lengthOf(control), Number(control.dataset.limit))} Shorten it, then try again.`;
   }
+  over[0].closest("details")?.setAttribute("open", "");
   over[0].focus();
 }, true);
 

@@ -330,3 +330,23 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-compare-selected]");
   if (button && !button.disabled) window.location.assign(`${button.dataset.url}?ids=${compareIds().join(",")}`);
 });
+
+// --- A request that fails says so, in the messages area, instead of nothing happening. ----------
+// htmx swaps nothing from an error answer or a lost connection; the person is told which.
+function showProblem(text) {
+  const area = document.getElementById("messages");
+  if (!area) return;
+  const item = Object.assign(document.createElement("li"), { className: "error", textContent: text });
+  const list = Object.assign(document.createElement("ul"), { className: "messages" });
+  list.append(item);
+  area.replaceChildren(list);
+}
+document.addEventListener("htmx:responseError", (event) => {
+  const status = event.detail.xhr.status;
+  showProblem(status >= 500
+    ? `The studio could not do that just now (error ${status}). Try again in a moment.`
+    : `The studio refused that (error ${status}). Reload the page and try again.`);
+});
+document.addEventListener("htmx:sendError", () => {
+  showProblem("The studio could not be reached. Check your connection, then try again.");
+});

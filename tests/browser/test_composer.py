@@ -124,6 +124,20 @@ def test_names_of_tokens_and_collections_are_counted_and_refused_over_the_limit(
     assert sent == []
 
 
+def test_a_long_preset_name_in_the_closed_panel_does_not_stop_generate(page, signed_in):
+    signed_in(page).goto("/")
+    page.get_by_text("Save as preset").click()
+    page.get_by_label("Name").fill("n" * 90)
+    page.get_by_text("Save as preset").click()  # closed again, its over-long name unseen
+    expect(page.get_by_label("Name")).to_be_hidden()
+
+    page.get_by_label("Prompt").fill("A kite over the dunes")
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.locator("article.card", has_text="A kite over the dunes")).to_have_count(1)
+    assert Generation.objects.filter(prompt="A kite over the dunes").count() == 1
+
+
 # --- The gallery first ---------------------------------------------------------------------------
 
 
