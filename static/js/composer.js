@@ -461,6 +461,12 @@ document.addEventListener("click", (event) => {
   const item = button.closest("li");
   const list = item.parentElement;
   item.remove();
+  // "References (2)" counts what the server attached: keep it true.
+  const summary = list.closest("details")?.querySelector(":scope > summary");
+  if (summary) {
+    const left = list.querySelectorAll("li").length;
+    summary.textContent = summary.textContent.replace(/\s*\(\d+\)$/, left ? ` (${left})` : "");
+  }
   announce("Removed.");
   (list.querySelector("button.remove") ?? list.closest(".field")?.querySelector("input[type=file]"))?.focus();
 });

@@ -412,6 +412,7 @@ def test_a_gallery_reference_comes_off_alone_and_the_prompt_stays(page, signed_i
     page.get_by_role("button", name="Remove reference image 1").click()
 
     expect(attached).to_have_count(1)
+    expect(page.locator("details.advanced > summary")).to_have_text("References (1)")
     expect(page.get_by_role("button", name="Remove reference image 2")).to_be_focused()
     expect(page.get_by_label("Prompt")).to_have_value("Both of them by the river")
     assert page.url == address
