@@ -58,12 +58,12 @@ function updateCount(control) {
   // "12 / 1,000" to the eye; in words to a screen reader.
   shown.textContent = over ? overLimitMessage(length, limit) : `${numbers.format(length)} / ${numbers.format(limit)}`;
   shown.setAttribute("aria-hidden", String(!over));
-  spoken.textContent = over ? "" : `${numbers.format(length)} characters of at most ${numbers.format(limit)}.`;
+  spoken.textContent = over ? "" : `${numbers.format(length)} character${length === 1 ? "" : "s"} of at most ${numbers.format(limit)}.`;
   const state = over ? "over" : near ? "near" : "within";
   count.dataset.state = state;
   if (control.dataset.lengthState && control.dataset.lengthState !== state) {
     announce(over ? overLimitMessage(length, limit)
-      : near ? `${numbers.format(limit - length)} characters left.`
+      : near ? `${numbers.format(limit - length)} character${limit - length === 1 ? "" : "s"} left.`
       : `Within the ${numbers.format(limit)} character limit.`);
   }
   control.dataset.lengthState = state;
@@ -86,10 +86,21 @@ document.addEventListener("input", (event) => {
 });
 
 // Before htmx (or the browser) sends a form: a text over its limit stops it, with the reason beside it.
+// A panel's own fields ("Save as preset", inside the create form) count only for the panel's own
+// button: Generate does not send them, and an alert in a closed panel would be a refusal unseen.
+function limitedFor(form, submitter) {
+  const panel = submitter?.closest("[data-own-fields]");
+  return [...form.querySelectorAll("[data-limit]")].filter((control) => {
+    const home = control.closest("[data-own-fields]");
+    return !home || home === panel;
+  });
+}
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  const over = [...form.querySelectorAll("[data-limit]")].filter((c) => lengthOf(c) > Number(c.dataset.limit));
-  for (const control of form.querySelectorAll("[data-limit]")) updateCount(control);
+  const limited = limitedFor(form, event.submitter);
+  const over = limited.filter((c) => lengthOf(c) > Number(c.dataset.limit));
+  for (const control of limited) updateCount(control);
   if (!over.length) return;
   event.preventDefault();
   event.stopImmediatePropagation();
@@ -104,6 +115,7 @@ document.addEventListener("submit", (event) => {
     }
     error.textContent = `Not sent: ${overLimitMessage(lengthOf(control), Number(control.dataset.limit))} Shorten it, then try again.`;
   }
+  over[0].closest("details")?.setAttribute("open", "");
   over[0].focus();
 }, true);
 
@@ -307,39 +319,49 @@ function attach(form, files) {
   else if (files.length) announce(`Attached ${files.length} file${files.length === 1 ? "" : "s"}.`);
 }
 
-// A picture from the gallery, by id, goes where a dropped image would: a hidden
-// `reference_assets` input among the references, or a video's starting picture
-// (`image_asset`), each shown with its thumbnail and a Remove button.
-function attachAsset(form, id, thumb) {
-  const input = inputFor(form, { type: "image/", name: "" });
+// A gallery item, by id, goes where a dropped file of its kind would: a picture into a
+// hidden `reference_assets` input among the references or a video's starting picture
+// (`image_asset`); a clip becomes a video's source clip (`video_asset`), switching an
+// image or text video to editing it. Each is shown with its thumbnail and a Remove button.
+function attachAsset(form, id, thumb, kind = "image") {
+  const clip = kind === "video";
+  const input = inputFor(form, { type: clip ? "video/mp4" : "image/", name: "" });
   if (!input) {
-    announce("Not attached: this mode starts from a clip, not a picture.");
+    announce(clip ? "Not attached: an image is made from pictures; switch to Video to start from a clip."
+      : "Not attached: this mode starts from a clip, not a picture.");
     return;
   }
-  const starting = input.id === "id_image";
-  const name = starting ? "image_asset" : "reference_assets";
+  const name = { id_image: "image_asset", id_video: "video_asset" }[input.id] ?? "reference_assets";
+  const single = name !== "reference_assets";
   if (form.querySelector(`input[name="${name}"][value="${CSS.escape(id)}"]`)) return;
   const list = attachmentList(input);
-  if (starting) {  // one starting picture: it replaces a file or an earlier picture
+  if (single) {  // one starting picture or clip: it replaces a file or an earlier one
     setFiles(input, []);
     list.querySelectorAll("li.asset").forEach((li) => li.remove());
   }
   const hidden = Object.assign(document.createElement("input"), { type: "hidden", name, value: id });
   const preview = Object.assign(document.createElement("img"), { src: thumb, alt: "" });
-  const item = attachmentItem("Picture from your gallery", preview, () => item.remove());
+  const item = attachmentItem(clip ? "Clip from your gallery" : "Picture from your gallery", preview, () => item.remove());
   item.classList.add("asset");
   item.append(hidden);
   list.prepend(item);
   const more = input.closest("details");
   if (more) more.open = true;
-  announce(`Attached a picture from your gallery as ${starting ? "the starting image" : "a reference"}.`);
+  const role = { image_asset: "the starting image", video_asset: "the source clip" }[name] ?? "a reference";
+  announce(`Attached a ${clip ? "clip" : "picture"} from your gallery as ${role}.`);
 }
 
+// A card's picture, or a video card's Open link (a player itself is not dragged: its
+// controls take the pointer), carries the item's id, kind and thumbnail.
 document.addEventListener("dragstart", (event) => {
   const tile = event.target.closest?.(".card figure.tile[data-asset-id]");
-  const img = tile?.querySelector("img");
-  if (!img) return;
-  event.dataTransfer.setData(ASSET_TYPE, JSON.stringify({ id: tile.dataset.assetId, thumb: img.currentSrc || img.src }));
+  if (!tile) return;
+  const img = tile.querySelector("img");
+  const video = tile.querySelector("video");
+  const thumb = img ? img.currentSrc || img.src : video?.poster;
+  if (!thumb) return;
+  const kind = video ? "video" : "image";
+  event.dataTransfer.setData(ASSET_TYPE, JSON.stringify({ id: tile.dataset.assetId, thumb, kind }));
   event.dataTransfer.effectAllowed = "copyLink";
 });
 
@@ -368,8 +390,8 @@ document.addEventListener("drop", (event) => {
   form.classList.remove("dropping");
   const asset = event.dataTransfer.getData(ASSET_TYPE);
   if (asset) {
-    const { id, thumb } = JSON.parse(asset);
-    attachAsset(form, id, thumb);
+    const { id, thumb, kind } = JSON.parse(asset);
+    attachAsset(form, id, thumb, kind);
   } else {
     attach(form, [...event.dataTransfer.files]);
   }
@@ -389,20 +411,39 @@ document.addEventListener("paste", (event) => {
 
 // A form the server refused comes back without its files (no page can refill a
 // file input): put back what was attached, so nothing has to be chosen again.
+// The Image / Video switch carries them across too, each where the other kind
+// takes it: references stay references (a video then makes one from them), a
+// video's starting image becomes a reference, a source clip has no place in an image.
 let attachedBeforeSwap = null;
+let switchingKind = false;
 document.addEventListener("htmx:beforeSwap", (event) => {
   if (event.detail.target?.id !== "create") return;
+  switchingKind = Boolean((event.detail.requestConfig?.elt ?? event.detail.elt)?.closest?.("nav.kinds"));
   attachedBeforeSwap = new Map();
   for (const input of event.detail.target.querySelectorAll("input[type=file]")) {
     if (input.files.length) attachedBeforeSwap.set(input.name, [...input.files]);
   }
 });
+
+function carriedOver(form, saved) {
+  const video = Boolean(form.querySelector("#id_mode"));
+  const moved = new Map();
+  for (const [name, files] of saved) {
+    const to = video ? name : { image: "references", references: "references" }[name];
+    if (to) moved.set(to, [...(moved.get(to) ?? []), ...files]);
+  }
+  if (video && moved.has("references")) setMode(form, "reference");
+  return moved;
+}
+
 document.addEventListener("htmx:load", (event) => {
   const form = event.detail.elt.id === "create" ? event.detail.elt : null;
   if (!form) return;
-  const saved = attachedBeforeSwap;
+  let saved = attachedBeforeSwap;
   attachedBeforeSwap = null;
-  if (!saved || !form.querySelector(".error, .errors")) return;
+  if (!saved) return;
+  if (switchingKind) saved = carriedOver(form, saved);
+  else if (!form.querySelector(".error, .errors")) return;
   for (const [name, files] of saved) {
     const input = form.querySelector(`input[type=file][name="${CSS.escape(name)}"]`);
     if (!input) continue;
@@ -410,6 +451,24 @@ document.addEventListener("htmx:load", (event) => {
     const more = input.closest("details");
     if (more) more.open = true;
   }
+});
+
+// A gallery picture the server put in the form (Animate, Extend, Use as reference, or
+// carried across the Image / Video switch) comes off in place, like a dropped file.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("#create [data-remove-attachment]");
+  if (!button) return;
+  const item = button.closest("li");
+  const list = item.parentElement;
+  item.remove();
+  // "References (2)" counts what the server attached: keep it true.
+  const summary = list.closest("details")?.querySelector(":scope > summary");
+  if (summary) {
+    const left = list.querySelectorAll("li").length;
+    summary.textContent = summary.textContent.replace(/\s*\(\d+\)$/, left ? ` (${left})` : "");
+  }
+  announce("Removed.");
+  (list.querySelector("button.remove") ?? list.closest(".field")?.querySelector("input[type=file]"))?.focus();
 });
 
 // Say where files can go, once the script that takes them is here.
@@ -511,8 +570,9 @@ document.addEventListener("drop", (event) => {
   row.closest("#create").classList.remove("dropping");
   const asset = event.dataTransfer.getData(ASSET_TYPE);
   if (asset) {
-    const { id, thumb } = JSON.parse(asset);
-    keyframeAsset(row, id, thumb);
+    const { id, thumb, kind } = JSON.parse(asset);
+    if (kind === "video") announce("Not attached: a keyframe is a picture, not a clip.");
+    else keyframeAsset(row, id, thumb);
     return;
   }
   const image = [...event.dataTransfer.files].find(isImage);

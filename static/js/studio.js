@@ -119,6 +119,27 @@ document.addEventListener("click", (event) => {
   const on = all.matches("[data-select-all]");
   for (const box of document.querySelectorAll("input.pick")) box.checked = on;
   updateSelection();
+  if (!on) setSelectMode(false, true);  // Clear also puts the bar away
+});
+
+// The bar waits out of sight until a card is ticked (its checkbox is in the Tab order) or
+// "Select" is pressed, which shows it with "Select all shown" and the cards' checkboxes.
+function setSelectMode(on, returnFocus = false) {
+  const button = document.querySelector("[data-select-mode]");
+  document.body.classList.toggle("select-mode", on);
+  if (!button) return;
+  button.setAttribute("aria-expanded", String(on));
+  if (on) document.querySelector("#bulk [data-select-all]")?.focus();
+  else if (returnFocus) button.focus();
+}
+document.addEventListener("DOMContentLoaded", () => {
+  const button = document.querySelector("[data-select-mode]");
+  if (!button) return;
+  button.hidden = false;
+  document.body.classList.add("bulk-managed");
+});
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-select-mode]")) setSelectMode(!document.body.classList.contains("select-mode"));
 });
 
 // Forms that ask before they act (deleting a collection, deleting in bulk).
@@ -308,4 +329,24 @@ document.addEventListener("click", (event) => {
   if (event.target.closest("[data-select-all], [data-select-none]")) updateCompare();
   const button = event.target.closest("[data-compare-selected]");
   if (button && !button.disabled) window.location.assign(`${button.dataset.url}?ids=${compareIds().join(",")}`);
+});
+
+// --- A request that fails says so, in the messages area, instead of nothing happening. ----------
+// htmx swaps nothing from an error answer or a lost connection; the person is told which.
+function showProblem(text) {
+  const area = document.getElementById("messages");
+  if (!area) return;
+  const item = Object.assign(document.createElement("li"), { className: "error", textContent: text });
+  const list = Object.assign(document.createElement("ul"), { className: "messages" });
+  list.append(item);
+  area.replaceChildren(list);
+}
+document.addEventListener("htmx:responseError", (event) => {
+  const status = event.detail.xhr.status;
+  showProblem(status >= 500
+    ? `The studio could not do that just now (error ${status}). Try again in a moment.`
+    : `The studio refused that (error ${status}). Reload the page and try again.`);
+});
+document.addEventListener("htmx:sendError", () => {
+  showProblem("The studio could not be reached. Check your connection, then try again.");
 });

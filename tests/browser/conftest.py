@@ -60,19 +60,26 @@ document.addEventListener("securitypolicyviolation", (event) => {
 class BrowserProblems:
     """What went wrong in a test's pages: console errors, uncaught exceptions, failed requests,
     answers of 400 or more, and breaches of the Content-Security-Policy. A test names what it
-    expects with `expect_status`, `expect_console` or `expect_csp_violation`; anything else fails it."""
+    expects with `expect_status`, `expect_request_failure`, `expect_console` or `expect_csp_violation`;
+    anything else fails it."""
 
     seen: list[str] = field(default_factory=list)
     statuses: list[tuple[int, re.Pattern]] = field(default_factory=list)
     messages: list[re.Pattern] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
     expected_violations: list[re.Pattern] = field(default_factory=list)
+    failures: list[re.Pattern] = field(default_factory=list)
 
     def expect_status(self, status: int, url: str = "") -> None:
         """An answer with `status` to a URL containing `url` is part of the test."""
         self.statuses.append((status, re.compile(re.escape(url))))
         # Chromium reports each such answer in the console too.
         self.expect_console(f"the server responded with a status of {status}")
+
+    def expect_request_failure(self, url: str) -> None:
+        """A request to a URL containing `url` that never gets an answer is part of the test."""
+        self.failures.append(re.compile(re.escape(url)))
+        self.expect_console("net::ERR_")
 
     def expect_console(self, pattern: str) -> None:
         """A console error matching `pattern` (a regular expression) is part of the test."""
@@ -115,7 +122,7 @@ class BrowserProblems:
 
     def _request_failed(self, request) -> None:
         # A page left, a player that stops buffering, a download handed to the browser: not faults.
-        if request.failure in ("net::ERR_ABORTED",):
+        if request.failure in ("net::ERR_ABORTED",) or any(url.search(request.url) for url in self.failures):
             return
         self.seen.append(f"request failed: {request.method} {request.url}: {request.failure}")
 

@@ -13,6 +13,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from grokstudio.studio.models import Generation
+from tests.browser.seeing import focus_ring_pixels
 from tests.factories import make_clip, make_generation, make_image
 
 pytestmark = pytest.mark.browser
@@ -123,6 +124,20 @@ def test_names_of_tokens_and_collections_are_counted_and_refused_over_the_limit(
     assert sent == []
 
 
+def test_a_long_preset_name_in_the_closed_panel_does_not_stop_generate(page, signed_in):
+    signed_in(page).goto("/")
+    page.get_by_text("Save as preset").click()
+    page.get_by_label("Name").fill("n" * 90)
+    page.get_by_text("Save as preset").click()  # closed again, its over-long name unseen
+    expect(page.get_by_label("Name")).to_be_hidden()
+
+    page.get_by_label("Prompt").fill("A kite over the dunes")
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.locator("article.card", has_text="A kite over the dunes")).to_have_count(1)
+    assert Generation.objects.filter(prompt="A kite over the dunes").count() == 1
+
+
 # --- The gallery first ---------------------------------------------------------------------------
 
 
@@ -141,29 +156,52 @@ def twelve_items(person):
         make_generation(person, prompt=f"Study number {i} of a quiet harbour at first light")
 
 
-def test_on_a_laptop_screen_two_rows_of_cards_show_below_the_create_bar(
-    new_page, signed_in, twelve_items, screenshot
+# Each element's box on screen.
+BOXES = "els => els.map(e => e.getBoundingClientRect()).map(r => ({top: r.top, bottom: r.bottom}))"
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_on_a_laptop_screen_two_rows_of_pictures_show_below_the_create_bar(
+    new_page, signed_in, twelve_items, screenshot, color_scheme
 ):
-    page = signed_in(new_page(viewport={"width": 1440, "height": 900}))
+    page = signed_in(new_page(viewport={"width": 1440, "height": 900}, color_scheme=color_scheme))
     page.goto("/")
     expect(page.locator("article.card")).to_have_count(12)
+    expect(page.get_by_role("button", name="Select", exact=True)).to_be_visible()
+    screenshot(f"gallery-1440x900-{color_scheme}", of=page, full_page=False)
 
     height = 900
     first, second = rows_of_cards(page)[:2]
     assert max(card["bottom"] for card in first) <= height, "the first row is cut off"
-    # The second row starts on the first screen, with a good part of its pictures in view.
-    assert min(card["top"] for card in second) <= height - 100, second
+    # The second row's pictures are whole on the first screen.
+    top = min(card["top"] for card in second)
+    second_pictures = [
+        box for box in page.locator("article.card .tiles").evaluate_all(BOXES) if abs(box["top"] - top) < 3
+    ]
+    assert second_pictures and max(box["bottom"] for box in second_pictures) <= height, second_pictures
     generate = page.get_by_role("button", name="Generate").bounding_box()
     assert generate["y"] + generate["height"] <= height
-    screenshot("composer-laptop-gallery", of=page, full_page=False)
+    # The selection bar waits until it is wanted; "Reference images" shares the options' row.
+    expect(page.locator("#bulk")).to_be_hidden()
+    summary = page.locator("details.advanced > summary").bounding_box()
+    model = page.get_by_label("Model", exact=True).bounding_box()
+    assert abs((summary["y"] + summary["height"] / 2) - (model["y"] + model["height"] / 2)) < 6
 
 
-def test_on_a_phone_the_first_card_shows_and_the_filters_are_one_button(new_page, signed_in, twelve_items):
-    page = signed_in(new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True))
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_on_a_phone_the_first_card_shows_and_the_filters_are_one_button(
+    new_page, signed_in, twelve_items, screenshot, color_scheme
+):
+    page = signed_in(
+        new_page(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, color_scheme=color_scheme
+        )
+    )
     page.goto("/")
 
-    first = page.locator("article.card").first.bounding_box()
-    assert first["y"] < 844 - 120, first
+    picture = page.locator("article.card .tiles").first.bounding_box()
+    assert picture["y"] + 120 < 844, picture  # the first picture's top, and a good part of it
+    screenshot(f"gallery-390x844-{color_scheme}", of=page, full_page=False)
     expect(page.get_by_label("Kind")).to_be_hidden()
     filters = page.locator("summary", has_text="Filters")
     filters.tap()
@@ -323,3 +361,193 @@ def test_a_clip_dropped_on_the_video_form_becomes_the_source_clip(page, signed_i
     expect(page.get_by_label("Source clip", exact=True)).to_be_visible()
     assert page.eval_on_selector("#id_video", "input => input.files[0].name") == "walk.mp4"
     expect(page.get_by_role("list", name="Attached: Source clip")).to_contain_text("walk.mp4")
+
+
+# --- The Image / Video switch, and attachments that come off one by one ------------------------
+
+
+FILE_NAMES = "input => [...input.files].map(f => f.name)"
+
+
+def test_switching_image_and_video_keeps_the_prompt_and_what_is_attached(page, signed_in, person):
+    made = make_generation(person, prompt="A red fox at dawn")
+    signed_in(page).goto("/")
+    prompt = page.get_by_label("Prompt")
+    prompt.fill("The fox walks into the night")
+    page.locator(f"#gen-{made.pk} .tile a.open").drag_to(prompt)
+    page.evaluate(DROP_JS, ["#id_prompt", [png("red.png", (220, 40, 40))]])
+    kinds = page.get_by_role("navigation", name="What to make")
+
+    kinds.get_by_role("link", name="Video").click()
+
+    expect(kinds.get_by_role("link", name="Video")).to_have_attribute("aria-current", "page")
+    expect(prompt).to_have_value("The fox walks into the night")
+    expect(page.get_by_label("Mode", exact=True)).to_have_value("reference")  # a video from those pictures
+    attached = page.get_by_role("list", name="Attached: Reference images").get_by_role("listitem")
+    expect(attached).to_have_count(2)
+    expect(page.locator('#create input[name="reference_assets"]')).to_have_value(str(made.outputs.get().pk))
+    assert page.eval_on_selector("#id_references", "input => [...input.files].map(f => f.name)") == [
+        "red.png"
+    ]
+
+    kinds.get_by_role("link", name="Image").click()
+
+    expect(kinds.get_by_role("link", name="Image")).to_have_attribute("aria-current", "page")
+    expect(prompt).to_have_value("The fox walks into the night")
+    expect(attached).to_have_count(2)
+    assert page.eval_on_selector("#id_references", "input => [...input.files].map(f => f.name)") == [
+        "red.png"
+    ]
+
+
+def test_a_gallery_reference_comes_off_alone_and_the_prompt_stays(page, signed_in, person):
+    first = make_generation(person, prompt="A red fox").outputs.get()
+    second = make_generation(person, prompt="A grey heron").outputs.get()
+    signed_in(page).goto(f"/?reference_asset={first.pk}&reference_asset={second.pk}")
+    page.get_by_label("Prompt").fill("Both of them by the river")
+    attached = page.get_by_role("list", name="Attached: Reference images").get_by_role("listitem")
+    expect(attached).to_have_count(2)
+    address = page.url
+
+    page.get_by_role("button", name="Remove reference image 1").click()
+
+    expect(attached).to_have_count(1)
+    expect(page.locator("details.advanced > summary")).to_have_text("References (1)")
+    expect(page.get_by_role("button", name="Remove reference image 2")).to_be_focused()
+    expect(page.get_by_label("Prompt")).to_have_value("Both of them by the river")
+    assert page.url == address
+    page.get_by_role("button", name="Generate").click()
+    expect(page.locator("article.card", has_text="Both of them by the river")).to_have_count(1)
+    generation = Generation.objects.get(prompt="Both of them by the river")
+    assert [r.asset_id for r in generation.references.all()] == [second.pk]
+
+
+def test_the_picture_to_animate_comes_off_and_a_file_can_take_its_place(page, signed_in, person):
+    still = make_generation(person, prompt="A red fox").outputs.get()
+    signed_in(page).goto(f"/?kind=video&mode=image&image_asset={still.pk}")
+    expect(page.get_by_role("img", name="The image to animate")).to_be_visible()
+
+    page.get_by_role("button", name="Remove the image to animate").click()
+
+    expect(page.get_by_role("img", name="The image to animate")).to_have_count(0)
+    expect(page.locator('#create input[name="image_asset"]')).to_have_count(0)
+    expect(page.get_by_label("Starting image", exact=True)).to_be_focused()
+
+
+def test_the_counts_say_one_character_not_one_characters(page, signed_in):
+    signed_in(page).goto("/accounts/api-tokens/")
+    name = page.get_by_label("Name")
+
+    name.fill("n")
+    expect(page.locator("#id_name_count .visually-hidden")).to_have_text("1 character of at most 80.")
+    name.fill("n" * 79)
+    expect(page.locator("#length-status")).to_have_text("1 character left.")
+    name.fill("n" * 78)
+    name.fill("n" * 81)
+    expect(page.locator("#length-status")).to_have_text("1 character over the 80 limit.")
+
+
+# --- By keyboard alone -----------------------------------------------------------------------
+
+
+def tab_to(page, locator, limit: int = 80) -> None:
+    """Press Tab until `locator` has the focus, as a person without a mouse would."""
+    for _ in range(limit):
+        if locator.evaluate("el => el === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    expect(locator).to_be_focused()
+    assert locator.evaluate("el => getComputedStyle(el).outlineStyle") != "none", "no focus ring"
+    assert focus_ring_pixels(page, locator) > 20, "a focus ring no one can see"
+
+
+def test_the_composer_and_a_cards_menu_work_from_the_keyboard(page, signed_in, person, worker):
+    made = make_generation(person, prompt="A red fox at dawn")
+    signed_in(page).goto(f"/?reference_asset={made.outputs.get().pk}")
+    page.get_by_label("Prompt").fill("A fox in the snow")
+    page.get_by_label("Prompt").focus()
+
+    references = page.locator("details.advanced")
+    remove = page.get_by_role("button", name="Remove reference image 1")
+    tab_to(page, remove)  # "References" is open: it holds a picture
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("img", name="Reference image 1")).to_have_count(0)
+    page.keyboard.press("Shift+Tab")
+    summary = references.locator("summary")
+    tab_to(page, summary)
+    page.keyboard.press("Enter")
+    expect(references).not_to_have_attribute("open", "")
+    page.keyboard.press("Space")
+    expect(references).to_have_attribute("open", "")
+
+    page.get_by_label("Prompt").focus()
+    save = page.locator("details.save-preset")
+    tab_to(page, save.locator("summary"))
+    page.keyboard.press("Space")
+    expect(page.get_by_label("Name")).to_be_visible()
+    tab_to(page, page.get_by_label("Name"))
+    page.keyboard.type("Snow")
+    tab_to(page, page.get_by_role("button", name="Save preset"))
+    page.keyboard.press("Enter")
+    expect(page.locator(".preset-bar .chip.on")).to_have_text("Snow")
+
+    page.get_by_label("Prompt").focus()
+    improve = page.get_by_role("button", name="Improve")
+    tab_to(page, improve)
+    with page.expect_request("**/improve/"):
+        page.keyboard.press("Enter")
+    expect(page.locator("#prompt-help")).not_to_be_empty()
+
+    menu = page.locator(f"#gen-{made.pk} details.menu")
+    tab_to(page, menu.locator("summary"), limit=120)
+    page.keyboard.press("Enter")
+    reroll = menu.get_by_role("button", name="Reroll")
+    expect(reroll).to_be_visible()
+    tab_to(page, reroll)
+    tab_to(page, menu.get_by_role("link", name="Details"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/g/{made.pk}/$"))
+
+
+def test_the_phone_filters_button_works_from_the_keyboard(new_page, signed_in):
+    page = signed_in(new_page(viewport={"width": 390, "height": 844}))
+    page.goto("/")
+    page.get_by_label("Search the gallery").focus()
+
+    filters = page.locator("summary", has_text="Filters")
+    tab_to(page, filters)
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Kind")).to_be_visible()
+    tab_to(page, page.get_by_label("Kind"))
+
+
+def test_a_gallery_video_dragged_onto_the_video_form_becomes_the_source_clip_by_id(
+    page, signed_in, person, worker
+):
+    clip = make_generation(person, prompt="Waves on a breakwater", kind="video").outputs.get()
+    signed_in(page).goto("/?kind=video")
+
+    page.locator(f"#gen-{clip.generation_id} .tile a.expand").drag_to(page.get_by_label("Prompt"))
+
+    expect(page.get_by_label("Mode", exact=True)).to_have_value("video")
+    expect(page.get_by_role("list", name="Attached: Source clip")).to_contain_text("Clip from your gallery")
+    expect(page.locator('#create input[name="video_asset"]')).to_have_value(str(clip.pk))
+    page.get_by_label("Prompt").fill("The same waves at night")
+    page.get_by_role("button", name="Generate").click()
+
+    card = page.locator("article.card", has_text="The same waves at night")
+    expect(card).to_have_attribute("data-status", "completed", timeout=30_000)
+    generation = Generation.objects.get(prompt="The same waves at night")
+    assert [(r.role, r.asset_id) for r in generation.references.all()] == [("source_video", clip.pk)]
+
+
+def test_a_gallery_video_dropped_on_the_image_form_is_refused_with_a_reason(page, signed_in, person):
+    clip = make_generation(person, prompt="Waves on a breakwater", kind="video").outputs.get()
+    signed_in(page).goto("/")
+
+    page.locator(f"#gen-{clip.generation_id} .tile a.expand").drag_to(page.get_by_label("Prompt"))
+
+    expect(page.locator("#length-status")).to_contain_text("switch to Video to start from a clip")
+    expect(
+        page.locator('#create input[name="video_asset"], #create input[name="reference_assets"]')
+    ).to_have_count(0)

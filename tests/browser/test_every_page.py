@@ -215,3 +215,96 @@ def test_ctrl_enter_in_the_prompt_generates(page, account, sign_in):
     expect(page.locator("article.card").first).to_contain_text("A kite over the dunes")
     assert page.evaluate("window.__noReload") is True
     assert Generation.objects.filter(prompt="A kite over the dunes").count() == 1
+
+
+# What starts hidden is looked at once it is shown: axe sees only what is on the page.
+DROP_PICTURE = """() => {
+    const canvas = Object.assign(document.createElement("canvas"), {width: 8, height: 8});
+    return new Promise(done => canvas.toBlob(blob => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([blob], "red.png", {type: "image/png"}));
+        const target = document.querySelector("#id_prompt");
+        for (const type of ["dragenter", "dragover", "drop"]) {
+            const init = {dataTransfer: transfer, bubbles: true, cancelable: true};
+            target.dispatchEvent(new DragEvent(type, init));
+        }
+        done();
+    }, "image/png"));
+}"""
+
+
+def open_more(page) -> None:
+    """Open the create form's disclosure, which remembers how the person left it."""
+    if not page.locator("details.advanced").evaluate("details => details.open"):
+        page.locator("details.advanced > summary").click()
+
+
+def open_references(page) -> None:
+    open_more(page)
+    expect(page.get_by_label("Reference images")).to_be_visible()
+
+
+def open_save_preset(page) -> None:
+    page.get_by_text("Save as preset").click()
+    expect(page.get_by_label("Name")).to_be_visible()
+
+
+def open_card_menu(page) -> None:
+    page.locator("summary[aria-label='More actions']").first.click()
+    expect(
+        page.locator("details.menu[open] .menu-items").get_by_role("button", name="Reroll")
+    ).to_be_visible()
+
+
+def attach_pictures(page) -> None:
+    page.evaluate(DROP_PICTURE)
+    expect(page.get_by_role("list", name="Attached: Reference images").get_by_role("listitem")).to_have_count(
+        2
+    )
+
+
+def show_selection(page) -> None:
+    page.get_by_role("button", name="Select", exact=True).click()
+    expect(page.locator("#bulk")).to_be_visible()
+
+
+def show_video_1_5(mode: str) -> Callable:
+    def show(page) -> None:
+        page.get_by_label("Model").select_option("grok-imagine-video-1.5")
+        page.get_by_label("Mode", exact=True).select_option(mode)
+        open_more(page)
+        expect(page.get_by_text("Keyframes")).to_be_visible()
+        expect(page.get_by_text("Voices", exact=True)).to_be_visible()
+
+    return show
+
+
+def open_phone_filters(page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("summary", has_text="Filters").click()
+    expect(page.get_by_label("Kind")).to_be_visible()
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_nothing_shown_on_demand_has_a_serious_accessibility_fault(new_page, account, sign_in, color_scheme):
+    image_asset = account.image.outputs.first()
+    states = [
+        ("references-open", "/", open_references),
+        ("save-preset-open", "/", open_save_preset),
+        ("card-menu-open", "/", open_card_menu),
+        ("attachments", f"/?reference_asset={image_asset.pk}", attach_pictures),
+        ("selection-bar", "/", show_selection),
+        ("video-1.5-text", "/?kind=video", show_video_1_5("text")),
+        ("video-1.5-image", "/?kind=video", show_video_1_5("image")),
+        ("phone-filters", "/", open_phone_filters),
+    ]
+    found: dict[str, list[str]] = {}
+    page = new_page(color_scheme=color_scheme)
+    sign_in(page, account.user)
+    for name, address, show in states:
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(address)
+        show(page)
+        found[name] = serious_violations(page)
+
+    assert {name: faults for name, faults in found.items() if faults} == {}

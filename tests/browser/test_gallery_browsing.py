@@ -8,7 +8,6 @@ first, as the page shows them.
 from __future__ import annotations
 
 import colorsys
-import io
 import re
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -17,12 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
-from PIL import Image
 from playwright.sync_api import expect
 
 from grokstudio.studio import selectors, services
 from grokstudio.studio.media.images import check_result
 from grokstudio.studio.models import Asset, Generation, Status
+from tests.browser.seeing import focus_ring_pixels
 from tests.factories import make_image
 
 pytestmark = pytest.mark.browser
@@ -394,17 +393,35 @@ def test_bulk_delete_dismissed_deletes_nothing(page, person, sign_in):
     assert all(default_storage.exists(output(g).file.name) for g in made)
 
 
-def test_select_all_shown_ticks_every_card(page, person, sign_in):
+def test_select_shows_the_bar_whose_select_all_shown_ticks_every_card(page, person, sign_in):
     gallery(person, 5)
     sign_in(page, person)
     page.goto("/")
+    bar = page.locator("#bulk")
+    expect(bar).to_be_hidden()  # out of the cards' way until it is wanted
 
-    page.get_by_role("button", name="Select all shown").click()
+    page.get_by_role("button", name="Select", exact=True).click()
+    expect(bar).to_be_visible()
+    expect(page.get_by_role("button", name="Select all shown")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.locator("input.pick:checked")).to_have_count(5)
     expect(page.locator("#bulk .count")).to_have_text("5 selected")
-    page.locator("#bulk").get_by_role("button", name="Clear").click()
+    bar.get_by_role("button", name="Clear").click()
     expect(page.locator("input.pick:checked")).to_have_count(0)
-    expect(page.locator("#bulk .count")).to_have_text("0 selected")
+    expect(bar).to_be_hidden()
+    expect(page.get_by_role("button", name="Select", exact=True)).to_be_focused()
+
+
+def test_ticking_a_card_by_keyboard_brings_the_bar(page, person, sign_in):
+    made = gallery(person, 2)
+    sign_in(page, person)
+    page.goto("/")
+
+    card(page, made[0]).locator("input.pick").focus()
+    page.keyboard.press("Space")
+
+    expect(page.locator("#bulk")).to_be_visible()
+    expect(page.locator("#bulk .count")).to_have_text("1 selected")
 
 
 def test_the_card_menu_deletes_one_card_after_asking(page, person, sign_in):
@@ -457,16 +474,20 @@ def test_on_a_phone_in_dark_mode_the_gallery_fits_and_works(
     no_sideways_scroll(page)
     # On a phone the filters are behind one button.
     page.locator("summary", has_text="Filters").tap()
-    for control in ("#id_q", "#id_kind", "#id_sort", "#id_fav", "#bulk-action", "[data-bulk-submit]"):
+    for control in ("#id_q", "#id_kind", "#id_sort", "#id_fav"):
         inside_the_screen(page.locator(control))
+    page.locator("summary", has_text="Filters").tap()  # closed again: the panel lies over the cards
     # No hover on a touch screen: the checkboxes are always there to tap.
     assert page.locator("input.pick").first.evaluate("box => getComputedStyle(box).opacity") == "1"
 
     page.locator("input.pick").nth(1).tap()
     expect(page.locator("#bulk .count")).to_have_text("1 selected")
+    for control in ("#bulk-action", "[data-bulk-submit]"):  # the bar, once something is ticked
+        inside_the_screen(page.locator(control))
     pictures_in_view_loaded(page)
     screenshot("phone-dark-gallery", of=page, full_page=False)
 
+    page.locator("summary", has_text="Filters").tap()
     page.locator("#id_kind").select_option(label="Images")
     expect(page).to_have_url(re.compile(r"kind=image"))
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
@@ -491,18 +512,6 @@ def test_on_a_phone_in_dark_mode_the_gallery_fits_and_works(
 
 
 # --- Keyboard ------------------------------------------------------------------
-
-
-def focus_ring_pixels(page, locator) -> int:
-    """How many pixels around `locator` are in its outline colour: what a person sees of the ring."""
-    colour = locator.evaluate("el => getComputedStyle(el).outlineColor")
-    red, green, blue = map(int, re.findall(r"\d+", colour)[:3])
-    box = locator.bounding_box()
-    clip = {"x": box["x"] - 6, "y": box["y"] - 6, "width": box["width"] + 12, "height": box["height"] + 12}
-    with Image.open(io.BytesIO(page.screenshot(clip=clip))) as shot:
-        data = shot.convert("RGB").tobytes()
-    pixels = zip(data[0::3], data[1::3], data[2::3], strict=True)
-    return sum(1 for r, g, b in pixels if abs(r - red) + abs(g - green) + abs(b - blue) < 30)
 
 
 def test_tab_reaches_a_cards_checkbox_star_and_image_with_a_visible_focus_ring(

@@ -88,6 +88,36 @@ def test_a_reroll_refused_by_the_budget_says_so_at_once(page, person, sign_in):
     assert Generation.objects.exclude(pk=generation.pk).count() == 0
 
 
+def test_a_server_error_on_an_htmx_request_says_so_in_the_messages_area(
+    page, person, sign_in, browser_problems
+):
+    generation = make_generation(person, prompt="A fox in the snow")
+    browser_problems.expect_status(500, "/favorite")
+    browser_problems.expect_console("Response Status Error Code 500")
+    page.route("**/favorite", lambda route: route.fulfill(status=500, body="Server Error"))
+    sign_in(page, person)
+    page.goto("/")
+
+    page.locator(f"#gen-{generation.pk}").get_by_role("button", name="Favourite").click()
+
+    expect(page.locator("#messages")).to_contain_text("could not do that just now (error 500)")
+
+
+def test_a_lost_connection_on_an_htmx_request_says_so_in_the_messages_area(
+    page, person, sign_in, browser_problems
+):
+    generation = make_generation(person, prompt="A fox in the snow")
+    browser_problems.expect_request_failure("/favorite")
+    browser_problems.expect_console("htmx:sendError|htmx:afterRequest")  # htmx's own log of the failure
+    sign_in(page, person)
+    page.goto("/")
+    page.route("**/favorite", lambda route: route.abort("internetdisconnected"))
+
+    page.locator(f"#gen-{generation.pk}").get_by_role("button", name="Favourite").click()
+
+    expect(page.locator("#messages")).to_contain_text("could not be reached")
+
+
 def test_a_card_that_ends_is_read_out_politely(page, person, sign_in, quick_polls):
     failing = make_generation(person, prompt="A storm over the pier", status="pending")
     cancelled = make_generation(person, prompt="A quiet harbour", status="pending")

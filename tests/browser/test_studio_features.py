@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from tests.browser.conftest import SCREENSHOTS
 from tests.factories import make_generation
 
 pytestmark = pytest.mark.browser
@@ -24,12 +25,10 @@ def person(transactional_db):
 
 
 @pytest.fixture
-def shots(tmp_path_factory):
-    from pathlib import Path
-
-    folder = Path("/tmp/features-shots")
-    folder.mkdir(exist_ok=True)
-    return folder
+def shots():
+    """Where the other browser tests keep theirs: under the test run's own var directory."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
 
 
 def test_a_shared_link_shows_the_picture_and_prompt_to_a_signed_out_browser_until_revoked(

@@ -179,9 +179,9 @@ def test_animate_opens_the_video_form_on_the_users_own_image(owner_client, owner
     assert response.status_code == 200
     assert 'name="kind" value="video"' in response.text
     assert '<option value="image" selected>' in response.text
-    assert f'<figure class="preset"><img src="/a/{still.pk}/thumb"' in response.text
+    assert f'<li class="asset"><img src="/a/{still.pk}/thumb" alt="The image to animate"' in response.text
     assert f'value="{still.pk}"' in hidden_input(response, "image_asset")
-    assert 'type="file" name="image"' not in response.text  # the gallery image replaces the upload
+    assert 'aria-label="Remove the image to animate"' in response.text  # it comes off in place
 
 
 def test_extend_opens_the_video_form_on_the_users_own_video(owner_client, owner):
@@ -215,7 +215,7 @@ def test_a_preset_that_is_not_an_id_is_ignored(owner_client, db):
 
     assert response.status_code == 200
     assert hidden_input(response, "image_asset") == ""
-    assert 'class="preset"' not in response.text
+    assert 'class="asset"' not in response.text
 
 
 def test_a_refused_submit_keeps_the_preset(owner_client, owner):

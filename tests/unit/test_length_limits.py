@@ -57,3 +57,19 @@ def test_a_prompt_over_the_limit_is_refused_and_kept_in_the_box(owner_client):
     assert "999 characters over the 1,000 limit." in html
     assert prompt.strip() in html
     assert 'aria-invalid="true"' in html
+
+
+@pytest.mark.parametrize("via", ["preset", "suggestion"])
+def test_a_prompt_brought_in_the_address_is_kept_whole_for_the_count_to_refuse(owner_client, owner, via):
+    """A preset applied to a long prompt, or a long suggestion, shows every character: the count
+    marks what is over and Generate refuses it, as for typing; nothing is cut on the way."""
+    long_prompt = "a heron in the reeds " * 75  # 1,575 characters
+    query = {"prompt": long_prompt}
+    if via == "preset":
+        query["preset"] = Preset.objects.create(
+            user=owner, name="Wide", options={"model": "grok-imagine-image"}
+        ).pk
+
+    html = owner_client.get("/", query).content.decode()
+
+    assert f"{long_prompt.strip()}</textarea>" in html

@@ -61,3 +61,30 @@ def test_a_plain_post_still_leaves_its_message_for_the_next_page(owner_client, o
     response = owner_client.post(f"/g/{generation.pk}/delete", follow=True)
 
     assert "cancel it first" in messages_area(response)
+
+
+def test_a_retry_with_nothing_to_fetch_says_so_at_once_over_htmx(owner_client, owner):
+    finished = make_generation(owner)  # completed: there is nothing to fetch again
+
+    response = owner_client.post(f"/g/{finished.pk}/retry-download", headers=HTMX)
+
+    assert f'id="gen-{finished.pk}"' in response.content.decode()
+    assert "nothing to fetch again" in messages_area(response)
+    assert "nothing to fetch again" not in messages_area(owner_client.get("/"))
+
+
+def test_an_htmx_answer_with_no_message_waiting_carries_no_messages_area(owner_client, owner):
+    generation = make_generation(owner)
+
+    response = owner_client.get(f"/g/{generation.pk}/menu", headers=HTMX)
+
+    assert 'id="messages"' not in response.content.decode()
+
+
+def test_every_studio_route_carries_its_messages_to_htmx():
+    """One decorator, on every view the studio routes to: a new view cannot forget it."""
+    from grokstudio.studio.web.urls import urlpatterns
+
+    bare = [p.name for p in urlpatterns if not getattr(p.callback, "carries_messages", False)]
+
+    assert bare == []

@@ -11,10 +11,12 @@ from django.views.decorators.http import require_GET
 
 from grokstudio.studio import selectors
 from grokstudio.studio.validation import plausible_id
+from grokstudio.studio.web.live_messages import carry_messages
 
 MIN_ITEMS, MAX_ITEMS = 2, 4
 
 
+@carry_messages
 @login_required
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:

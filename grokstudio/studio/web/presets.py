@@ -18,7 +18,8 @@ from django_htmx.http import reswap
 from grokstudio.studio import selectors, validation
 from grokstudio.studio.models import Preset
 from grokstudio.studio.web.forms import PresetForm
-from grokstudio.studio.web.views import _budget, _create_form, _with_messages
+from grokstudio.studio.web.live_messages import carry_messages
+from grokstudio.studio.web.views import _budget, _create_form
 
 
 def _options(request: HttpRequest, kind: str) -> dict:
@@ -40,10 +41,11 @@ def _refused(request: HttpRequest, problems: list[str]) -> HttpResponse:
     for problem in problems:
         messages.error(request, f"The preset was not saved: {problem}")
     if request.htmx:
-        return _with_messages(request, reswap(HttpResponse(), "none"))
+        return reswap(HttpResponse(), "none")
     return redirect("studio:gallery")
 
 
+@carry_messages
 @login_required
 @require_POST
 def preset_save(request: HttpRequest) -> HttpResponse:
@@ -74,9 +76,10 @@ def preset_save(request: HttpRequest) -> HttpResponse:
         "presets": selectors.preset_assets(request.user, initial),
         **_budget(request.user),
     }
-    return _with_messages(request, render(request, "studio/gallery.html#create-form", context))
+    return render(request, "studio/gallery.html#create-form", context)
 
 
+@carry_messages
 @login_required
 @require_GET
 def presets(request: HttpRequest) -> HttpResponse:
@@ -94,6 +97,7 @@ def _editable(request: HttpRequest, preset: Preset) -> bool:
     return preset.user_id == request.user.pk or request.user.is_staff
 
 
+@carry_messages
 @login_required
 @require_POST
 def preset_edit(request: HttpRequest, preset_id: int) -> HttpResponse:
@@ -110,6 +114,7 @@ def preset_edit(request: HttpRequest, preset_id: int) -> HttpResponse:
     return redirect("studio:presets")
 
 
+@carry_messages
 @login_required
 @require_POST
 def preset_delete(request: HttpRequest, preset_id: int) -> HttpResponse:

@@ -17,10 +17,12 @@ from grokstudio.studio.generation.prompt_help import lost_after
 from grokstudio.studio.models import Kind, PromptHelp
 from grokstudio.studio.validation import plausible_id
 from grokstudio.studio.web.forms import DescribeUploadForm, ImproveForm
+from grokstudio.studio.web.live_messages import carry_messages
 
 TEMPLATE = "studio/prompt_help.html"
 
 
+@carry_messages
 @login_required
 @require_POST
 def improve(request: HttpRequest) -> HttpResponse:
@@ -35,6 +37,7 @@ def improve(request: HttpRequest) -> HttpResponse:
     return _ask(request, PromptHelp.Kind.IMPROVE, prompt=data["prompt"], target=target, assets=assets)
 
 
+@carry_messages
 @login_required
 @require_POST
 def describe(request: HttpRequest, asset_id: int) -> HttpResponse:
@@ -44,6 +47,7 @@ def describe(request: HttpRequest, asset_id: int) -> HttpResponse:
     return _ask(request, PromptHelp.Kind.DESCRIBE, assets=[asset], target={"kind": Kind.IMAGE})
 
 
+@carry_messages
 @login_required
 @require_POST
 def describe_upload(request: HttpRequest) -> HttpResponse:
@@ -56,6 +60,7 @@ def describe_upload(request: HttpRequest) -> HttpResponse:
     return _ask(request, PromptHelp.Kind.DESCRIBE, upload=upload, target={"kind": Kind.IMAGE})
 
 
+@carry_messages
 @login_required
 @require_safe
 def prompt_help(request: HttpRequest, help_id: int) -> HttpResponse:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from grokstudio.studio import selectors, services
 from grokstudio.studio.web import downloads
 from grokstudio.studio.web.forms import ShareForm
+from grokstudio.studio.web.live_messages import carry_messages
 
 
 def _sharing_on() -> None:
@@ -25,6 +26,7 @@ def _sharing_on() -> None:
         raise Http404
 
 
+@carry_messages
 @login_required
 @require_POST
 def share(request: HttpRequest, asset_id: int) -> HttpResponse:
@@ -44,6 +46,7 @@ def share(request: HttpRequest, asset_id: int) -> HttpResponse:
     return render(request, "studio/share_links.html#made", {"link": link, "url": url})
 
 
+@carry_messages
 @login_required
 @require_GET
 def share_links(request: HttpRequest) -> HttpResponse:
@@ -55,6 +58,7 @@ def share_links(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/share_links.html", {"links": links})
 
 
+@carry_messages
 @login_required
 @require_POST
 def share_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
@@ -70,6 +74,7 @@ def _not_indexed(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@carry_messages
 @require_safe
 def shared(request: HttpRequest, token: str) -> HttpResponse:
     """The shared item's page, for anyone with the link."""
@@ -85,12 +90,14 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     return _not_indexed(response)
 
 
+@carry_messages
 @require_safe
 def shared_file(request: HttpRequest, token: str) -> HttpResponse:
     asset = selectors.get_shared(token).asset
     return _not_indexed(downloads.serve(request, asset.file, content_type=asset.content_type))
 
 
+@carry_messages
 @require_safe
 def shared_download(request: HttpRequest, token: str) -> HttpResponse:
     link = selectors.get_shared(token)

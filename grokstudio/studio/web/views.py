@@ -12,14 +12,13 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh, replace_url
 
-from grokstudio.studio import budgets, catalog, selectors, services
+from grokstudio.studio import budgets, selectors, services
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.models import Collection
 from grokstudio.studio.validation import plausible_id
@@ -31,6 +30,7 @@ from grokstudio.studio.web.forms import (
     ImageGenerationForm,
     VideoGenerationForm,
 )
+from grokstudio.studio.web.live_messages import carry_messages
 
 # Rows whose update committed a moment after the poll's clock read are caught
 # by the next poll; a card sent twice is harmless, a card missed is not.
@@ -47,40 +47,50 @@ def _create_form(kind: str, user, *args, **kwargs):
     return ImageGenerationForm(*args, user=user, **kwargs)
 
 
-def _own_asset_id(request: HttpRequest, field: str, kind: str) -> int | None:
-    """A gallery item named in the URL to start from; naming another user's item answers 404."""
-    value = request.GET.get(field, "")
-    # An item of the wrong kind is left out: the form would only refuse it.
-    if (
-        value.isascii()
-        and value.isdigit()
-        and selectors.get_asset_for_user(request.user, int(value)).kind == kind
-    ):
-        return int(value)
-    return None
+def _own_asset_ids(request: HttpRequest, fields: tuple[str, ...], kind: str) -> list[int]:
+    """Gallery items named in the URL to start from, in order and once each; naming another
+    user's item answers 404. An item of the wrong kind is left out: the form would only refuse it."""
+    ids: list[int] = []
+    for field in fields:
+        for value in request.GET.getlist(field):
+            if not plausible_id(value) or int(value) in ids:
+                continue
+            if selectors.get_asset_for_user(request.user, int(value)).kind == kind:
+                ids.append(int(value))
+    return ids
 
 
 def _presets(request: HttpRequest) -> tuple[str, dict]:
     """What the create form starts with: `?kind=video&mode=image&image_asset=7` from "Animate",
     `?reference_asset=7` from "Use as reference", `?prompt=...` from a prompt help suggestion,
-    `?preset=3` from a preset."""
+    `?preset=3` from a preset. The Image / Video switch sends the prompt and the gallery pictures
+    attached so far, and each goes where the other kind takes it.
+
+    The prompt comes through whole: one over the limit is shown, counted and refused on Generate,
+    as when it is typed, never cut here."""
+    prompt = request.GET.get("prompt", "").strip()
     preset_id = request.GET.get("preset", "")
     if plausible_id(preset_id):  # a preset applied: its options, and the prompt typed so far
         preset = selectors.get_preset_for_user(request.user, int(preset_id))
-        prompt = request.GET.get("prompt", "")[: catalog.PROMPT_MAX_CHARS]
         return preset.kind, {**preset.options, "preset": preset.pk, "prompt": prompt}
     kind = "video" if request.GET.get("kind") == "video" else "image"
     initial: dict = {}
     if kind == "video":
-        if request.GET.get("mode") in dict(VideoMode.CHOICES):
-            initial["mode"] = request.GET["mode"]
+        mode = request.GET.get("mode")
         for field, asset_kind in (("image_asset", "image"), ("video_asset", "video")):
-            if (asset_id := _own_asset_id(request, field, asset_kind)) is not None:
-                initial[field] = asset_id
-    elif (asset_id := _own_asset_id(request, "reference_asset", "image")) is not None:
-        initial["reference_assets"] = [asset_id]
-    if prompt := request.GET.get("prompt", "").strip():  # a suggestion chosen from prompt help
-        initial["prompt"] = prompt[: catalog.PROMPT_MAX_CHARS]
+            if ids := _own_asset_ids(request, (field,), asset_kind):
+                initial[field] = ids[0]
+        if references := _own_asset_ids(request, ("reference_assets", "reference_asset"), "image"):
+            initial["reference_assets"] = references
+            mode = mode or VideoMode.REFERENCE  # pictures brought from the image form
+        if mode in dict(VideoMode.CHOICES):
+            initial["mode"] = mode
+    elif references := _own_asset_ids(
+        request, ("reference_asset", "reference_assets", "image_asset"), "image"
+    ):
+        initial["reference_assets"] = references  # a video's starting picture becomes a reference
+    if prompt:
+        initial["prompt"] = prompt
     return kind, initial
 
 
@@ -98,6 +108,7 @@ def _filters(request: HttpRequest) -> tuple[GalleryFilterForm, selectors.Gallery
     return form, filters, data.get("cursor", "")
 
 
+@carry_messages
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
@@ -134,6 +145,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@carry_messages
 @login_required
 @require_POST
 def generate(request: HttpRequest) -> HttpResponse:
@@ -223,6 +235,7 @@ def _reload_when_signed_out(view):
     return wrapped
 
 
+@carry_messages
 @_reload_when_signed_out
 @login_required
 @require_safe
@@ -258,13 +271,6 @@ def poll(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/poll_response.html", context)
 
 
-def _with_messages(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """An htmx answer carries the messages added while making it into the page's messages area
-    (out of band), instead of leaving them for the next full page load."""
-    response.write(render_to_string("base.html#messages", {"oob": True}, request))
-    return response
-
-
 def _safe_next(request: HttpRequest) -> str:
     """Where the person was (a filtered gallery, a detail page), never another site or a script."""
     target = request.POST.get("next", "")
@@ -283,6 +289,7 @@ def _card(request: HttpRequest, generation_id: int) -> HttpResponse:
     return render(request, "studio/gallery.html#card", {"g": generation})
 
 
+@carry_messages
 @login_required
 @require_POST
 def cancel(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -291,6 +298,7 @@ def cancel(request: HttpRequest, generation_id: int) -> HttpResponse:
     return _card(request, generation_id) if request.htmx else _back(request)
 
 
+@carry_messages
 @login_required
 @require_POST
 def retry_download(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -301,6 +309,7 @@ def retry_download(request: HttpRequest, generation_id: int) -> HttpResponse:
     return _card(request, generation_id) if request.htmx else _back(request)
 
 
+@carry_messages
 @login_required
 @require_POST
 def favorite(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -314,6 +323,7 @@ def favorite(request: HttpRequest, generation_id: int) -> HttpResponse:
     return _back(request)
 
 
+@carry_messages
 @login_required
 @require_GET
 def card_menu(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -322,6 +332,7 @@ def card_menu(request: HttpRequest, generation_id: int) -> HttpResponse:
     return render(request, "studio/gallery.html#card-menu", {"g": generation})
 
 
+@carry_messages
 @login_required
 @require_POST
 def reroll(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -330,7 +341,7 @@ def reroll(request: HttpRequest, generation_id: int) -> HttpResponse:
         again = services.reroll(selectors.get_generation_for_user(request.user, generation_id))
     except budgets.OverBudget as exc:
         messages.error(request, exc.messages[0])
-        return _with_messages(request, HttpResponse()) if request.htmx else redirect("studio:gallery")
+        return HttpResponse() if request.htmx else redirect("studio:gallery")
     if not request.htmx:
         messages.success(request, "Sent again with the same settings.")
         return redirect("studio:gallery")
@@ -339,6 +350,7 @@ def reroll(request: HttpRequest, generation_id: int) -> HttpResponse:
     )
 
 
+@carry_messages
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -349,7 +361,7 @@ def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
     _, skipped = services.delete_generations(request.user, [generation.pk])
     if skipped:
         messages.error(request, "This generation is still at work: cancel it first, then delete it.")
-        return _with_messages(request, _card(request, generation_id)) if request.htmx else _back(request)
+        return _card(request, generation_id) if request.htmx else _back(request)
     if request.htmx:
         # An empty answer swapped over the card removes it.
         return HttpResponse("")
@@ -357,6 +369,7 @@ def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
     return _back(request)
 
 
+@carry_messages
 @login_required
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
@@ -403,6 +416,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     return _back(request)
 
 
+@carry_messages
 @login_required
 @require_http_methods(["GET", "POST"])
 def collections(request: HttpRequest) -> HttpResponse:
@@ -422,6 +436,7 @@ def collections(request: HttpRequest) -> HttpResponse:
                   status=400 if form.errors else 200)  # fmt: skip
 
 
+@carry_messages
 @login_required
 @require_POST
 def collection_rename(request: HttpRequest, collection_id: int) -> HttpResponse:
@@ -443,6 +458,7 @@ def collection_rename(request: HttpRequest, collection_id: int) -> HttpResponse:
     return redirect("studio:collections")
 
 
+@carry_messages
 @login_required
 @require_POST
 def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
@@ -453,6 +469,7 @@ def collection_delete(request: HttpRequest, collection_id: int) -> HttpResponse:
     return redirect("studio:collections")
 
 
+@carry_messages
 @login_required
 @require_GET
 def usage(request: HttpRequest) -> HttpResponse:
@@ -461,6 +478,7 @@ def usage(request: HttpRequest) -> HttpResponse:
     return render(request, "studio/usage.html", {"tables": tables})
 
 
+@carry_messages
 @login_required
 @require_GET
 def generation_detail(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -472,6 +490,7 @@ def generation_detail(request: HttpRequest, generation_id: int) -> HttpResponse:
     )  # fmt: skip
 
 
+@carry_messages
 @login_required
 @require_GET
 def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
@@ -496,6 +515,7 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
     return render(request, "studio/asset.html", context)
 
 
+@carry_messages
 @login_required
 @require_GET
 def asset_file(request: HttpRequest, asset_id: int) -> HttpResponse:
@@ -503,6 +523,7 @@ def asset_file(request: HttpRequest, asset_id: int) -> HttpResponse:
     return downloads.serve(request, asset.file, content_type=asset.content_type)
 
 
+@carry_messages
 @login_required
 @require_GET
 def asset_thumbnail(request: HttpRequest, asset_id: int) -> HttpResponse:
@@ -512,6 +533,7 @@ def asset_thumbnail(request: HttpRequest, asset_id: int) -> HttpResponse:
     return downloads.serve(request, asset.thumbnail, content_type="image/webp")
 
 
+@carry_messages
 @login_required
 @require_GET
 def asset_download(request: HttpRequest, asset_id: int) -> HttpResponse:
