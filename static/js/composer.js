@@ -414,11 +414,17 @@ document.addEventListener("paste", (event) => {
 // The Image / Video switch carries them across too, each where the other kind
 // takes it: references stay references (a video then makes one from them), a
 // video's starting image becomes a reference, a source clip has no place in an image.
+// The switch and a preset keep the prompt typed so far the same way, in the page: in the
+// address, a long one would pass the length a server takes for a request line.
 let attachedBeforeSwap = null;
+let promptBeforeSwap = null;
 let switchingKind = false;
 document.addEventListener("htmx:beforeSwap", (event) => {
   if (event.detail.target?.id !== "create") return;
-  switchingKind = Boolean((event.detail.requestConfig?.elt ?? event.detail.elt)?.closest?.("nav.kinds"));
+  const from = event.detail.requestConfig?.elt ?? event.detail.elt;
+  switchingKind = Boolean(from?.closest?.("nav.kinds"));
+  const keepsPrompt = switchingKind || Boolean(from?.closest?.(".preset-bar a.chip"));
+  promptBeforeSwap = keepsPrompt ? event.detail.target.querySelector("[name=prompt]")?.value ?? null : null;
   attachedBeforeSwap = new Map();
   for (const input of event.detail.target.querySelectorAll("input[type=file]")) {
     if (input.files.length) attachedBeforeSwap.set(input.name, [...input.files]);
@@ -439,6 +445,12 @@ function carriedOver(form, saved) {
 document.addEventListener("htmx:load", (event) => {
   const form = event.detail.elt.id === "create" ? event.detail.elt : null;
   if (!form) return;
+  const prompt = form.querySelector("[name=prompt]");
+  if (promptBeforeSwap && prompt && !prompt.value) {
+    prompt.value = promptBeforeSwap;
+    prompt.dispatchEvent(new Event("input", { bubbles: true })); // the length count follows
+  }
+  promptBeforeSwap = null;
   let saved = attachedBeforeSwap;
   attachedBeforeSwap = null;
   if (!saved) return;

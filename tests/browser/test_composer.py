@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from playwright.sync_api import expect
 
-from grokstudio.studio.models import Generation
+from grokstudio.studio.models import Generation, Preset
 from tests.browser.seeing import focus_ring_pixels
 from tests.factories import make_clip, make_generation, make_image
 
@@ -398,6 +398,33 @@ def test_switching_image_and_video_keeps_the_prompt_and_what_is_attached(page, s
     assert page.eval_on_selector("#id_references", "input => [...input.files].map(f => f.name)") == [
         "red.png"
     ]
+
+
+def test_a_long_prompt_stays_in_the_page_across_the_switch_and_a_preset(page, signed_in, person):
+    Preset.objects.create(
+        user=person, name="Wide", kind="image",
+        options={"model": "grok-imagine-image", "aspect_ratio": "16:9", "resolution": "1k", "n": 2},
+    )  # fmt: skip
+    text = "灯台と夜の海、" * 150  # over the limit, and some 9 KB in an address: more than a server takes
+    signed_in(page).goto("/")
+    prompt = page.get_by_label("Prompt")
+    prompt.fill(text)
+    addresses: list[str] = []
+    page.on("request", lambda request: addresses.append(request.url))
+    kinds = page.get_by_role("navigation", name="What to make")
+
+    kinds.get_by_role("link", name="Video").click()
+    expect(kinds.get_by_role("link", name="Video")).to_have_attribute("aria-current", "page")
+    expect(prompt).to_have_value(text)
+    kinds.get_by_role("link", name="Image").click()
+    expect(kinds.get_by_role("link", name="Image")).to_have_attribute("aria-current", "page")
+    page.get_by_role("link", name="Wide").click()
+
+    expect(page.get_by_role("link", name="Wide")).to_have_attribute("aria-current", "true")
+    expect(page.get_by_label("Aspect ratio")).to_have_value("16:9")
+    expect(prompt).to_have_value(text)
+    expect(page.locator("#id_prompt_count")).to_contain_text("over")
+    assert addresses and not [a for a in addresses if "prompt=" in a]
 
 
 def test_a_gallery_reference_comes_off_alone_and_the_prompt_stays(page, signed_in, person):
