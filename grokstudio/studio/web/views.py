@@ -47,6 +47,13 @@ def _create_form(kind: str, user, *args, **kwargs):
     return ImageGenerationForm(*args, user=user, **kwargs)
 
 
+def _options_key(kind: str, form) -> str:
+    """What a plain create form's options depend on besides the catalog and the release: its
+    kind and the presets it offers. Rendering their widgets is most of a gallery page's work."""
+    presets = ",".join(f"{p.pk}@{p.updated_at.timestamp()}" for p in form.available_presets)
+    return f"{kind}:{presets}"
+
+
 def _own_asset_ids(request: HttpRequest, fields: tuple[str, ...], kind: str) -> list[int]:
     """Gallery items named in the URL to start from, in order and once each; naming another
     user's item answers 404. An item of the wrong kind is left out: the form would only refuse it."""
@@ -130,9 +137,11 @@ def gallery(request: HttpRequest) -> HttpResponse:
         query = context["query"]
         return replace_url(response, f"{request.path}?{query}" if query else request.path)
     kind, initial = _presets(request)
+    form = _create_form(kind, request.user, initial=initial)
     context.update(
-        form=_create_form(kind, request.user, initial=initial),
+        form=form,
         form_kind=kind,
+        options_key="" if initial else _options_key(kind, form),
         presets=selectors.preset_assets(request.user, initial),
         polling=selectors.has_active(request.user),
         since=_poll_since(),
