@@ -15,7 +15,7 @@ from PIL import Image
 from grokstudio.api.api import body_limit
 from grokstudio.api.models import ApiToken
 from grokstudio.studio.models import Asset, Generation
-from tests.factories import make_image
+from tests.factories import make_generation, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -243,6 +243,20 @@ def test_uploads_the_storage_cannot_keep_are_a_503_and_leave_nothing(
     assert "storage is unavailable" in error["message"]
     assert not Generation.objects.exists() and not Asset.objects.exists()
     assert [p for p in media_root.rglob("*") if p.is_file()] == []
+
+
+def test_a_result_the_storage_cannot_read_is_a_503_not_a_500(api, owner):
+    result = make_generation(owner).outputs.get()
+    result.file.storage.delete(result.file.name)  # as a disk or a bucket that lost it
+
+    assert_api_error(api.get(f"/xai/files/{result.pk}"), 503, "storage_unavailable")
+
+
+def test_a_file_that_is_not_yours_is_a_file_not_found(api, stranger):
+    result = make_generation(stranger).outputs.get()
+
+    error = assert_api_error(api.get(f"/xai/files/{result.pk}"), 404, "not_found")
+    assert error["message"] == "No such file in your studio."
 
 
 # --- rules the schema cannot state: each refused with its own code ---------------------------------
