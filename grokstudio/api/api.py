@@ -507,13 +507,16 @@ def _answers(*statuses: int, ok=TaskOut) -> dict:
     return {200: ok, **{status: Error for status in statuses}}
 
 
+def _error_example(code: str, message: str) -> dict:
+    return {"application/json": {"example": {"code": code, "message": message}}}
+
+
 def _documented(description: str, *statuses: int, **extra) -> dict:
     """openapi_extra: each refusal's meaning, Retry-After on 429, and the operation's own extras."""
     # ninja keys its responses by int status; the same keys here merge into them.
     responses = {status: {"description": ERRORS[status]} for status in statuses}
     for status in set(statuses) & set(ERROR_EXAMPLES):  # 422's example is the Error schema's own
-        code, message = ERROR_EXAMPLES[status]
-        responses[status]["content"] = {"application/json": {"example": {"code": code, "message": message}}}
+        responses[status]["content"] = _error_example(*ERROR_EXAMPLES[status])
     if 429 in statuses:
         responses[429]["headers"] = RETRY_AFTER
     responses.update(extra.pop("responses", {}))
@@ -730,6 +733,10 @@ FILE_TYPES = {"image/*": FILE, "video/*": FILE}
         503,
         responses={
             200: {"description": "The whole file.", "content": FILE_TYPES},
+            404: {
+                "description": ERRORS[404],
+                "content": _error_example("not_found", "No such file in your studio."),
+            },
             206: {"description": "The bytes a Range header asked for.", "content": FILE_TYPES},
             416: {"description": "The Range asked for lies beyond the file's end."},
         },
