@@ -42,6 +42,7 @@ from pathlib import Path
 import pytest
 
 from grokstudio.api.models import ApiToken
+from tests.factories import make_generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,9 +57,10 @@ EXCUSED = (
 EXAMPLES = 30
 
 
-def st_run(url: str, secret: str, cwd: Path, *options: str) -> subprocess.CompletedProcess:
+def st_run(url: str, secret: str, cwd: Path, *options: str, config: str = "") -> subprocess.CompletedProcess:
     """`st run` against the live studio, as a person runs it, with the token as the auth header."""
     st = Path(sys.executable).parent / "st"
+    (cwd / "schemathesis.toml").write_text(config)  # st reads it from the folder it runs in
     return subprocess.run(
         [str(st), "--no-color", "run", url, "-H", f"Authorization: Bearer {secret}", "--checks", "all",
          "--workers", "1", "--generation-deterministic",
@@ -82,6 +84,19 @@ def test_every_operation_keeps_to_the_published_schema(live_api, tmp_path):
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "6 selected / 6 total" in output, output
+
+
+def test_a_result_file_keeps_to_the_schema_whole_and_in_ranges(live_api, owner, tmp_path):
+    """No operation of the run makes a result (no worker runs): one made here is downloaded."""
+    result = make_generation(owner).outputs.get()
+    config = f'[[operations]]\ninclude-operation-id = "downloadResult"\nparameters.asset_id = {result.pk}\n'
+
+    done = st_run(*live_api, tmp_path, "--include-operation-id", "downloadResult",
+                  "--exclude-checks", "positive_data_acceptance", config=config)  # fmt: skip
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "1 selected / 6 total" in output and "Missing test data" not in output, output
 
 
 def test_every_excused_code_is_explained_above():
