@@ -112,3 +112,18 @@ def test_a_missing_file_is_a_file_not_found_not_a_task(client, owner):
 
     assert answer.status_code == 404 and answer.json()["code"] == "not_found"
     assert "file" in answer.json()["message"]
+
+
+def test_the_limits_the_studio_enforces_are_published(schema, settings):
+    from grokstudio.api.outbound import MAX_URL_LENGTH
+    from grokstudio.studio.models import Preset
+
+    image = schema["components"]["schemas"]["ImageTaskIn"]["properties"]
+    data_uri, _, url, _ = image["images"]["items"]["anyOf"]
+    upload = settings.STUDIO_MAX_UPLOAD_MB * 1024 * 1024
+    page = next(p for p in schema["paths"]["/xai/tasks"]["get"]["parameters"] if p["name"] == "limit")
+
+    assert url["maxLength"] == MAX_URL_LENGTH == image["callBackUrl"]["anyOf"][0]["maxLength"]
+    assert len("data:image/;base64,") + 4 * upload // 3 < data_uri["maxLength"] < 4 * upload // 3 + 200
+    assert image["preset"]["anyOf"][0]["maxLength"] == Preset._meta.get_field("name").max_length
+    assert (page["schema"]["minimum"], page["schema"]["maximum"]) == (1, 100)
