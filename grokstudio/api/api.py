@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema, Swagger
+from ninja import NinjaAPI, Query, Swagger
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
@@ -51,6 +51,7 @@ from grokstudio.api.schemas import (
     TASK_STATUSES,
     Error,
     ImageTaskIn,
+    Lenient,
     TaskListOut,
     TaskOut,
     VideoTaskIn,
@@ -276,7 +277,7 @@ PRESET_FIELDS = {"model": "model", "aspect_ratio": "aspectRatio", "resolution": 
                  "voices": "voices"}  # fmt: skip
 
 
-def _with_preset(request: HttpRequest, payload: Schema, kind: str) -> Schema:
+def _with_preset(request: HttpRequest, payload: Lenient, kind: str) -> Lenient:
     """The request with its preset applied: fields given explicitly win, the prompt is wrapped.
     What comes out is checked as any request is (studio.validation)."""
     if payload.preset is None:
@@ -406,7 +407,7 @@ def _refusal(exc: DjangoValidationError) -> ApiError:
 # --- submitting: idempotency, the pending cap, the budget --------------------------
 
 
-def _replay(request: HttpRequest, payload: Schema) -> dict | None:
+def _replay(request: HttpRequest, payload: Lenient) -> dict | None:
     """The task a previous POST with this Idempotency-Key made, or None for a new request."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
@@ -420,7 +421,7 @@ def _replay(request: HttpRequest, payload: Schema) -> dict | None:
     return None if generation is None else task_json(_base_url(request), generation)
 
 
-def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) -> dict:
+def _submit(request: HttpRequest, payload: Lenient, check, submit, data: dict) -> dict:
     """Check the request, then submit it once, with its callback; answers the new task."""
     try:
         data = check(request.user, data)
@@ -529,7 +530,8 @@ def _param(schema: dict, description: str, example) -> WithJsonSchema:
     return WithJsonSchema({**schema, "description": description, "example": example})
 
 
-# Query parameters as published: absent when not given (never null).
+# Query parameters as published: absent when not given (never null). `Query(None)`, not `= None`:
+# ninja would publish the latter as `anyOf: [..., null]` and leave the parameter undescribed.
 TaskIdQuery = Annotated[str, _param({"type": "string", "pattern": ID_DIGITS}, "One task's id.", "42")]
 StatusQuery = Annotated[
     str, _param({"type": "string", "enum": list(TASK_STATUSES)}, "Only tasks in this status.", "completed")
@@ -653,10 +655,10 @@ STATES_BY_WORD = {word: [s for s, w in STATUS_WORDS.items() if w == word] for wo
 )
 def get_tasks(
     request: HttpRequest,
-    taskId: TaskIdQuery = None,
-    status: StatusQuery = None,
-    kind: KindQuery = None,
-    cursor: CursorQuery = None,
+    taskId: TaskIdQuery = Query(None),
+    status: StatusQuery = Query(None),
+    kind: KindQuery = Query(None),
+    cursor: CursorQuery = Query(None),
     limit: LimitQuery = 20,
 ):
     if status is not None and status not in STATES_BY_WORD:
@@ -742,12 +744,7 @@ FILE_TYPES = {"image/*": FILE, "video/*": FILE}
         },
     ),
 )
-def get_file(
-    request: HttpRequest,
-    asset_id: Annotated[
-        int, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID, "example": 7})
-    ],
-):
+def get_file(request: HttpRequest, asset_id: AssetIdPath):
     asset = selectors.get_asset_for_user(request.user, asset_id)
     try:
         return downloads.attachment(request, asset)

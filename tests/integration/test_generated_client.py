@@ -47,7 +47,7 @@ def test_a_generated_client_makes_two_images_and_downloads_them(generated_client
     from grok_studio_task_api_client.api.images import create_image_task
     from grok_studio_task_api_client.api.tasks import cancel_task, get_task, list_tasks
     from grok_studio_task_api_client.api.videos import create_video_task
-    from grok_studio_task_api_client.models import ImageTaskIn, VideoTaskIn
+    from grok_studio_task_api_client.models import ImageTaskIn, ListTasksKind, VideoTaskIn
 
     client = generated_client.AuthenticatedClient(
         base_url=live_server.url, token=ApiToken.issue(owner, "client")[1], raise_on_unexpected_status=True
@@ -66,7 +66,7 @@ def test_a_generated_client_makes_two_images_and_downloads_them(generated_client
         with Image.open(BytesIO(file.payload.read())) as image:
             assert (image.width, image.height) == (result.width, result.height)
 
-    page = list_tasks.sync(client=client, kind="image", limit=5)
+    page = list_tasks.sync(client=client, kind=ListTasksKind.IMAGE, limit=5)
     assert [listed.task_id for listed in page.tasks] == [task.task_id]
 
     video = create_video_task.sync(

@@ -50,6 +50,7 @@ def test_it_describes_every_operation_and_gives_it_an_example(schema):
 
     for key, op in operations(schema).items():
         assert op.get("description") and op.get("summary"), key
+        assert all(parameter.get("description") for parameter in op.get("parameters", [])), key
         if "requestBody" in op:
             assert has_example(op["requestBody"]["content"]), key
         answered = [r for r in op["responses"].values() if "content" in r]
