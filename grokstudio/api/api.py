@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import math
 import re
 from functools import wraps
@@ -29,7 +30,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Query, Swagger
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
@@ -40,13 +41,17 @@ from pydantic import WithJsonSchema
 from grokstudio.api import callbacks, idempotency, outbound
 from grokstudio.api.models import ApiToken
 from grokstudio.api.schemas import (
+    CURSOR_PATTERN,
+    DATA_URI_PREFIX,
     ID_DIGITS,
     MAX_ID,
+    PAGE_SIZES,
     STATUS_WORDS,
     TASK_KINDS,
     TASK_STATUSES,
     Error,
     ImageTaskIn,
+    Lenient,
     TaskListOut,
     TaskOut,
     VideoTaskIn,
@@ -57,7 +62,8 @@ from grokstudio.studio.catalog import VideoMode as Mode
 from grokstudio.studio.models import Generation
 from grokstudio.studio.web import downloads
 
-DATA_URI = re.compile(r"^data:(?P<type>image/[a-z0-9.+-]+);base64,(?P<data>.*)$", re.S | re.I)
+log = logging.getLogger(__name__)
+DATA_URI = re.compile(rf"^{DATA_URI_PREFIX}(?P<data>.*)$", re.S)
 
 
 class TokenThrottle(AuthRateThrottle):
@@ -132,7 +138,10 @@ class JsonParser(Parser):
         except ValueError as exc:
             message = f"The request body is not valid JSON: {getattr(exc, 'msg', exc)}."
             raise ApiError(400, "bad_request", message) from None
-        errors = [{"field": field, "message": error.messages[0]} for field, error in _bad_text(data)]
+        errors = [
+            {"field": field, "code": error.code, "message": error.messages[0]}
+            for field, error in _bad_text(data)
+        ]
         if errors:
             first = errors[0]
             raise ApiError(422, "invalid_request", f"{first['field']}: {first['message']}", errors=errors)
@@ -162,6 +171,7 @@ api = NinjaAPI(
     auth=TokenAuth(),
     urls_namespace="xai",
     docs_url="/docs",
+    docs=Swagger(settings={"displayOperationId": True}),
     openapi_url="/openapi.json",
     # Swagger UI's stylesheet draws its arrows and icons as data: images.
     docs_decorator=csp_update({"img-src": ["data:"]}),
@@ -245,14 +255,18 @@ def _field(location) -> str:
 def _invalid(request, exc: ValidationError):
     first = exc.errors[0] if exc.errors else {}
     where = _field(first.get("loc", ())) or "body"
-    errors = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]
+    errors = [
+        {"field": _field(e.get("loc", ())), "code": e.get("type", "invalid"), "message": e.get("msg", "")}
+        for e in exc.errors
+    ]
     message = f"{where}: {first.get('msg', 'invalid value')}"
     return _error(request, 422, "invalid_request", message, errors=errors)
 
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return _error(request, 404, "not_found", "No such task in your studio.")
+    what = "file" if request.resolver_match and request.resolver_match.url_name == "file" else "task"
+    return _error(request, 404, "not_found", f"No such {what} in your studio.")
 
 
 # --- presets -------------------------------------------------------------------------------------
@@ -263,17 +277,14 @@ PRESET_FIELDS = {"model": "model", "aspect_ratio": "aspectRatio", "resolution": 
                  "voices": "voices"}  # fmt: skip
 
 
-def _with_preset(request: HttpRequest, payload: Schema, kind: str) -> Schema:
+def _with_preset(request: HttpRequest, payload: Lenient, kind: str) -> Lenient:
     """The request with its preset applied: fields given explicitly win, the prompt is wrapped.
     What comes out is checked as any request is (studio.validation)."""
     if payload.preset is None:
         return payload
     preset = selectors.preset_named(request.user, payload.preset, kind)
     if preset is None:
-        message = f"no {kind} preset called “{payload.preset}”."
-        raise ApiError(
-            422, "invalid_request", f"preset: {message}", errors=[{"field": "preset", "message": message}]
-        )
+        raise _refused("preset", f"No {kind} preset called “{payload.preset}”.", "unknown_preset")
     given = payload.model_fields_set
     changes = {
         PRESET_FIELDS[name]: value or None if name == "aspect_ratio" else value
@@ -293,7 +304,7 @@ def _references(images: list[str | int], limit: int) -> tuple[list[ContentFile],
     refused before any is decoded or fetched."""
     if len(images) > limit:
         message = validation.MESSAGES["too_many_files"] % {"limit": limit, "count": len(images)}
-        raise _refused("images", message)
+        raise _refused("images", message, "too_many_files")
     files, ids = [], []
     for position, image in enumerate(images):
         found = _image(f"images[{position}]", image, f"reference-{position + 1}")
@@ -304,7 +315,7 @@ def _references(images: list[str | int], limit: int) -> tuple[list[ContentFile],
 def _image(field: str, image: str | int, name: str) -> ContentFile | str:
     """One image of a request: a gallery id (as text), or the file of a data: URI or an allowed URL."""
     value = str(image)
-    if value.isascii() and value.isdigit():
+    if validation.plausible_id(value):
         return value
     if value.lower().startswith(("http://", "https://")):
         return _fetched(field, value, name)
@@ -320,9 +331,8 @@ def _image(field: str, image: str | int, name: str) -> ContentFile | str:
 
 def _bad_image(field: str, why: str, code: str = "invalid_image") -> ApiError:
     """A refused image, named as the request names it (`images[0]`, `keyframes[1].image`)."""
-    return ApiError(
-        422, code, f"{field}: {why}.", errors=[{"field": field, "message": f"{why[0].upper()}{why[1:]}."}]
-    )
+    errors = [{"field": field, "code": code, "message": f"{why[0].upper()}{why[1:]}."}]
+    return ApiError(422, code, f"{field}: {why}.", errors=errors)
 
 
 def _fetched(field: str, url: str, name: str) -> ContentFile:
@@ -346,9 +356,8 @@ def _keyframes(keyframes: list, model_name: str) -> list[dict]:
     limit = model.max_keyframes if model and model.max_keyframes else catalog.max_keyframes()
     if len(keyframes) > limit:
         label = model.label if model else "A video model"
-        raise _refused(
-            "keyframes", validation.MESSAGES["too_many_keyframes"] % {"model": label, "limit": limit}
-        )
+        message = validation.MESSAGES["too_many_keyframes"] % {"model": label, "limit": limit}
+        raise _refused("keyframes", message, "too_many_keyframes")
     found = []
     for position, keyframe in enumerate(keyframes):
         image = _image(f"keyframes[{position}].image", keyframe.image, f"keyframe-{position + 1}")
@@ -385,7 +394,11 @@ def _refusal(exc: DjangoValidationError) -> ApiError:
     """A refused request as JSON: the first problem's code and message, and every problem by field."""
     refusals = [(_api_field(name, error), error) for name, found in exc.update_error_dict({}).items()
                 for error in found]  # fmt: skip
-    errors = [{"field": field, "message": message} for field, error in refusals for message in error]
+    errors = [
+        {"field": field, "code": error.code or "invalid", "message": message}
+        for field, error in refusals
+        for message in error
+    ]
     field, first = refusals[0]
     message = f"{field}: {errors[0]['message']}" if field else errors[0]["message"]
     return ApiError(422, API_CODES.get(first.code, "invalid_request"), message, errors=errors)
@@ -394,21 +407,21 @@ def _refusal(exc: DjangoValidationError) -> ApiError:
 # --- submitting: idempotency, the pending cap, the budget --------------------------
 
 
-def _replay(request: HttpRequest, payload: Schema) -> dict | None:
+def _replay(request: HttpRequest, payload: Lenient) -> dict | None:
     """The task a previous POST with this Idempotency-Key made, or None for a new request."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
     try:
-        generation = idempotency.earlier(request.user, key, request.path, payload.model_dump(mode="json"))
+        generation = idempotency.earlier(request.user, key, request.path, payload.known())
     except idempotency.Conflict as exc:
         raise ApiError(409, "idempotency_conflict", str(exc)) from None
     except idempotency.BadKey as exc:
-        raise ApiError(422, "invalid_request", str(exc)) from None
+        raise _refused("Idempotency-Key", str(exc), "bad_idempotency_key") from None
     return None if generation is None else task_json(_base_url(request), generation)
 
 
-def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) -> dict:
+def _submit(request: HttpRequest, payload: Lenient, check, submit, data: dict) -> dict:
     """Check the request, then submit it once, with its callback; answers the new task."""
     try:
         data = check(request.user, data)
@@ -426,7 +439,7 @@ def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) ->
             callbacks.check_url(payload.callBackUrl)
         except outbound.NotAllowed as exc:
             why = f"{str(exc)[0].upper()}{str(exc)[1:]}."
-            errors = [{"field": "callBackUrl", "message": why}]
+            errors = [{"field": "callBackUrl", "code": "callback_not_allowed", "message": why}]
             raise ApiError(422, "callback_not_allowed", f"callBackUrl: {exc}.", errors=errors) from None
 
     @transaction.atomic
@@ -442,7 +455,7 @@ def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) ->
         if key is None:
             generation = submit_with_callback()
         else:
-            body = payload.model_dump(mode="json")
+            body = payload.known()
             generation = idempotency.submit_once(request.user, key, request.path, body, submit_with_callback)
     except DjangoValidationError as exc:  # the budget, checked under a lock
         raise _refusal(exc) from None
@@ -458,17 +471,29 @@ def _submit(request: HttpRequest, payload: Schema, check, submit, data: dict) ->
 # What each refusal means; every one answers the Error schema.
 ERRORS = {
     400: "bad_request: the body is not JSON, or not UTF-8.",
-    401: "unauthorized: no valid API token (Authorization: Bearer <token>).",
+    401: "unauthorized: no valid API token (`Authorization: Bearer <token>`).",
     404: "not_found: no such task or file in your studio (another person's is not found either).",
     409: "not_cancellable: the task has ended; idempotency_conflict: an Idempotency-Key reused with "
     "another body.",
-    413: "body_too_large: the body is larger than the API reads (refused from its Content-Length).",
+    413: "body_too_large: the body is larger than the API reads (refused from its Content-Length). The "
+    "token check reads a body sent with any request, so a read may answer it too.",
     415: "unsupported_media_type: the body is not application/json in UTF-8.",
     422: "invalid_request, invalid_image, url_not_allowed, fetch_failed, callback_not_allowed, over_budget: "
-    "the request was refused; `errors` names each field and what is wrong with it.",
+    "the request was refused; `errors` names each field, the rule it broke (`code`) and what is wrong.",
     429: "rate_limited: too many requests for this token, try again after Retry-After seconds; "
     "too_many_pending (creating): too many of your tasks are waiting or at work.",
-    503: "storage_unavailable: the studio cannot store the uploads now; try again later.",
+    503: "storage_unavailable: the studio's storage cannot keep or read files now; try again later.",
+}
+# An Error as each status answers it, for the docs.
+ERROR_EXAMPLES = {
+    400: ("bad_request", "The request body is not valid JSON: Expecting value."),
+    401: ("unauthorized", "Send a valid API token: Authorization: Bearer <token>."),
+    404: ("not_found", "No such task in your studio."),
+    409: ("not_cancellable", "The task is completed; it cannot be cancelled now."),
+    413: ("body_too_large", _too_large().message),
+    415: ("unsupported_media_type", "Send the body as JSON in UTF-8, with Content-Type: application/json."),
+    429: ("rate_limited", "Too many requests for this token; retry in 12 s."),
+    503: ("storage_unavailable", services.StorageUnavailable.message),
 }
 RETRY_AFTER = {
     "Retry-After": {
@@ -483,10 +508,16 @@ def _answers(*statuses: int, ok=TaskOut) -> dict:
     return {200: ok, **{status: Error for status in statuses}}
 
 
+def _error_example(code: str, message: str) -> dict:
+    return {"application/json": {"example": {"code": code, "message": message}}}
+
+
 def _documented(description: str, *statuses: int, **extra) -> dict:
     """openapi_extra: each refusal's meaning, Retry-After on 429, and the operation's own extras."""
     # ninja keys its responses by int status; the same keys here merge into them.
     responses = {status: {"description": ERRORS[status]} for status in statuses}
+    for status in set(statuses) & set(ERROR_EXAMPLES):  # 422's example is the Error schema's own
+        responses[status]["content"] = _error_example(*ERROR_EXAMPLES[status])
     if 429 in statuses:
         responses[429]["headers"] = RETRY_AFTER
     responses.update(extra.pop("responses", {}))
@@ -499,7 +530,8 @@ def _param(schema: dict, description: str, example) -> WithJsonSchema:
     return WithJsonSchema({**schema, "description": description, "example": example})
 
 
-# Query parameters as published: absent when not given (never null).
+# Query parameters as published: absent when not given (never null). `Query(None)`, not `= None`:
+# ninja would publish the latter as `anyOf: [..., null]` and leave the parameter undescribed.
 TaskIdQuery = Annotated[str, _param({"type": "string", "pattern": ID_DIGITS}, "One task's id.", "42")]
 StatusQuery = Annotated[
     str, _param({"type": "string", "enum": list(TASK_STATUSES)}, "Only tasks in this status.", "completed")
@@ -510,13 +542,18 @@ KindQuery = Annotated[
 CursorQuery = Annotated[
     str,
     _param(
-        {"type": "string"}, "The previous page's `nextCursor`; empty starts from the newest.",
+        {"type": "string", "pattern": CURSOR_PATTERN},
+        "The previous page's `nextCursor`; empty starts from the newest.",
         "20250601120000000000-42",
     ),
 ]  # fmt: skip
 LimitQuery = Annotated[
-    int, _param({"type": "integer", "minimum": 1, "maximum": 100}, "Tasks per page, 1 to 100.", 20)
-]
+    int,
+    _param(
+        {"type": "integer", "minimum": PAGE_SIZES[0], "maximum": PAGE_SIZES[-1]},
+        f"Tasks per page, {PAGE_SIZES[0]} to {PAGE_SIZES[-1]}.", 20,
+    ),
+]  # fmt: skip
 AssetIdPath = Annotated[
     int, _param({"type": "integer", "minimum": 1, "maximum": MAX_ID}, "A result's assetId.", 7)
 ]
@@ -558,7 +595,7 @@ def _base_url(request: HttpRequest) -> str:
 
 
 def _task_pk(task_id: str) -> int:
-    if not (task_id.isascii() and task_id.isdigit() and len(task_id) < 19):
+    if not validation.plausible_id(task_id):
         raise Http404
     return int(task_id)
 
@@ -569,7 +606,7 @@ def _task(request: HttpRequest, task_id: str) -> dict:
 
 @api.get(
     "/tasks/{task_id}",
-    response=_answers(401, 404, 429),
+    response=_answers(401, 404, 413, 429),
     operation_id="getTask",
     tags=["tasks"],
     summary="One task",
@@ -578,6 +615,7 @@ def _task(request: HttpRequest, task_id: str) -> dict:
         "token; after a failure, errorCode and errorMessage.",
         401,
         404,
+        413,
         429,
     ),
 )
@@ -591,7 +629,7 @@ STATES_BY_WORD = {word: [s for s, w in STATUS_WORDS.items() if w == word] for wo
 
 @api.get(
     "/tasks",
-    response=_answers(401, 404, 422, 429, ok=TaskOut | TaskListOut),
+    response=_answers(401, 404, 413, 422, 429, ok=TaskOut | TaskListOut),
     operation_id="listTasks",
     tags=["tasks"],
     summary="One task by ?taskId=, or your tasks newest first",
@@ -601,35 +639,45 @@ STATES_BY_WORD = {word: [s for s, w in STATUS_WORDS.items() if w == word] for wo
         "`cursor` for the next page.",
         401,
         404,
+        413,
         422,
         429,
+        responses={
+            200: {
+                "content": {
+                    "application/json": {
+                        "example": TaskListOut.model_config["json_schema_extra"]["examples"][0]
+                    }
+                }
+            }
+        },
     ),
 )
 def get_tasks(
     request: HttpRequest,
-    taskId: TaskIdQuery = None,
-    status: StatusQuery = None,
-    kind: KindQuery = None,
-    cursor: CursorQuery = None,
+    taskId: TaskIdQuery = Query(None),
+    status: StatusQuery = Query(None),
+    kind: KindQuery = Query(None),
+    cursor: CursorQuery = Query(None),
     limit: LimitQuery = 20,
 ):
-    if taskId is not None:
-        return _task(request, taskId)
     if status is not None and status not in STATES_BY_WORD:
-        raise _refused("status", f"One of {', '.join(sorted(STATES_BY_WORD))}.")
+        raise _refused("status", f"One of {', '.join(sorted(STATES_BY_WORD))}.", "invalid_choice")
     if kind is not None and kind not in TASK_KINDS:
-        raise _refused("kind", "Image or video.")
-    if not 1 <= limit <= 100:
-        raise _refused("limit", "1 to 100.")
+        raise _refused("kind", "Image or video.", "invalid_choice")
+    if limit not in PAGE_SIZES:
+        raise _refused("limit", f"{PAGE_SIZES[0]} to {PAGE_SIZES[-1]}.", "out_of_range")
+    position = selectors.decode_cursor(cursor) if cursor else None
+    if cursor and position is None:
+        raise _refused("cursor", "Use the nextCursor of a previous page.", "bad_cursor")
+    if taskId is not None:  # the other parameters are checked all the same: the schema names them
+        return _task(request, taskId)
     rows = Generation.objects.filter(user=request.user).order_by("-created_at", "-id")
     if status is not None:
         rows = rows.filter(status__in=STATES_BY_WORD[status])
     if kind is not None:
         rows = rows.filter(kind=kind)
-    if cursor:
-        position = selectors.decode_cursor(cursor)
-        if position is None:
-            raise _refused("cursor", "Use the nextCursor of a previous page.")
+    if position is not None:
         created_at, pk = position
         rows = rows.filter(created_at__lte=created_at).exclude(created_at=created_at, pk__gte=pk)
     page = list(rows.prefetch_related("outputs")[: limit + 1])
@@ -671,7 +719,7 @@ FILE_TYPES = {"image/*": FILE, "video/*": FILE}
 
 @api.get(
     "/files/{asset_id}",
-    response={status: Error for status in (401, 404, 422, 429)},
+    response={status: Error for status in (401, 404, 413, 422, 429, 503)},
     url_name="file",
     operation_id="downloadResult",
     tags=["files"],
@@ -681,23 +729,29 @@ FILE_TYPES = {"image/*": FILE, "video/*": FILE}
         "Send `Range: bytes=...` for part of it (206).",
         401,
         404,
+        413,
         422,
         429,
+        503,
         responses={
             200: {"description": "The whole file.", "content": FILE_TYPES},
+            404: {
+                "description": ERRORS[404],
+                "content": _error_example("not_found", "No such file in your studio."),
+            },
             206: {"description": "The bytes a Range header asked for.", "content": FILE_TYPES},
             416: {"description": "The Range asked for lies beyond the file's end."},
         },
     ),
 )
-def get_file(
-    request: HttpRequest,
-    asset_id: Annotated[
-        int, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID, "example": 7})
-    ],
-):
+def get_file(request: HttpRequest, asset_id: AssetIdPath):
     asset = selectors.get_asset_for_user(request.user, asset_id)
-    return downloads.attachment(request, asset)
+    try:
+        return downloads.attachment(request, asset)
+    except Exception as exc:  # OSError from a disk, botocore's errors from S3: not the caller's fault
+        log.warning("download of asset %s failed: %r", asset.pk, exc)
+        message = "The studio cannot read this file from its storage right now. Try again later."
+        raise ApiError(503, services.StorageUnavailable.code, message) from None
 
 
 @api.post(
@@ -727,20 +781,22 @@ def create_video(request: HttpRequest, payload: VideoTaskIn):
     }  # fmt: skip
     for field, modes in (("keyframes", Mode.KEYFRAMES), ("voices", Mode.VOICES)):
         if getattr(payload, field) and mode in validation.VIDEO_FIELDS["mode"] and mode not in modes:
-            raise _refused(field, f"Mode {mode} takes no {field}; modes {', '.join(modes)} do.")
+            raise _refused(
+                field, f"Mode {mode} takes no {field}; modes {', '.join(modes)} do.", "not_for_mode"
+            )
     data["keyframes"] = _keyframes(payload.keyframes, payload.model)
     if mode == "image":
         if len(files) + len(ids) > 1:
-            raise _refused("images", "Image to video starts from one image.")
+            raise _refused("images", "Image to video starts from one image.", "one_image")
         data["image"], data["image_asset"] = (files or [None])[0], (ids or [None])[0]
     elif mode == "reference":
         data["references"], data["reference_assets"] = files, ids
     elif payload.images:
-        raise _refused("images", f"Mode {mode} takes no images.")
+        raise _refused("images", f"Mode {mode} takes no images.", "not_for_mode")
     return _submit(request, payload, validation.check_video_request, services.submit_video_generation, data)
 
 
-def _refused(field: str, message: str) -> ApiError:
-    return ApiError(
-        422, "invalid_request", f"{field}: {message}", errors=[{"field": field, "message": message}]
-    )
+def _refused(field: str, message: str, code: str) -> ApiError:
+    """A 422 at one field; `code` names the rule it broke (the request as a whole is invalid_request)."""
+    errors = [{"field": field, "code": code, "message": message}]
+    return ApiError(422, "invalid_request", f"{field}: {message}", errors=errors)

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from grokstudio.api.outbound import MAX_URL_LENGTH
+
 PREFIX = "gs_"
 PREFIX_HEX = 8  # the visible part after PREFIX, telling a person's tokens apart
 # Writing "last used" on every request would make each API call a write.
@@ -114,7 +116,7 @@ class Callback(models.Model):
 
     generation = models.OneToOneField("studio.Generation", on_delete=models.CASCADE, related_name="callback")
     token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="callbacks")
-    url = models.URLField(max_length=2000)
+    url = models.URLField(max_length=MAX_URL_LENGTH)
     # The studio's address as the caller reached it: the task JSON's download URLs start with it.
     base_url = models.URLField(max_length=500)
     state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)

@@ -91,13 +91,17 @@ def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
+# The longest URL the studio fetches or calls back (and the schema publishes as maxLength).
+MAX_URL_LENGTH = 2000
+
+
 def check(url: str, allowed_hosts: list[str], allowed_networks: list[str] = ()) -> Target:
     """The checked target of `url`, or NotAllowed saying why not.
 
     `allowed_networks` are the private networks this use may still reach.
     """
-    if len(url) > 2000:
-        raise NotAllowed("the URL is longer than 2,000 characters")
+    if len(url) > MAX_URL_LENGTH:
+        raise NotAllowed(f"the URL is longer than {MAX_URL_LENGTH:,} characters")
     try:
         parts = urlsplit(url)
         port = parts.port

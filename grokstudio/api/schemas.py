@@ -12,16 +12,30 @@ field's description, which is also built from the table.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.urls import reverse
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictStr, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictFloat,
+    StrictStr,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
+from grokstudio.api.outbound import MAX_URL_LENGTH
 from grokstudio.studio import catalog, validation
 from grokstudio.studio.catalog import VideoMode as Mode
-from grokstudio.studio.models import Generation, Kind, Status
+from grokstudio.studio.models import Generation, Kind, Preset, Status
 
 # The studio's states in the task API's words.
 STATUS_WORDS = {
@@ -37,9 +51,17 @@ STATUS_WORDS = {
 TASK_STATUSES = tuple(dict.fromkeys(STATUS_WORDS.values()))
 TASK_KINDS = tuple(Kind.values)
 
-# A database id as the API takes it (selectors' plausible_id): 1 to 18 digits.
-ID_DIGITS = r"^[0-9]{1,18}$"
-MAX_ID = 10**18 - 1
+# A database id as the API takes it (validation.plausible_id).
+ID_DIGITS = rf"^[0-9]{{1,{validation.ID_DIGITS}}}$"
+MAX_ID = 10**validation.ID_DIGITS - 1
+# A page's nextCursor (selectors.encode_cursor): the instant, to the microsecond, and an id. Only a
+# date that does not exist (30 February) matches and is refused.
+CURSOR_PATTERN = (
+    r"^(?:(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+    rf"(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9][0-9]{{6}}-[0-9]{{1,{validation.ID_DIGITS}}})?$"
+)
+# Tasks per page of GET /xai/tasks.
+PAGE_SIZES = range(1, 101)
 
 
 def _escaped(codes: list[int]) -> str:
@@ -62,10 +84,12 @@ WHITESPACE = _escaped([code for code in range(0x3001) if chr(code).isspace()])
 # Schema string is Unicode text, which holds none, and validators refuse `\ud800` in a pattern
 # (then generators ignore the whole pattern, NUL included). PROMPT_HELP says it.
 PROMPT_PATTERN = rf"^[^\u0000\ufffd]*[^{WHITESPACE}\u0000\ufffd][^\u0000\ufffd]*$"
-# What api.py decodes: a data: URI of an image in strict base64 (padding included).
-DATA_URI_PATTERN = (
-    r"^[dD][aA][tT][aA]:image/[a-zA-Z0-9.+-]+;base64,"
-    r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+# What api.py decodes: a data: URI of an image (a media subtype is at most 127 characters, RFC 6838)
+# in strict base64, padding included, of at most the upload limit's bytes.
+DATA_URI_PREFIX = r"[dD][aA][tT][aA]:image/[a-zA-Z0-9.+-]{1,127};base64,"
+DATA_URI_PATTERN = rf"^{DATA_URI_PREFIX}(?:[A-Za-z0-9+/]{{4}})*(?:[A-Za-z0-9+/]{{2}}==|[A-Za-z0-9+/]{{3}}=)?$"
+DATA_URI_MAX_LENGTH = (
+    len("data:image/;base64,") + 127 + 4 * math.ceil(settings.STUDIO_MAX_UPLOAD_MB * 1024 * 1024 / 3)
 )
 URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^\s/?#@]+(?:[/?#]\S*)?$"
 
@@ -102,7 +126,8 @@ def _published(schema: dict, *, nullable: bool = False) -> WithJsonSchema:
 PROMPT = Annotated[
     StrictStr,
     _published({
-        "type": "string", "minLength": 1, "maxLength": catalog.PROMPT_MAX_CHARS, "pattern": PROMPT_PATTERN,
+        "type": "string", "minLength": catalog.PROMPT_MIN_CHARS, "maxLength": catalog.PROMPT_MAX_CHARS,
+        "pattern": PROMPT_PATTERN,
     }),
 ]  # fmt: skip
 PROMPT_HELP = (
@@ -115,9 +140,20 @@ GALLERY_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 # One image as the API takes it: a data: URI, the id of a gallery image, or an allowed URL.
 IMAGE_ITEM = {
     "anyOf": [
-        {"type": "string", "pattern": DATA_URI_PATTERN, "title": "data: URI"},
+        {
+            "type": "string",
+            "pattern": DATA_URI_PATTERN,
+            "maxLength": DATA_URI_MAX_LENGTH,
+            "title": "data: URI",
+        },
         {"type": "string", "pattern": ID_DIGITS, "title": "gallery image id"},
-        {"type": "string", "format": "uri", "pattern": URL_PATTERN, "title": "URL"},
+        {
+            "type": "string",
+            "format": "uri",
+            "pattern": URL_PATTERN,
+            "maxLength": MAX_URL_LENGTH,
+            "title": "URL",
+        },
         {**GALLERY_ID, "title": "gallery image id"},
     ]
 }
@@ -192,6 +228,18 @@ def _video_references_help() -> str:
     )
 
 
+def _video_asset_help() -> str:
+    by_model = "; ".join(
+        f"{m.name}: mode video a clip of at most {m.edit_input_max_seconds:g} s, mode extend a clip of "
+        f"{m.extend_input_seconds[0]:g} to {m.extend_input_seconds[1]:g} s"
+        for m in catalog.VIDEO_MODELS.values()
+    )
+    return (
+        f"Modes video and extend: the id of a clip of your gallery; other modes ignore it. The clip's "
+        f"length, by model: {by_model}. A clip outside them is refused at videoAssetId."
+    )
+
+
 CALLBACK_HELP = (
     "When the task ends, its final JSON (as GET /xai/tasks/{taskId} answers) is POSTed here once, signed: "
     "X-Studio-Signature: sha256=HMAC-SHA256(body) under your token's signing secret. Only hosts the "
@@ -199,15 +247,20 @@ CALLBACK_HELP = (
 )
 CALLBACK = Annotated[
     StrictStr | None,
-    _published({"type": "string", "format": "uri", "pattern": URL_PATTERN, "maxLength": 2000}, nullable=True),
+    _published(
+        {"type": "string", "format": "uri", "pattern": URL_PATTERN, "maxLength": MAX_URL_LENGTH},
+        nullable=True,
+    ),
 ]
 PRESET_HELP = (
     "The name of one of your presets (or one published for everyone): its options fill the fields you "
     "leave out, and its words wrap the prompt. An unknown name is refused."
 )
 PRESET = Annotated[
-    StrictStr | None, _published({"type": "string", "minLength": 1, "maxLength": 80}, nullable=True)
-]
+    StrictStr | None,
+    _published({"type": "string", "minLength": 1, "maxLength": Preset._meta.get_field("name").max_length},
+               nullable=True),
+]  # fmt: skip
 
 
 def _example(**example) -> ConfigDict:
@@ -229,10 +282,30 @@ def _request(**example) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [example], **UNKNOWN_FIELDS})
 
 
+def _scalar(value):
+    if isinstance(value, (dict, list)):
+        why = "An unknown field is ignored if it holds text, a number, true, false or null."
+        raise PydanticCustomError("unknown_field", why)
+    return value
+
+
+class Lenient(BaseModel):
+    """A request shape that ignores fields it does not know, as long as each holds a number, a
+    boolean, null or clean text (UNKNOWN_FIELDS); an object or a list there is refused by name."""
+
+    # A plain pydantic model: ninja's Schema reads its input by attribute and never sees extras.
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Annotated[Any, PlainValidator(_scalar)]]
+
+    def known(self) -> dict:
+        """The request as the studio reads it: its own fields, without the ignored ones."""
+        return self.model_dump(mode="json", exclude=set(self.model_extra or ()))
+
+
 # --- requests ------------------------------------------------------------------------------------
 
 
-class ImageTaskIn(Schema):
+class ImageTaskIn(Lenient):
     """A request for images, from a prompt alone or edited from references."""
 
     model_config = _request(prompt="A lighthouse at dusk", aspectRatio="16:9", n=2)
@@ -277,17 +350,18 @@ KEYFRAME_ITEM = {
         "image": {**IMAGE_ITEM, "description": "The picture: as an entry of `images`."},
         "timeS": {**KEYFRAME_TIME, "description": "Seconds into the clip, strictly inside it."},
     },
+    **UNKNOWN_FIELDS,
 }
 
 
-class KeyframeIn(Schema):
+class KeyframeIn(Lenient):
     """A picture the clip passes through, and when (published as KEYFRAME_ITEM)."""
 
     image: StrictStr | StrictInt
     timeS: StrictFloat | StrictInt
 
 
-class VideoTaskIn(Schema):
+class VideoTaskIn(Lenient):
     """A request for a video: from text, an image, references, or a clip of your gallery."""
 
     model_config = _request(prompt="Waves roll in under a lighthouse", duration=6, aspectRatio="16:9")
@@ -324,7 +398,7 @@ class VideoTaskIn(Schema):
         default_factory=list, description=_video_references_help()
     )
     videoAssetId: Annotated[StrictInt | None, _published(GALLERY_ID, nullable=True)] = Field(
-        None, description="Modes video and extend: the id of a clip of your gallery; other modes ignore it."
+        None, description=_video_asset_help()
     )
     keyframes: Annotated[
         list[KeyframeIn],
@@ -350,13 +424,13 @@ class ResultOut(Schema):
         height=720, durationS=None, sizeBytes=183422,
     )  # fmt: skip
 
-    assetId: int
-    url: str
-    contentType: str
-    width: int
-    height: int
-    durationS: float | None = Field(None, description="Seconds, for a video.")
-    sizeBytes: int
+    assetId: int = Field(..., description="The file's id, as GET /xai/files/{assetId} takes it.")
+    url: str = Field(..., description="Where to download it, with the same Authorization header.")
+    contentType: str = Field(..., description="image/jpeg, image/png, video/mp4, ...")
+    width: int = Field(..., description="Pixels.")
+    height: int = Field(..., description="Pixels.")
+    durationS: float | None = Field(None, description="Seconds, for a video; null for an image.")
+    sizeBytes: int = Field(..., description="The file's size in bytes.")
 
 
 class TaskOut(Schema):
@@ -370,18 +444,18 @@ class TaskOut(Schema):
     )  # fmt: skip
 
     taskId: str = Field(..., description="Pass to GET /xai/tasks/{taskId}.")
-    kind: str = Field(..., json_schema_extra={"enum": list(TASK_KINDS)})
+    kind: str = Field(..., json_schema_extra={"enum": list(TASK_KINDS)}, description="What it makes.")
     status: str = Field(
         ..., json_schema_extra={"enum": list(TASK_STATUSES)},
         description="pending, assigned and processing are at work; the others have ended.",
     )  # fmt: skip
     progress: int = Field(..., description="Percent, 0 to 100.")
-    model: str
-    prompt: str
-    createdAt: datetime
-    updatedAt: datetime
+    model: str = Field(..., description="The model it runs on.")
+    prompt: str = Field(..., description="The prompt sent to xAI (a preset's words included).")
+    createdAt: datetime = Field(..., description="When it was asked for (ISO 8601, UTC).")
+    updatedAt: datetime = Field(..., description="When its status or progress last changed.")
     results: list[ResultOut] = Field(..., description="Once completed: the files it made.")
-    costUsd: float | None = None
+    costUsd: float | None = Field(None, description="What xAI charged, in US dollars; null until known.")
     errorCode: str | None = Field(None, description="After failed, cancelled or timeout: a stable code.")
     errorMessage: str | None = Field(None, description="After failed, cancelled or timeout: what happened.")
 
@@ -391,19 +465,25 @@ class TaskListOut(Schema):
 
     model_config = _example(tasks=[TaskOut.model_config["json_schema_extra"]["examples"][0]], nextCursor=None)
 
-    tasks: list[TaskOut]
+    tasks: list[TaskOut] = Field(..., description="At most `limit` tasks, newest first.")
     nextCursor: str | None = Field(None, description="Pass as `cursor` for the next, older page.")
 
 
 class FieldError(Schema):
     """One problem with one field of the request, named as the request names it."""
 
-    model_config = _example(field="prompt", message="Write a prompt first.")
+    model_config = _example(field="prompt", code="required", message="Write a prompt first.")
 
     field: str = Field(
         ..., description='The field, e.g. "prompt", "images[0]"; "" for the request as a whole.'
     )
-    message: str
+    code: str = Field(
+        ...,
+        description="The rule the field broke, stable; read this, not the message. E.g. required, "
+        "max_length, not_offered (a value the chosen model does not take), duration (outside the model's "
+        "durations), not_in_gallery, unknown_preset, bad_cursor, invalid_image, url_not_allowed.",
+    )
+    message: str = Field(..., description="What is wrong, for people.")
 
 
 class Error(Schema):
@@ -411,11 +491,11 @@ class Error(Schema):
 
     model_config = _example(
         code="invalid_request", message="prompt: Write a prompt first.",
-        errors=[{"field": "prompt", "message": "Write a prompt first."}],
+        errors=[{"field": "prompt", "code": "required", "message": "Write a prompt first."}],
     )  # fmt: skip
 
     code: str = Field(..., description="Stable; read this, not the message.")
-    message: str
+    message: str = Field(..., description="What happened, for people.")
     errors: list[FieldError] = Field(
         default_factory=list, description="With 422: every problem, by field (may be absent)."
     )

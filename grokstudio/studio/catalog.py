@@ -127,6 +127,8 @@ class VideoMode:
 VIDEO_CONTAINERS = ("mp4",)
 VIDEO_CODECS = {"h264": "H.264", "hevc": "H.265", "av1": "AV1"}
 
+# A prompt is at least one character that is not whitespace, and at most this many.
+PROMPT_MIN_CHARS = 1
 PROMPT_MAX_CHARS = 1000
 # Prompt help ("Improve", "Describe") costs a few hundred tokens of Grok's chat model, about a
 # cent with an image on grok-4; counted against the budget until xAI reports the real cost.

@@ -31,6 +31,7 @@ from grokstudio.studio.models import (
     ShareLink,
     Status,
 )
+from grokstudio.studio.validation import plausible_id
 
 GALLERY_PAGE_SIZE = 60
 CURSOR_FORMAT = "%Y%m%d%H%M%S%f"
@@ -81,7 +82,7 @@ def _cursor(created_at: datetime, pk: int) -> str:
 
 def decode_cursor(value: str) -> tuple[datetime, int] | None:
     stamp, _, pk = value.partition("-")
-    if not (pk.isascii() and pk.isdigit() and len(pk) < 19):
+    if not plausible_id(pk):
         return None
     try:
         return datetime.strptime(stamp, CURSOR_FORMAT).replace(tzinfo=UTC), int(pk)

@@ -234,10 +234,14 @@ def range_message(field: str) -> str:
     return RANGES[field] % {"low": allowed[0], "high": allowed[-1]}
 
 
+# Digits of the longest id the API takes: every such number fits a database's bigint.
+ID_DIGITS = 18
+
+
 def plausible_id(value) -> bool:
     """A positive integer a database id column can hold."""
     value = str(value)
-    return value.isascii() and value.isdigit() and len(value) < 19
+    return value.isascii() and value.isdigit() and len(value) <= ID_DIGITS
 
 
 # --- one field at a time ------------------------------------------------------------------------

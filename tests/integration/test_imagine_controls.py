@@ -300,7 +300,11 @@ def test_a_keyframe_from_another_persons_gallery_is_refused_at_keyframes(api, st
     response = api.post("/xai/videos", body, content_type="application/json")
 
     assert response.status_code == 422, response.content
-    refused = {"field": "keyframes", "message": "That image is not in your gallery."}
+    refused = {
+        "field": "keyframes",
+        "code": "not_in_gallery",
+        "message": "That image is not in your gallery.",
+    }
     assert response.json()["errors"] == [refused]
     assert not Generation.objects.exists()
 

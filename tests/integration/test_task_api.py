@@ -152,7 +152,7 @@ def test_a_task_over_the_monthly_budget_is_refused_with_over_budget(api, owner, 
     error = response.json()
     assert error["code"] == "over_budget"
     assert error["message"].startswith("This would cost about $0.02 and you have $0.01 left")
-    assert error["errors"] == [{"field": "", "message": error["message"]}]
+    assert error["errors"] == [{"field": "", "code": "over_budget", "message": error["message"]}]
     assert Generation.objects.count() == 1
 
 
@@ -190,7 +190,11 @@ def test_another_users_gallery_image_is_refused_and_nothing_is_stored(api, stran
     error = response.json()
     assert error["code"] == "invalid_request"
     assert error["message"] == "images: That image is not in your gallery."
-    assert error["errors"][0] == {"field": "images", "message": "That image is not in your gallery."}
+    assert error["errors"][0] == {
+        "field": "images",
+        "code": "not_in_gallery",
+        "message": "That image is not in your gallery.",
+    }
     assert (Generation.objects.count(), Asset.objects.count()) == before
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 from grokstudio.api.api import body_limit
 from grokstudio.api.models import ApiToken
 from grokstudio.studio.models import Asset, Generation
-from tests.factories import make_image
+from tests.factories import make_generation, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +243,121 @@ def test_uploads_the_storage_cannot_keep_are_a_503_and_leave_nothing(
     assert "storage is unavailable" in error["message"]
     assert not Generation.objects.exists() and not Asset.objects.exists()
     assert [p for p in media_root.rglob("*") if p.is_file()] == []
+
+
+def test_a_result_the_storage_cannot_read_is_a_503_not_a_500(api, owner):
+    result = make_generation(owner).outputs.get()
+    result.file.storage.delete(result.file.name)  # as a disk or a bucket that lost it
+
+    assert_api_error(api.get(f"/xai/files/{result.pk}"), 503, "storage_unavailable")
+
+
+def test_a_file_that_is_not_yours_is_a_file_not_found(api, stranger):
+    result = make_generation(stranger).outputs.get()
+
+    error = assert_api_error(api.get(f"/xai/files/{result.pk}"), 404, "not_found")
+    assert error["message"] == "No such file in your studio."
+
+
+# --- rules the schema cannot state: each refused with its own code ---------------------------------
+# test_api_schema.py excuses these codes, and only these, from schemathesis' positive_data_acceptance.
+
+
+def refused_codes(response) -> list[tuple[str, str]]:
+    error = assert_api_error(response, 422, response.json().get("code", ""))
+    return [(e["field"], e["code"]) for e in error["errors"]]
+
+
+@pytest.mark.parametrize("path", ["/xai/images", "/xai/videos"])
+def test_an_unknown_preset_is_refused_by_code(api, path):
+    response = post_raw(api, path, json.dumps({"prompt": "x", "preset": "0"}))
+
+    assert refused_codes(response) == [("preset", "unknown_preset")]
+    assert not Generation.objects.exists()
+
+
+@pytest.mark.parametrize("cursor", ["20250230120000000000-1", "__main__"])
+def test_a_cursor_that_names_no_instant_is_refused_by_code(api, cursor):
+    assert refused_codes(api.get("/xai/tasks", {"cursor": cursor})) == [("cursor", "bad_cursor")]
+
+
+def test_the_other_parameters_are_checked_when_a_task_id_is_given_too(api):
+    response = api.get("/xai/tasks", {"taskId": "1", "kind": "\x04"})
+
+    assert refused_codes(response) == [("kind", "invalid_choice")]
+
+
+def test_a_data_uri_that_is_not_an_image_is_refused_by_code(api):
+    body = {"prompt": "x", "images": [data_uri(b"these bytes are no picture")]}
+
+    assert refused_codes(post_raw(api, "/xai/images", json.dumps(body))) == [("images", "invalid_image")]
+    assert not Asset.objects.exists()
+
+
+def test_a_url_off_the_allow_list_is_refused_by_code(api, settings):
+    settings.STUDIO_API_FETCH_HOSTS = ["images.example.com"]
+    image = {"prompt": "x", "images": ["https://elsewhere.example.com/a.png"]}
+    callback = {"prompt": "x", "callBackUrl": "https://elsewhere.example.com/done"}
+
+    assert refused_codes(post_raw(api, "/xai/images", json.dumps(image))) == [
+        ("images[0]", "url_not_allowed")
+    ]
+    assert refused_codes(post_raw(api, "/xai/videos", json.dumps(callback))) == [
+        ("callBackUrl", "callback_not_allowed")
+    ]
+    assert not Generation.objects.exists()
+
+
+def test_a_clip_id_not_in_the_gallery_is_refused_by_code(api):
+    body = {"prompt": "x", "mode": "extend", "videoAssetId": 999999}
+
+    assert ("videoAssetId", "not_in_gallery") in refused_codes(post_raw(api, "/xai/videos", json.dumps(body)))
+
+
+V15 = "grok-imagine-video-1.5"
+
+
+@pytest.mark.parametrize(
+    ("path", "changes", "refused"),
+    [
+        ("/xai/videos", {"resolution": "1080p"}, ("resolution", "not_offered")),
+        ("/xai/videos", {"mode": "reference", "duration": 15, "images": ["PNG"]},
+         ("duration", "reference_duration")),
+        ("/xai/videos", {"model": V15, "mode": "reference", "resolution": "1080p", "images": ["PNG"]},
+         ("resolution", "reference_resolution")),
+        ("/xai/images", {"quality": "low"}, ("quality", "no_quality")),
+        ("/xai/videos", {"keyframes": [{"image": "PNG", "timeS": 1}]}, ("keyframes", "no_keyframes")),
+        ("/xai/videos", {"model": V15, "duration": 6, "keyframes": [{"image": "PNG", "timeS": 7}]},
+         ("keyframes", "keyframe_outside")),
+        ("/xai/videos",
+         {"model": V15, "keyframes": [{"image": "PNG", "timeS": 1}, {"image": "PNG", "timeS": 1.1}]},
+         ("keyframes", "keyframes_too_close")),
+        ("/xai/videos", {"model": V15, "voices": ["ara"], "audio": False},
+         ("voices", "voices_without_audio")),
+        ("/xai/videos", {"voices": ["ara"]}, ("voices", "no_voices")),
+        ("/xai/videos", {"mode": "reference", "keyframes": [{"image": "PNG", "timeS": 1}]},
+         ("keyframes", "not_for_mode")),
+        ("/xai/videos", {"mode": "image", "images": ["PNG", "PNG"]}, ("images", "one_image")),
+        ("/xai/videos", {"mode": "image"}, ("images", "required")),
+    ],
+)  # fmt: skip
+def test_a_rule_across_fields_is_refused_by_code(api, path, changes, refused):
+    """A field's limit set by another field: said in the schema's description, refused by code."""
+    png = data_uri(make_image("PNG"))
+    body = json.loads(json.dumps({"prompt": "x", **changes}).replace('"PNG"', json.dumps(png)))
+
+    assert refused in refused_codes(post_raw(api, path, json.dumps(body)))
+    assert not Generation.objects.exists()
+
+
+def test_an_unknown_field_is_ignored_unless_it_holds_an_object_or_a_list(api):
+    taken = post_raw(
+        api, "/xai/images", json.dumps({"prompt": "x", "note": "mine", "tries": 2, "seen": None})
+    )
+    nested = post_raw(api, "/xai/images", json.dumps({"prompt": "x", "note": {"a": 1}}))
+    keyframe = {"image": "1", "timeS": 1, "label": ["a"]}
+    in_keyframe = post_raw(api, "/xai/videos", json.dumps({"prompt": "x", "keyframes": [keyframe]}))
+
+    assert taken.status_code == 200, taken.content
+    assert refused_codes(nested) == [("note", "unknown_field")]
+    assert refused_codes(in_keyframe) == [("keyframes.0.label", "unknown_field")]
