@@ -35,6 +35,7 @@ from grokstudio.studio.validation import plausible_id
 
 GALLERY_PAGE_SIZE = 60
 CURSOR_FORMAT = "%Y%m%d%H%M%S%f"
+CURSOR_DIGITS = 20  # what CURSOR_FORMAT writes: four for the year, two each to the second, six below
 MAX_POLL_LOOKBACK = timedelta(days=1)
 
 
@@ -82,7 +83,9 @@ def _cursor(created_at: datetime, pk: int) -> str:
 
 def decode_cursor(value: str) -> tuple[datetime, int] | None:
     stamp, _, pk = value.partition("-")
-    if not plausible_id(pk):
+    # Exactly as encode_cursor writes it (and the API's schema publishes it): strptime alone
+    # would also take fewer digits of a second, or a year written short.
+    if not (len(stamp) == CURSOR_DIGITS and stamp.isascii() and stamp.isdigit()) or not plausible_id(pk):
         return None
     try:
         return datetime.strptime(stamp, CURSOR_FORMAT).replace(tzinfo=UTC), int(pk)

@@ -66,12 +66,16 @@ class Cluster:
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         cluster = cls(process, log_path)
-        cluster.wait_for(
-            lambda: process.poll() is not None or len(cluster.descendants()) >= workers + 3,
-            30,
-            "the cluster's processes to start",
-        )
-        assert process.poll() is None, cluster.log()
+        try:
+            cluster.wait_for(
+                lambda: process.poll() is not None or len(cluster.descendants()) >= workers + 3,
+                30,
+                "the cluster's processes to start",
+            )
+            assert process.poll() is None, cluster.log()
+        except BaseException:
+            cls.stop_all([cluster])  # in a session of its own, it would outlive the tests
+            raise
         return cluster
 
     @staticmethod

@@ -6,8 +6,8 @@ statuses and headers, answers that keep to the schema.
 
 One narrow exclusion, by rule, never by field: positive_data_acceptance excuses a 422 only when every
 problem in it carries one of these codes (`errors[].code`), rules the schema cannot state because
-they depend on the studio's data or on another field of the request (the issue asks the schema to say
-those in the field's description, which it does). Each has its own test:
+they depend on the studio's data or on another field of the request (the rules of the second kind are
+stated in the field's description). Each has its own test:
 
 - unknown_preset: the preset name is not one of the person's (data). test_task_api_input.py
   test_an_unknown_preset_is_refused_by_code.

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from grokstudio.studio.models import Asset, Generation, Reference
+from grokstudio.studio.validation import MAX_IMAGE_REFERENCES, MAX_VIDEO_REFERENCES
 from tests import queue
 from tests.factories import make_generation, make_image
 
@@ -189,3 +190,13 @@ def test_a_video_whose_pictures_are_too_large_together_is_refused_too(owner_clie
 
     assert "too large for one request to xAI (24.0 MB once encoded" in form_errors(response)
     assert not Generation.objects.filter(kind="video").exists()
+
+
+def test_an_address_naming_many_pictures_looks_up_no_more_than_a_mode_takes(owner_client, owner):
+    images = [own_image(owner) for _ in range(10)]
+    most = max(MAX_IMAGE_REFERENCES, MAX_VIDEO_REFERENCES)
+
+    response = owner_client.get("/", {"reference_asset": [image.pk for image in images] * 50})
+
+    assert response.status_code == 200
+    assert attached(response) == [str(image.pk) for image in images[:most]]

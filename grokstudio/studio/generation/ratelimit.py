@@ -26,6 +26,7 @@ import math
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -50,6 +51,15 @@ SPREAD = 1.0
 ANSWER_WAIT_S = 5.0
 
 
+@dataclass
+class _Sent:
+    """A call that went: when it left, and by when xAI has counted it (on answers: ANSWER_WAIT_S
+    later until its answer comes, then the answer's moment; otherwise when it left)."""
+
+    left_at: float
+    counted_by: float
+
+
 class Pacer:
     """When the next call of one kind may leave: a sliding window over the moments calls left."""
 
@@ -60,9 +70,7 @@ class Pacer:
         self.window_s = max(WINDOW_S, self.allowed / rate)
         self.margin_s = MARGIN_S
         self.on_answers = on_answers
-        # When each of the last `allowed` calls counts as sent: the moment it left, or on
-        # answers, ANSWER_WAIT_S after that until its answer comes, then the answer's moment.
-        self._sent: deque[list[float]] = deque(maxlen=self.allowed)
+        self._sent: deque[_Sent] = deque(maxlen=self.allowed)  # the last `allowed` calls that went
         self._hold_until = 0.0
         self._next_turn = 0
         self._open: set[int] = set()  # turns handed out that have neither gone nor been given up
@@ -98,7 +106,7 @@ class Pacer:
                 at = max(now, self._earliest(sent))
                 if at > now + seconds:
                     break
-                sent.append(at)
+                sent.append(at + ANSWER_WAIT_S if self.on_answers else at)  # not answered yet
                 count += 1
             return max(0, count - len(self._open))
 
@@ -108,7 +116,7 @@ class Pacer:
             self._hold_until = max(self._hold_until, time.monotonic() + seconds)
             self._changed.notify_all()
 
-    def _go(self, number: int) -> list[float]:
+    def _go(self, number: int) -> _Sent:
         with self._changed:
             self._waiting.add(number)
             try:
@@ -118,22 +126,22 @@ class Pacer:
                     first = min(self._waiting) == number
                     if first and at <= now:
                         self._open.discard(number)
-                        stamp = [now + ANSWER_WAIT_S if self.on_answers else now]
-                        self._sent.append(stamp)
-                        return stamp
+                        sent = _Sent(now, now + ANSWER_WAIT_S if self.on_answers else now)
+                        self._sent.append(sent)
+                        return sent
                     self._changed.wait(timeout=at - now if first else None)
             finally:
                 self._waiting.discard(number)
                 self._changed.notify_all()
 
-    def _answered(self, stamp: list[float]) -> None:
+    def _answered(self, sent: _Sent) -> None:
         if self.on_answers:
             with self._changed:
-                stamp[0] = min(stamp[0], time.monotonic())
+                sent.counted_by = min(sent.counted_by, time.monotonic())
                 self._changed.notify_all()
 
     def _times(self) -> deque[float]:
-        return deque((stamp[0] for stamp in self._sent), maxlen=self.allowed)
+        return deque((sent.counted_by for sent in self._sent), maxlen=self.allowed)
 
     def _earliest(self, sent: deque[float] | None = None) -> float:
         """When the next call may leave after the calls that counted as sent at `sent` (by
@@ -168,17 +176,17 @@ class Turn:
     def __init__(self, pacer: Pacer, number: int) -> None:
         self.pacer = pacer
         self.number = number
-        self._stamp: list[float] | None = None
+        self._sent: _Sent | None = None
 
     def go(self) -> float:
         """Wait until this call may leave; answers the moment (time.monotonic) it leaves."""
-        self._stamp = self.pacer._go(self.number)
-        return self._stamp[0] - (ANSWER_WAIT_S if self.pacer.on_answers else 0.0)
+        self._sent = self.pacer._go(self.number)
+        return self._sent.left_at
 
     def answered(self) -> None:
         """The call came back, whatever it says: xAI got it by now, if at all."""
-        if self._stamp is not None:
-            self.pacer._answered(self._stamp)
+        if self._sent is not None:
+            self.pacer._answered(self._sent)
 
     def refused(self) -> None:
         """xAI refused the call for its rate: nothing leaves for a window, and the margin grows."""
@@ -191,7 +199,7 @@ class Turn:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._stamp is None:
+        if self._sent is None:
             self.pacer._give_up(self.number)
         else:
             self.answered()  # a call that raised is over too

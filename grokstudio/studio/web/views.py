@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRefresh, replace_url
 from grokstudio.studio import budgets, selectors, services
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.models import Collection
-from grokstudio.studio.validation import plausible_id
+from grokstudio.studio.validation import MAX_IMAGE_REFERENCES, MAX_VIDEO_REFERENCES, plausible_id
 from grokstudio.studio.web import archives, downloads
 from grokstudio.studio.web.forms import (
     BulkForm,
@@ -56,10 +56,12 @@ def _options_key(kind: str, form) -> str:
 
 def _own_asset_ids(request: HttpRequest, fields: tuple[str, ...], kind: str) -> list[int]:
     """Gallery items named in the URL to start from, in order and once each; naming another
-    user's item answers 404. An item of the wrong kind is left out: the form would only refuse it."""
+    user's item answers 404. An item of the wrong kind is left out: the form would only refuse it.
+    No more are looked up than any mode takes: an address can name thousands."""
     ids: list[int] = []
+    most = max(MAX_IMAGE_REFERENCES, MAX_VIDEO_REFERENCES)
     for field in fields:
-        for value in request.GET.getlist(field):
+        for value in request.GET.getlist(field)[:most]:
             if not plausible_id(value) or int(value) in ids:
                 continue
             if selectors.get_asset_for_user(request.user, int(value)).kind == kind:
