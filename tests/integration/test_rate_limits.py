@@ -19,9 +19,9 @@ Images are answered only once drawn, so they pace on when they left, and what re
 is the difference in how long two calls take from leaving to reaching xAI, which the
 margin covers (and which a refusal would widen). The fifty-image test asserts that
 none is refused. On a machine busier than the margin allows (two CPU-bound processes
-beside the two clusters here made one image call in five to ten runs reach the emulator
-36 to 72 ms after it left, against a margin of 30 ms) one call can be refused and the
-test fails: such a call is not counted as sent and is tried again, never paid twice.
+beside the two clusters here: in one run of six, an image call reached the emulator 36
+to 72 ms after it left, against a margin of 30 ms) one call can be refused and the test
+fails: such a call is not counted as sent and is tried again, never paid twice.
 """
 
 from __future__ import annotations
