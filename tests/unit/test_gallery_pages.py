@@ -269,7 +269,7 @@ def test_a_filter_value_that_makes_no_sense_is_reported_and_left_out(owner_clien
         "20250101000000000000-99999999999999999999",
         "20250101000000000000-²",
         "2025010100000000000-5",  # a digit short: strptime alone would take it
-        "２０２５0101000000000000-5",  # other digits than 0-9
+        "\uff12\uff10\uff12\uff150101000000000000-5",  # fullwidth digits, not 0-9
         "x" * 80,
     ],
 )
