@@ -523,7 +523,7 @@ def test_the_composer_and_a_cards_menu_work_from_the_keyboard(page, signed_in, p
     tab_to(page, improve)
     with page.expect_request("**/improve/"):
         page.keyboard.press("Enter")
-    expect(page.locator("#prompt-help")).not_to_be_empty()
+    expect(page.locator("#prompt-help [data-help]")).to_be_visible()  # answered: the page stops moving
 
     menu = page.locator(f"#gen-{made.pk} details.menu")
     tab_to(page, menu.locator("summary"), limit=120)
