@@ -7,9 +7,7 @@ import base64
 import re
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 from playwright.sync_api import expect
 
 from grokstudio.studio.models import Generation, Preset
@@ -27,16 +25,11 @@ def person(transactional_db):
 
 
 @pytest.fixture
-def signed_in(live_server, person):
+def signed_in(sign_in, person):
     """Give a page the session of `person`, as if they had signed in."""
 
     def signed_in(page):
-        client = Client()
-        client.force_login(person)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-        page.context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-        )
+        sign_in(page, person)
         return page
 
     return signed_in

@@ -4,9 +4,7 @@ reachable by keyboard, and refused beside themselves with the words the server u
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 from playwright.sync_api import expect
 
 from grokstudio.studio import catalog
@@ -21,16 +19,11 @@ QUALITY_MODEL = next(m for m in catalog.IMAGE_MODELS.values() if m.qualities)
 
 
 @pytest.fixture
-def signed_in(live_server, transactional_db):
+def signed_in(sign_in, transactional_db):
     person = get_user_model().objects.create_user("mira", password="a-long-test-password")
 
     def signed_in(page):
-        client = Client()
-        client.force_login(person)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-        page.context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-        )
+        sign_in(page, person)
         return page
 
     return signed_in
