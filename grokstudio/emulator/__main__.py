@@ -65,6 +65,12 @@ def parse_args(argv: list[str] | None = None) -> Config:
         help="GenerateVideo+ExtendVideo starts per second per key with --rate-limit (default %(default)s)",
     )
     p.add_argument(
+        "--threads",
+        type=int,
+        default=limits.GRPC_THREADS,
+        help="threads that run gRPC calls; calls beyond them wait their turn (default %(default)s)",
+    )
+    p.add_argument(
         "--render-workers",
         type=int,
         default=limits.DEFAULT_RENDER_WORKERS,
@@ -85,8 +91,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
     a = p.parse_args(argv)
     if a.latency < 0 or a.url_ttl <= 0 or a.video_url_ttl <= 0 or a.retention <= 0:
         p.error("--latency must be >= 0; --url-ttl, --video-url-ttl and --retention must be > 0")
-    if a.image_rps <= 0 or a.video_rps <= 0 or a.render_workers < 1 or a.image_workers < 1:
-        p.error("rates must be > 0; --render-workers and --image-workers must be >= 1")
+    if a.image_rps <= 0 or a.video_rps <= 0 or min(a.threads, a.render_workers, a.image_workers) < 1:
+        p.error("rates must be > 0; --threads, --render-workers and --image-workers must be >= 1")
     logging.basicConfig(
         stream=sys.stderr,
         level=a.log_level,
@@ -104,6 +110,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
         rate_limit=a.rate_limit,
         image_rps=a.image_rps,
         video_rps=a.video_rps,
+        threads=a.threads,
         render_workers=a.render_workers,
         image_workers=a.image_workers,
         url_host=a.url_host,

@@ -7,6 +7,10 @@ method handler so that, in order: the API key is checked (UNAUTHENTICATED if mis
 (:mod:`grokstudio.emulator.faults`) and call faults applied, the servicer runs, and the call is
 recorded with its final code, rejected calls included.
 
+A call is counted against the rate, and recorded, at the moment it reaches the server (see
+:class:`Arrival`), as xAI's front door counts it: not when one of the server's threads gets to
+run it, which on a busy machine can be tens of milliseconds later and in another order.
+
 Transport: the gRPC port is an insecure (plaintext) port. The SDK's ``Client(api_host=
 "localhost:PORT")`` uses ``grpc.local_channel_credentials()``, which does no handshake, so it
 connects to a plaintext port and sends its call credentials (the API key) over it; so do
@@ -223,6 +227,14 @@ class Emulator:
                 log.exception("janitor failed")
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """When a call reached the server, and the rate limit's verdict on it taken then."""
+
+    at: float  # time.time()
+    refusal: ApiError | None = None
+
+
 class CallWrapper(grpc.ServerInterceptor):
     """Wraps every method handler with auth, rate limit, faults and the call record."""
 
@@ -230,26 +242,29 @@ class CallWrapper(grpc.ServerInterceptor):
         self.emulator = emulator
 
     def intercept_service(self, continuation: Callable[..., Any], handler_call_details: Any) -> Any:
-        handler = continuation(handler_call_details)
+        # grpc runs this on its serving thread as each call comes in, in the order they come,
+        # before a thread of the pool takes the call: the moment xAI's front door sees it.
         service, _, method = handler_call_details.method.strip("/").partition("/")
+        arrival = self._arrive(method, handler_call_details.invocation_metadata)
+        handler = continuation(handler_call_details)
         if handler is None:
-            self._record(service, method, {}, None, "UNIMPLEMENTED", "unknown method", time.time(), None)
+            self._record(service, method, {}, None, "UNIMPLEMENTED", "unknown method", arrival.at, None)
             return None
         if handler.request_streaming and not handler.response_streaming:
             return grpc.stream_unary_rpc_method_handler(
-                self._stream_unary(handler.stream_unary, service, method),
+                self._stream_unary(handler.stream_unary, service, method, arrival),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.response_streaming and not handler.request_streaming:
             return grpc.unary_stream_rpc_method_handler(
-                self._unary_stream(handler.unary_stream, service, method),
+                self._unary_stream(handler.unary_stream, service, method, arrival),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if not handler.request_streaming:
             return grpc.unary_unary_rpc_method_handler(
-                self._unary_unary(handler.unary_unary, service, method),
+                self._unary_unary(handler.unary_unary, service, method, arrival),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -257,12 +272,15 @@ class CallWrapper(grpc.ServerInterceptor):
 
     # --- the three handler shapes --------------------------------------------------------
 
-    def _unary_unary(self, behavior: Callable[..., Any], service: str, method: str) -> Callable[..., Any]:
+    def _unary_unary(
+        self, behavior: Callable[..., Any], service: str, method: str, arrival: Arrival
+    ) -> Callable[..., Any]:
         def wrapped(request: Any, context: grpc.ServicerContext) -> Any:
             return self._run(
                 service,
                 method,
                 context,
+                arrival,
                 _prompt(request),
                 lambda: message_to_record(request),
                 lambda: behavior(request, context),
@@ -270,13 +288,16 @@ class CallWrapper(grpc.ServerInterceptor):
 
         return wrapped
 
-    def _unary_stream(self, behavior: Callable[..., Any], service: str, method: str) -> Callable[..., Any]:
+    def _unary_stream(
+        self, behavior: Callable[..., Any], service: str, method: str, arrival: Arrival
+    ) -> Callable[..., Any]:
         def wrapped(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
             # The servicer checks eagerly and returns an iterator; errors surface here.
             chunks = self._run(
                 service,
                 method,
                 context,
+                arrival,
                 _prompt(request),
                 lambda: message_to_record(request),
                 lambda: behavior(request, context),
@@ -285,7 +306,9 @@ class CallWrapper(grpc.ServerInterceptor):
 
         return wrapped
 
-    def _stream_unary(self, behavior: Callable[..., Any], service: str, method: str) -> Callable[..., Any]:
+    def _stream_unary(
+        self, behavior: Callable[..., Any], service: str, method: str, arrival: Arrival
+    ) -> Callable[..., Any]:
         def wrapped(request_iterator: Iterator[Any], context: grpc.ServicerContext) -> Any:
             seen: dict[str, Any] = {"data_bytes": 0, "chunks": 0}
 
@@ -308,7 +331,14 @@ class CallWrapper(grpc.ServerInterceptor):
                     pass
 
             return self._run(
-                service, method, context, None, lambda: seen, lambda: behavior(stream, context), drain=drain
+                service,
+                method,
+                context,
+                arrival,
+                None,
+                lambda: seen,
+                lambda: behavior(stream, context),
+                drain=drain,
             )
 
         return wrapped
@@ -320,17 +350,18 @@ class CallWrapper(grpc.ServerInterceptor):
         service: str,
         method: str,
         context: grpc.ServicerContext,
+        arrival: Arrival,
         prompt: str | None,
         record_request: Callable[[], dict[str, Any]],
         body: Callable[[], Any],
         drain: Callable[[], None] | None = None,
     ) -> Any:
-        started = time.time()
+        started = arrival.at
         code, details, response, key = "OK", "", None, None
         try:
-            key = self._authenticate(context)
-            if self.emulator.limiter is not None:
-                self.emulator.limiter.check(key, method)
+            key = self._authenticate(context.invocation_metadata())
+            if arrival.refusal is not None:
+                raise arrival.refusal
             try:
                 plan = self.emulator.faults.plan(method, prompt)
             except FaultError as exc:
@@ -360,13 +391,28 @@ class CallWrapper(grpc.ServerInterceptor):
             record_response = response if code == "OK" and hasattr(response, "DESCRIPTOR") else None
             self._record(service, method, record_request(), key, code, details, started, record_response)
 
-    def _authenticate(self, context: grpc.ServicerContext) -> str:
+    def _arrive(self, method: str, metadata: Any) -> Arrival:
+        """Take the moment a call came in, and count it against its rate then (only a call
+        with a good key counts: the others are refused for their key when they run)."""
+        arrival = Arrival(time.time())
+        if self.emulator.limiter is None:
+            return arrival
+        try:
+            key = self._authenticate(metadata)
+        except ApiError:
+            return arrival  # refused for its key when it runs, and not counted
+        try:
+            self.emulator.limiter.check(key, method)
+        except ApiError as refusal:
+            return Arrival(arrival.at, refusal)
+        return arrival
+
+    def _authenticate(self, metadata: Any) -> str:
         # Every call needs the key, UploadFile included. Note that xai-sdk 1.21 with
         # use_insecure_channel=True sends UploadFile without it (its auth interceptors have no
         # stream-unary variant); the real API would refuse such a call, so the emulator does
         # too, and the SDK user sees UNAUTHENTICATED. Use api_host="localhost:PORT" instead.
-        metadata = dict(context.invocation_metadata())
-        header = metadata.get("authorization", "")
+        header = dict(metadata or ()).get("authorization", "")
         scheme, _, key = header.partition(" ")
         key = key.strip()
         if scheme.lower() != "bearer" or not key:

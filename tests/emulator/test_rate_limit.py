@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 import xai_sdk
+
+from grokstudio.emulator.testing import EmulatorProcess
 
 from .helpers import RPC_TIMEOUT_S, rpc_error
 
@@ -42,3 +45,35 @@ def test_image_and_video_rates_per_key(open_emu):
         # Polls are not limited.
         for _ in range(10):
             assert a.video.get(again.request_id).status
+
+
+def test_a_call_counts_when_it_arrives_not_when_a_busy_server_gets_to_it():
+    """xAI counts a call at its door: a call that waits there for a free thread of the server
+    still counts from when it came, so two calls that came more than a second apart are both
+    accepted however close together the server ran them."""
+    with (
+        EmulatorProcess(
+            ["--latency", "0", "--rate-limit", "--image-rps", "1", "--threads", "1"], require_key=False
+        ) as emu,
+        xai_sdk.Client(api_key="door-a", api_host=emu.grpc_target, timeout=RPC_TIMEOUT_S) as a,
+        xai_sdk.Client(api_key="door-b", api_host=emu.grpc_target, timeout=RPC_TIMEOUT_S) as b,
+    ):
+        for client in (a, b):  # both channels connected, and out of the window, before the clock starts
+            client.image.sample("warm", "grok-imagine-image")
+        time.sleep(1.1)
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            # Another key's slow call holds the server's only thread for 1.5 s.
+            busy = pool.submit(b.image.sample, "busy [fault:slow:1.5]", "grok-imagine-image")
+            time.sleep(0.2)
+            first = pool.submit(a.image.sample, "first", "grok-imagine-image")  # waits for the thread
+            time.sleep(1.2)
+            second = pool.submit(a.image.sample, "second", "grok-imagine-image")  # 1.2 s after the first
+            for future in (busy, first, second):
+                assert future.result().url
+
+        calls = {call["request"]["prompt"]: call for call in emu.calls("GenerateImage")}
+        assert [call["code"] for call in calls.values()] == ["OK"] * 4
+        # Each is recorded when it came, not when it ran: the first came while the busy one ran.
+        assert calls["first"]["time"] - calls["busy [fault:slow:1.5]"]["time"] < 1.0
+        assert calls["second"]["time"] - calls["first"]["time"] >= 1.0
+        assert calls["first"]["duration_s"] > 1.0  # it did wait for the thread
