@@ -74,12 +74,15 @@ class Pacer:
         self._hold_until = 0.0
         self._next_turn = 0
         self._open: set[int] = set()  # turns handed out that have neither gone nor been given up
-        self._waiting: set[int] = set()  # turns whose threads wait to go
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        # The turns whose threads wait to go, each on its own condition: only the first of
+        # them is woken when something changes, not all, so that a call leaving does not
+        # have every waiting thread wake and compete with it for the interpreter.
+        self._waiting: dict[int, threading.Condition] = {}
 
     def turn(self) -> Turn:
         """A place in the queue, behind every turn handed out before it."""
-        with self._changed:
+        with self._lock:
             number = self._next_turn
             self._next_turn += 1
             self._open.add(number)
@@ -87,18 +90,18 @@ class Pacer:
 
     def ahead(self) -> int:
         """Turns handed out that have not gone yet."""
-        with self._changed:
+        with self._lock:
             return len(self._open)
 
     def waiting(self) -> int:
         """Threads waiting for their turn to go."""
-        with self._changed:
+        with self._lock:
             return len(self._waiting)
 
     def room(self, seconds: float) -> int:
         """How many more turns may be handed out now that would go within `seconds`, were
         their threads ready: the turns already handed out go first."""
-        with self._changed:
+        with self._lock:
             now = time.monotonic()
             sent = deque(self._times(), maxlen=self.allowed)
             count = 0
@@ -112,13 +115,13 @@ class Pacer:
 
     def hold(self, seconds: float) -> None:
         """Let nothing leave for `seconds` (another process may have sent until just now)."""
-        with self._changed:
+        with self._lock:
             self._hold_until = max(self._hold_until, time.monotonic() + seconds)
-            self._changed.notify_all()
+            self._wake_first()
 
     def _go(self, number: int) -> _Sent:
-        with self._changed:
-            self._waiting.add(number)
+        with self._lock:
+            self._waiting[number] = woken = threading.Condition(self._lock)
             try:
                 while True:
                     now = time.monotonic()
@@ -129,16 +132,21 @@ class Pacer:
                         sent = _Sent(now, now + ANSWER_WAIT_S if self.on_answers else now)
                         self._sent.append(sent)
                         return sent
-                    self._changed.wait(timeout=at - now if first else None)
+                    woken.wait(timeout=at - now if first else None)
             finally:
-                self._waiting.discard(number)
-                self._changed.notify_all()
+                del self._waiting[number]
+                self._wake_first()
+
+    def _wake_first(self) -> None:
+        """Wake the first waiting turn to look again when it may go (the lock is held)."""
+        if self._waiting:
+            self._waiting[min(self._waiting)].notify()
 
     def _answered(self, sent: _Sent) -> None:
         if self.on_answers:
-            with self._changed:
+            with self._lock:
                 sent.counted_by = min(sent.counted_by, time.monotonic())
-                self._changed.notify_all()
+                self._wake_first()
 
     def _times(self) -> deque[float]:
         return deque((sent.counted_by for sent in self._sent), maxlen=self.allowed)
@@ -155,17 +163,17 @@ class Pacer:
         return at
 
     def _give_up(self, number: int) -> None:
-        with self._changed:
+        with self._lock:
             self._open.discard(number)
 
     def _refused(self) -> None:
-        with self._changed:
+        with self._lock:
             self.margin_s = min(MAX_MARGIN_S, self.margin_s * 2 + MARGIN_STEP_S)
             self._hold_until = max(self._hold_until, time.monotonic() + self.window_s + self.margin_s)
-            self._changed.notify_all()
+            self._wake_first()
 
     def _accepted(self) -> None:
-        with self._changed:
+        with self._lock:
             self.margin_s -= (self.margin_s - MARGIN_S) * MARGIN_DECAY
 
 
