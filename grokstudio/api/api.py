@@ -739,6 +739,10 @@ FILE_TYPES = {"image/*": FILE, "video/*": FILE}
                 "description": ERRORS[404],
                 "content": _error_example("not_found", "No such file in your studio."),
             },
+            503: {
+                "description": ERRORS[503],
+                "content": _error_example(downloads.Unreadable.code, downloads.Unreadable.message),
+            },
             206: {"description": "The bytes a Range header asked for.", "content": FILE_TYPES},
             416: {"description": "The Range asked for lies beyond the file's end."},
         },
@@ -748,10 +752,8 @@ def get_file(request: HttpRequest, asset_id: AssetIdPath):
     asset = selectors.get_asset_for_user(request.user, asset_id)
     try:
         return downloads.attachment(request, asset)
-    except Exception as exc:  # OSError from a disk, botocore's errors from S3: not the caller's fault
-        log.warning("download of asset %s failed: %r", asset.pk, exc)
-        message = "The studio cannot read this file from its storage right now. Try again later."
-        raise ApiError(503, services.StorageUnavailable.code, message) from None
+    except downloads.Unreadable:
+        raise ApiError(503, downloads.Unreadable.code, downloads.Unreadable.message) from None
 
 
 @api.post(

@@ -4,6 +4,10 @@ Whole files stream with FileResponse. A `Range: bytes=...` request (what a
 `<video>` element sends to seek, and what Safari needs to play at all)
 gets 206 and only those bytes, read in chunks so memory stays flat.
 
+A file the storage cannot give (a disk error, an S3 outage) is the studio's fault,
+not the request's: `serve` raises `Unreadable` before any response starts, and
+the views answer 503 (`unreadable_is_503`; the task API answers its own 503).
+
 Behind nginx (`STUDIO_ACCEL_REDIRECT_PREFIX`, see compose.yaml), the view only
 checks the owner and answers with `X-Accel-Redirect`: nginx then sends the
 file from an internal location, ranges included, and no Python process
@@ -12,7 +16,9 @@ carries the bytes.
 
 from __future__ import annotations
 
+import logging
 import re
+from functools import wraps
 from urllib.parse import quote
 
 from django.conf import settings
@@ -20,19 +26,50 @@ from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+log = logging.getLogger(__name__)
+
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 256 * 1024
+RETRY_AFTER_S = 30
+
+
+class Unreadable(Exception):
+    """The storage could not give a file right now: the studio's fault, not the request's."""
+
+    code = "storage_unavailable"
+    message = "The studio cannot read this file from its storage right now. Try again later."
+
+
+def unreadable_is_503(view):
+    """A view that serves files answers 503 with a plain message when the storage fails it."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Unreadable:
+            response = HttpResponse(Unreadable.message, status=503, content_type="text/plain; charset=utf-8")
+            response["Retry-After"] = str(RETRY_AFTER_S)
+            return response
+
+    return wrapped
 
 
 def serve(request: HttpRequest, field, *, content_type: str, filename: str | None = None) -> HttpResponse:
     # nginx can only send files it can see: local media, not objects in a bucket.
     if settings.STUDIO_ACCEL_REDIRECT_PREFIX and isinstance(field.storage, FileSystemStorage):
         return _accel(field, content_type=content_type, filename=filename)
-    size = field.size
-    wanted = _single_range(request.headers.get("Range", ""), size)
+    try:
+        size = field.size
+        wanted = _single_range(request.headers.get("Range", ""), size)
+        # Opened here, not while streaming: a storage that fails does so before the answer starts.
+        handle = None if wanted == "unsatisfiable" else field.open("rb")
+    except Exception as exc:  # OSError from a disk, botocore's errors from S3
+        log.warning("reading %s failed: %r", field.name, exc)
+        raise Unreadable from exc
     if wanted is None:
         response = FileResponse(
-            field.open("rb"),
+            handle,
             content_type=content_type,
             as_attachment=filename is not None,
             filename=filename or "",
@@ -42,7 +79,7 @@ def serve(request: HttpRequest, field, *, content_type: str, filename: str | Non
         response["Content-Range"] = f"bytes */{size}"
     else:
         start, end = wanted
-        response = StreamingHttpResponse(_read(field, start, end), status=206, content_type=content_type)
+        response = StreamingHttpResponse(_Slice(handle, start, end), status=206, content_type=content_type)
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
     response["Accept-Ranges"] = "bytes"
@@ -86,13 +123,21 @@ def _single_range(header: str, size: int):
     return start, end
 
 
-def _read(field, start: int, end: int):
-    with field.open("rb") as f:
-        f.seek(start)
-        left = end - start + 1
+class _Slice:
+    """The bytes start..end (inclusive) of an open file, in chunks; the response closes it."""
+
+    def __init__(self, handle, start: int, end: int) -> None:
+        self.handle, self.start, self.end = handle, start, end
+
+    def __iter__(self):
+        self.handle.seek(self.start)
+        left = self.end - self.start + 1
         while left > 0:
-            chunk = f.read(min(_CHUNK, left))
+            chunk = self.handle.read(min(_CHUNK, left))
             if not chunk:
                 return
             left -= len(chunk)
             yield chunk
+
+    def close(self) -> None:
+        self.handle.close()

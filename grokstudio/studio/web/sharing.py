@@ -92,6 +92,7 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
 
 @carry_messages
 @require_safe
+@downloads.unreadable_is_503
 def shared_file(request: HttpRequest, token: str) -> HttpResponse:
     asset = selectors.get_shared(token).asset
     return _not_indexed(downloads.serve(request, asset.file, content_type=asset.content_type))
@@ -99,6 +100,7 @@ def shared_file(request: HttpRequest, token: str) -> HttpResponse:
 
 @carry_messages
 @require_safe
+@downloads.unreadable_is_503
 def shared_download(request: HttpRequest, token: str) -> HttpResponse:
     link = selectors.get_shared(token)
     asset = link.asset

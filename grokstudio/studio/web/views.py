@@ -529,6 +529,7 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
 @carry_messages
 @login_required
 @require_GET
+@downloads.unreadable_is_503
 def asset_file(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.get_asset_for_user(request.user, asset_id)
     return downloads.serve(request, asset.file, content_type=asset.content_type)
@@ -537,6 +538,7 @@ def asset_file(request: HttpRequest, asset_id: int) -> HttpResponse:
 @carry_messages
 @login_required
 @require_GET
+@downloads.unreadable_is_503
 def asset_thumbnail(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.get_asset_for_user(request.user, asset_id)
     if not asset.thumbnail:
@@ -547,6 +549,7 @@ def asset_thumbnail(request: HttpRequest, asset_id: int) -> HttpResponse:
 @carry_messages
 @login_required
 @require_GET
+@downloads.unreadable_is_503
 def asset_download(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.get_asset_for_user(request.user, asset_id)
     return downloads.attachment(request, asset)
