@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import logging
 import math
 import re
 from functools import wraps
@@ -62,7 +61,6 @@ from grokstudio.studio.catalog import VideoMode as Mode
 from grokstudio.studio.models import Generation
 from grokstudio.studio.web import downloads
 
-log = logging.getLogger(__name__)
 DATA_URI = re.compile(rf"^{DATA_URI_PREFIX}(?P<data>.*)$", re.S)
 
 

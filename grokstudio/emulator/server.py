@@ -7,9 +7,11 @@ method handler so that, in order: the API key is checked (UNAUTHENTICATED if mis
 (:mod:`grokstudio.emulator.faults`) and call faults applied, the servicer runs, and the call is
 recorded with its final code, rejected calls included.
 
-A call is counted against the rate, and recorded, at the moment it reaches the server (see
-:class:`Arrival`), as xAI's front door counts it: not when one of the server's threads gets to
-run it, which on a busy machine can be tens of milliseconds later and in another order.
+A call is counted against the rate, and its record stamped, at the moment it reaches the
+server (see :class:`Arrival`), as xAI's front door counts it: not when one of the server's
+threads gets to run it, which on a busy machine can be tens of milliseconds later and in
+another order. (A call its client gives up on while it waits for a thread is counted, and,
+never run, not recorded.)
 
 Transport: the gRPC port is an insecure (plaintext) port. The SDK's ``Client(api_host=
 "localhost:PORT")`` uses ``grpc.local_channel_credentials()``, which does no handshake, so it
@@ -245,11 +247,11 @@ class CallWrapper(grpc.ServerInterceptor):
         # grpc runs this on its serving thread as each call comes in, in the order they come,
         # before a thread of the pool takes the call: the moment xAI's front door sees it.
         service, _, method = handler_call_details.method.strip("/").partition("/")
-        arrival = self._arrive(method, handler_call_details.invocation_metadata)
         handler = continuation(handler_call_details)
         if handler is None:
-            self._record(service, method, {}, None, "UNIMPLEMENTED", "unknown method", arrival.at, None)
+            self._record(service, method, {}, None, "UNIMPLEMENTED", "unknown method", time.time(), None)
             return None
+        arrival = self._arrive(method, handler_call_details.invocation_metadata)
         if handler.request_streaming and not handler.response_streaming:
             return grpc.stream_unary_rpc_method_handler(
                 self._stream_unary(handler.stream_unary, service, method, arrival),

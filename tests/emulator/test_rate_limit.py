@@ -62,18 +62,19 @@ def test_a_call_counts_when_it_arrives_not_when_a_busy_server_gets_to_it():
             client.image.sample("warm", "grok-imagine-image")
         time.sleep(1.1)
         with ThreadPoolExecutor(max_workers=3) as pool:
-            # Another key's slow call holds the server's only thread for 1.5 s.
-            busy = pool.submit(b.image.sample, "busy [fault:slow:1.5]", "grok-imagine-image")
-            time.sleep(0.2)
+            # Another key's slow call holds the server's only thread for 3 s.
+            busy = pool.submit(b.image.sample, "busy [fault:slow:3]", "grok-imagine-image")
+            time.sleep(0.5)
             first = pool.submit(a.image.sample, "first", "grok-imagine-image")  # waits for the thread
-            time.sleep(1.2)
-            second = pool.submit(a.image.sample, "second", "grok-imagine-image")  # 1.2 s after the first
+            time.sleep(1.6)
+            second = pool.submit(a.image.sample, "second", "grok-imagine-image")  # 1.6 s after the first
             for future in (busy, first, second):
                 assert future.result().url
 
-        calls = {call["request"]["prompt"]: call for call in emu.calls("GenerateImage")}
-        assert [call["code"] for call in calls.values()] == ["OK"] * 4
-        # Each is recorded when it came, not when it ran: the first came while the busy one ran.
-        assert calls["first"]["time"] - calls["busy [fault:slow:1.5]"]["time"] < 1.0
+        record = emu.calls("GenerateImage")
+        assert [call["code"] for call in record] == ["OK"] * 5
+        calls = {call["request"]["prompt"]: call for call in record}
+        # Each is stamped when it came, not when it ran: the first came while the busy one ran.
+        assert calls["first"]["time"] - calls["busy [fault:slow:3]"]["time"] < 2.0
         assert calls["second"]["time"] - calls["first"]["time"] >= 1.0
         assert calls["first"]["duration_s"] > 1.0  # it did wait for the thread

@@ -234,6 +234,8 @@ def test_a_video_start_waits_for_the_answer_before_it_and_a_window_after():
     waiting.join()
 
     assert left[0] - answered_at >= ratelimit.WINDOW_S + ratelimit.MARGIN_S - 0.01
+    # The answer woke it: it did not wait out ANSWER_WAIT_S (4.5 s from the answer here).
+    assert left[0] - answered_at < ratelimit.WINDOW_S + ratelimit.MARGIN_S + 2.0
 
 
 def test_a_start_that_is_never_answered_holds_the_next_one_back_for_a_while_only(monkeypatch):

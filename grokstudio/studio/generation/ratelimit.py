@@ -175,6 +175,7 @@ class Pacer:
     def _accepted(self) -> None:
         with self._lock:
             self.margin_s -= (self.margin_s - MARGIN_S) * MARGIN_DECAY
+            self._wake_first()
 
 
 class Turn:

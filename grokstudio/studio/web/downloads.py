@@ -59,13 +59,19 @@ def serve(request: HttpRequest, field, *, content_type: str, filename: str | Non
     # nginx can only send files it can see: local media, not objects in a bucket.
     if settings.STUDIO_ACCEL_REDIRECT_PREFIX and isinstance(field.storage, FileSystemStorage):
         return _accel(field, content_type=content_type, filename=filename)
+    handle = None
     try:
         size = field.size
         wanted = _single_range(request.headers.get("Range", ""), size)
-        # Opened here, not while streaming: a storage that fails does so before the answer starts.
-        handle = None if wanted == "unsatisfiable" else field.open("rb")
+        if wanted != "unsatisfiable":
+            # Opened and read up to where the answer starts here, not while streaming: a storage
+            # that fails does so before the answer starts (S3 fetches the object on this seek).
+            handle = field.open("rb")
+            handle.seek(0 if wanted is None else wanted[0])
     except Exception as exc:  # OSError from a disk, botocore's errors from S3
         log.warning("reading %s failed: %r", field.name, exc)
+        if handle is not None:
+            handle.close()
         raise Unreadable from exc
     if wanted is None:
         response = FileResponse(

@@ -8,6 +8,8 @@ the same door as the gallery's (downloads.py), X-Accel-Redirect included.
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -74,6 +76,17 @@ def _not_indexed(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _file_not_indexed(view):
+    """A shared file, or the 503 that says it cannot be read now, kept out of search engines."""
+    unreadable_is_503 = downloads.unreadable_is_503(view)
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return _not_indexed(unreadable_is_503(request, *args, **kwargs))
+
+    return wrapped
+
+
 @carry_messages
 @require_safe
 def shared(request: HttpRequest, token: str) -> HttpResponse:
@@ -92,18 +105,18 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
 
 @carry_messages
 @require_safe
-@downloads.unreadable_is_503
+@_file_not_indexed
 def shared_file(request: HttpRequest, token: str) -> HttpResponse:
     asset = selectors.get_shared(token).asset
-    return _not_indexed(downloads.serve(request, asset.file, content_type=asset.content_type))
+    return downloads.serve(request, asset.file, content_type=asset.content_type)
 
 
 @carry_messages
 @require_safe
-@downloads.unreadable_is_503
+@_file_not_indexed
 def shared_download(request: HttpRequest, token: str) -> HttpResponse:
     link = selectors.get_shared(token)
     asset = link.asset
-    return _not_indexed(
-        downloads.serve(request, asset.file, content_type=asset.content_type, filename=link.download_name())
+    return downloads.serve(
+        request, asset.file, content_type=asset.content_type, filename=link.download_name()
     )
