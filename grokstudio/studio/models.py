@@ -317,14 +317,7 @@ class Generation(models.Model):
 
     def inputs(self) -> list[tuple[Reference, str]]:
         """Each input with what it is for, a keyframe with its time ("Keyframe at 2.5 s")."""
-        times = iter(self.params.get("keyframes") or [])
-        labelled = []
-        for ref in self.references.all():
-            label = ref.get_role_display()
-            if ref.role == Reference.Role.KEYFRAME and (time_s := next(times, None)) is not None:
-                label = f"Keyframe at {time_s:g} s"
-            labelled.append((ref, label))
-        return labelled
+        return [(ref, ref.label) for ref in self.references.all()]
 
     @property
     def can_cancel(self) -> bool:
@@ -439,7 +432,7 @@ class Reference(models.Model):
         FIRST_FRAME = "first_frame", "Starting image"
         LAST_FRAME = "last_frame", "Last frame"
         SOURCE_VIDEO = "source_video", "Source video"
-        KEYFRAME = "keyframe", "Keyframe"  # its time is in the generation's params["keyframes"]
+        KEYFRAME = "keyframe", "Keyframe"  # a picture the clip passes through at `time_s`
 
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="references")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.REFERENCE)
@@ -447,15 +440,30 @@ class Reference(models.Model):
     # but deleting its owner (and so the generation) still cascades.
     asset = models.ForeignKey(Asset, on_delete=models.RESTRICT, related_name="used_by")
     position = models.PositiveSmallIntegerField()
+    # Seconds into the clip, for a keyframe alone: the time stays with its picture whatever
+    # order the inputs are read in.
+    time_s = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["position"]
         constraints = [
-            models.UniqueConstraint(fields=["generation", "position"], name="one_reference_per_position")
+            models.UniqueConstraint(fields=["generation", "position"], name="one_reference_per_position"),
+            models.CheckConstraint(
+                condition=(Q(role="keyframe") & Q(time_s__isnull=False))
+                | (~Q(role="keyframe") & Q(time_s__isnull=True)),
+                name="time_for_keyframes_only",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"reference {self.position} of generation #{self.generation_id}"
+
+    @property
+    def label(self) -> str:
+        """What the input is for, a keyframe with its time ("Keyframe at 2.5 s")."""
+        if self.role == Reference.Role.KEYFRAME:
+            return f"Keyframe at {self.time_s:g} s"
+        return self.get_role_display()
 
 
 class Collection(models.Model):

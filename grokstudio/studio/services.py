@@ -202,8 +202,10 @@ def _create_video_generation(user: AbstractBaseUser, data: dict, stored: list[As
     # Gallery images are used as they are, before fresh uploads, as for an image.
     uploads = [_input_asset(user, image, None, stored) for image in data.get("references") or []]
     references = [*(data.get("reference_assets") or []), *uploads]
-    keyframes = data.get("keyframes") or []
-    keyframe_assets = [_input_asset(user, k["image"], k["image_asset"], stored) for k in keyframes]
+    keyframes = [
+        (_input_asset(user, k["image"], k["image_asset"], stored), k["time_s"])
+        for k in data.get("keyframes") or []
+    ]
     # When an input fixes the output's shape, the card takes that shape from the start.
     shaper = source or first
     # A clip being edited or extended sets the size (and, edited, the length): the
@@ -218,9 +220,7 @@ def _create_video_generation(user: AbstractBaseUser, data: dict, stored: list[As
         "audio": data.get("audio", True),
         "shape": f"{shaper.width}:{shaper.height}" if shaper and shaper.width and shaper.height else "",
     }
-    # Times in seconds, one per keyframe Reference, in their order; preset voices by id.
-    if keyframes:
-        params["keyframes"] = [k["time_s"] for k in keyframes]
+    # Preset voices by id. A keyframe's time is kept on its own Reference, beside its picture.
     if data.get("voices"):
         params["voices"] = list(data["voices"])
     if mode == VideoMode.VIDEO and source is not None and source.duration_s:
@@ -228,12 +228,15 @@ def _create_video_generation(user: AbstractBaseUser, data: dict, stored: list[As
     generation = Generation.objects.create(
         user=user, kind=Kind.VIDEO, prompt=data["prompt"], model=data["model"], params=params
     )
-    inputs = [(Reference.Role.FIRST_FRAME, first), (Reference.Role.LAST_FRAME, last),
-              (Reference.Role.SOURCE_VIDEO, source)]  # fmt: skip
-    inputs += [(Reference.Role.REFERENCE, asset) for asset in references]
-    inputs += [(Reference.Role.KEYFRAME, asset) for asset in keyframe_assets]
-    for position, (role, asset) in enumerate((role, asset) for role, asset in inputs if asset is not None):
-        Reference.objects.create(generation=generation, asset=asset, position=position, role=role)
+    inputs = [(Reference.Role.FIRST_FRAME, first, None), (Reference.Role.LAST_FRAME, last, None),
+              (Reference.Role.SOURCE_VIDEO, source, None)]  # fmt: skip
+    inputs += [(Reference.Role.REFERENCE, asset, None) for asset in references]
+    inputs += [(Reference.Role.KEYFRAME, asset, time_s) for asset, time_s in keyframes]
+    given = [(role, asset, time_s) for role, asset, time_s in inputs if asset is not None]
+    for position, (role, asset, time_s) in enumerate(given):
+        Reference.objects.create(
+            generation=generation, asset=asset, position=position, role=role, time_s=time_s
+        )
     # Waiting generations are started by the poller; make sure one runs once this row is visible to it.
     transaction.on_commit(ensure_running)
     return generation
@@ -265,7 +268,7 @@ def reroll(generation: Generation) -> Generation:
         params=generation.params,
     )  # fmt: skip
     Reference.objects.bulk_create(
-        Reference(generation=again, asset_id=r.asset_id, role=r.role, position=r.position)
+        Reference(generation=again, asset_id=r.asset_id, role=r.role, position=r.position, time_s=r.time_s)
         for r in generation.references.all()
     )
     transaction.on_commit(ensure_running)

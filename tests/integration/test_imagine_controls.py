@@ -19,7 +19,7 @@ from grokstudio import xai as door
 from grokstudio.api.models import ApiToken
 from grokstudio.studio import catalog, services
 from grokstudio.studio.media.images import check_reference
-from grokstudio.studio.models import Asset, Generation, Reference, Status
+from grokstudio.studio.models import Asset, Generation, Kind, Reference, Status
 from tests.factories import make_image
 from tests.integration.drive import drive
 
@@ -58,8 +58,16 @@ def data_uri(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode()
 
 
-def own_image(user) -> Asset:
-    return services.store_image(user=user, role=Asset.Role.OUTPUT, image=check_reference(png((48, 48))))
+def own_image(user, size=(48, 48)) -> Asset:
+    image = check_reference(png(size))
+    return services.store_image(user=user, role=Asset.Role.OUTPUT, image=image)
+
+
+def recorded_uri(asset: Asset) -> str:
+    """How the emulator's record shows a picture sent inline: the data: URI's start and length."""
+    with asset.file.open("rb") as f:
+        uri = f"data:{asset.content_type};base64," + base64.b64encode(f.read()).decode()
+    return f"{uri[:64]}...({len(uri)} chars)"
 
 
 def only_request(emulator, method: str) -> dict:
@@ -99,7 +107,7 @@ def test_a_1_5_video_from_the_form_sends_its_keyframes_voices_and_1080p(owner, o
     keyframes = list(generation.references.filter(role=Reference.Role.KEYFRAME))
     assert [r.asset.role for r in keyframes] == [Asset.Role.UPLOAD, Asset.Role.OUTPUT]
     assert keyframes[1].asset == still
-    assert generation.params["keyframes"] == [1.5, 0.5] and generation.params["voices"] == ["ara", "leo"]
+    assert [r.time_s for r in keyframes] == [1.5, 0.5] and generation.params["voices"] == ["ara", "leo"]
     page = owner_client.get(f"/a/{generation.outputs.get().pk}/").content.decode()
     assert "Keyframe at 1.5 s" in page and "Keyframe at 0.5 s" in page and "voices ara, leo" in page
 
@@ -135,6 +143,32 @@ def test_a_reroll_sends_the_same_keyframes_and_voices_again(owner, xai):
     sent = [c["request"] for c in xai.calls("GenerateVideo")]
     assert [r["keyframes"][0]["timestamp_s"] for r in sent] == [1.0, 1.0]
     assert [r["reference_audios"] for r in sent] == [[{"voice_id": "sal"}]] * 2
+
+
+def test_each_keyframe_reaches_xai_with_its_own_time_whatever_order_its_row_was_made_in(owner, xai):
+    small, middle, large = (own_image(owner, size) for size in ((32, 18), (64, 36), (128, 72)))
+    names = {recorded_uri(small): "small", recorded_uri(middle): "middle", recorded_uri(large): "large"}
+    assert len(names) == 3  # each picture known by what the record shows of it
+    generation = Generation.objects.create(
+        user=owner, kind=Kind.VIDEO, prompt="A kite", model=V15.name,
+        params={"mode": "text", "n": 1, "duration": 3, "aspect_ratio": "16:9", "resolution": "480p"},
+    )  # fmt: skip
+    # Rows made neither in the order of their positions nor in the order of their times.
+    for picture, position, time_s in ((large, 2, 0.5), (small, 0, 2.5), (middle, 1, 1.5)):
+        Reference.objects.create(
+            generation=generation, asset=picture, role=Reference.Role.KEYFRAME, position=position,
+            time_s=time_s,
+        )  # fmt: skip
+
+    generation = drive(generation)
+
+    assert generation.status == Status.COMPLETED, generation.message
+    sent = only_request(xai, "GenerateVideo")["keyframes"]
+    assert [(names[k["image"]["image_url"]], k["timestamp_s"]) for k in sent] == [
+        ("small", 2.5), ("middle", 1.5), ("large", 0.5)
+    ]  # fmt: skip
+    labels = [label for _ref, label in generation.inputs()]
+    assert labels == ["Keyframe at 2.5 s", "Keyframe at 1.5 s", "Keyframe at 0.5 s"]
 
 
 def test_the_api_takes_keyframes_voices_and_quality(api, owner, xai):

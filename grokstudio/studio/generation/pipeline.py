@@ -267,20 +267,16 @@ def _submit_images(generation: Generation, turn: Turn) -> None:
 def _submit_video(generation: Generation, turn: Turn) -> None:
     params = generation.params
     mode = params.get("mode", VideoMode.TEXT)
-    inputs: dict[str, list[Asset]] = {}
+    inputs: dict[str, list[Reference]] = {}
     for ref in generation.references.all():  # the poller prefetches these for a whole batch
-        inputs.setdefault(ref.role, []).append(ref.asset)
+        inputs.setdefault(ref.role, []).append(ref)
     # Everything but the paid call happens before the claim: a failure here is
     # plainly "nothing was sent", and the call alone fits the claim's deadline.
-    first = [_image_uri(a) for a in inputs.get(Reference.Role.FIRST_FRAME, [])]
-    last = [_image_uri(a) for a in inputs.get(Reference.Role.LAST_FRAME, [])]
-    references = [_image_uri(a) for a in inputs.get(Reference.Role.REFERENCE, [])]
-    # Keyframe images in their order, each with its time (params hold the times).
-    times = params.get("keyframes") or []
-    keyframes = [
-        (_image_uri(a), t) for a, t in zip(inputs.get(Reference.Role.KEYFRAME, []), times, strict=True)
-    ]
-    clip = inputs.get(Reference.Role.SOURCE_VIDEO, [None])[0]
+    first = [_image_uri(r.asset) for r in inputs.get(Reference.Role.FIRST_FRAME, [])]
+    last = [_image_uri(r.asset) for r in inputs.get(Reference.Role.LAST_FRAME, [])]
+    references = [_image_uri(r.asset) for r in inputs.get(Reference.Role.REFERENCE, [])]
+    keyframes = [(_image_uri(r.asset), r.time_s) for r in inputs.get(Reference.Role.KEYFRAME, [])]
+    clip = next((r.asset for r in inputs.get(Reference.Role.SOURCE_VIDEO, [])), None)
     file_id = None
     if clip is not None:
         try:
