@@ -100,6 +100,21 @@ def test_an_htmx_answer_carries_its_own_message_and_leaves_the_waiting_one(owner
     assert "cancel it first" in next_page and "nothing to fetch again" not in next_page
 
 
+def test_the_image_video_switch_answers_the_form_alone_and_loses_no_message(owner_client, owner):
+    """The switch swaps in the create form: a whole page would show the waiting message in a
+    messages area the swap leaves out, and the message would be gone."""
+    at_work = make_generation(owner, status="processing")
+    owner_client.post(f"/g/{at_work.pk}/delete")  # a plain post: its message is for the next page
+
+    switch = owner_client.get("/", {"kind": "video"}, headers={**HTMX, "HX-Target": "create"})
+
+    text = switch.content.decode()
+    assert text.lstrip().startswith('<form id="create"') and 'name="mode"' in text
+    assert 'id="gallery"' not in text and "cancel it first" not in text
+    assert switch["HX-Replace-Url"] == "/?kind=video"
+    assert "cancel it first" in messages_area(owner_client.get("/"))
+
+
 def test_an_htmx_answer_with_no_message_waiting_carries_no_messages_area(owner_client, owner):
     generation = make_generation(owner)
 
