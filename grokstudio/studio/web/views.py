@@ -117,7 +117,22 @@ def _filters(request: HttpRequest) -> tuple[GalleryFilterForm, selectors.Gallery
     return form, filters, data.get("cursor", "")
 
 
+def _reload_when_signed_out(view):
+    """Above @login_required on a view htmx asks for part of a page: a page whose session has ended
+    reloads into the sign-in page, instead of htmx following the redirect and swapping
+    the sign-in form into the page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.htmx and not request.user.is_authenticated:
+            return HttpResponseClientRefresh()
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @carry_messages
+@_reload_when_signed_out
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
@@ -240,20 +255,6 @@ def _sticky_options(form) -> dict:
     sticky = {k: form.cleaned_data[k] for k in STICKY if form.cleaned_data.get(k) not in (None, [])}
     return {k: [getattr(a, "pk", a) for a in v] if isinstance(v, list) else getattr(v, "pk", v)
             for k, v in sticky.items()}  # fmt: skip
-
-
-def _reload_when_signed_out(view):
-    """Above @login_required on a view htmx asks by itself: a page whose session has ended
-    reloads into the sign-in page, instead of htmx following the redirect and swapping
-    the sign-in form into the page."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.htmx and not request.user.is_authenticated:
-            return HttpResponseClientRefresh()
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @carry_messages
