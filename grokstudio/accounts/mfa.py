@@ -14,7 +14,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from grokstudio.accounts.adapters import has_second_factor
 
@@ -29,6 +30,10 @@ def mfa_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         user = request.user
         if settings.STUDIO_REQUIRE_MFA and user.is_authenticated and not has_second_factor(user):
             messages.warning(request, REQUIRED_MESSAGE)
+            if getattr(request, "htmx", False):
+                # The whole page goes, where the message shows: htmx would follow a redirect
+                # and swap the set-up page, message and all, into a part of this one.
+                return HttpResponseClientRedirect(reverse("mfa_index"))
             return redirect("mfa_index")
         return view(request, *args, **kwargs)
 

@@ -119,6 +119,19 @@ def test_when_required_a_person_without_mfa_is_sent_to_set_it_up(signed_in, mfa_
     assert "This studio requires two-factor authentication" in page.text
 
 
+@pytest.mark.parametrize(
+    ("path", "target"), [("/?kind=video", "create"), ("/poll/", "poller"), ("/?q=fox", "results")]
+)
+def test_when_required_a_part_of_a_page_asked_by_htmx_sends_the_whole_page_to_set_it_up(
+    signed_in, mfa_required, path, target
+):
+    response = signed_in.get(path, headers={"HX-Request": "true", "HX-Target": target})
+
+    assert response["HX-Redirect"] == "/accounts/2fa/"
+    page = signed_in.get("/accounts/2fa/")
+    assert "This studio requires two-factor authentication" in page.text
+
+
 def test_when_required_a_person_with_totp_uses_the_studio(signed_in, mfa_required):
     activate_totp(signed_in)
 

@@ -41,6 +41,16 @@ def test_it_requires_login(client):
     assert response.url == "/accounts/login/?next=/"
 
 
+@pytest.mark.parametrize(
+    ("query", "target"), [({"kind": "video"}, "create"), ({"q": "fox"}, "results"), ({}, "older-2")]
+)
+def test_a_signed_out_page_asking_for_a_part_reloads_into_sign_in(client, db, query, target):
+    """The Image / Video switch, a filter, the next page: the sign-in page is not swapped into them."""
+    response = client.get(URL, query, headers={"HX-Request": "true", "HX-Target": target})
+
+    assert response.status_code == 200 and response["HX-Refresh"] == "true"
+
+
 def test_it_refuses_post(owner_client):
     assert owner_client.post(URL).status_code == 405
 

@@ -73,6 +73,48 @@ def test_a_retry_with_nothing_to_fetch_says_so_at_once_over_htmx(owner_client, o
     assert "nothing to fetch again" not in messages_area(owner_client.get("/"))
 
 
+def test_a_poll_from_the_page_being_left_leaves_the_message_for_the_next_page(owner_client, owner):
+    """A plain form redirects with a message; the old page's poll can arrive before the next
+    page is asked for, and must not take the message into a page about to be replaced."""
+    at_work = make_generation(owner, status="processing")  # so the old page polls
+    redirect = owner_client.post(f"/g/{at_work.pk}/delete")  # refused: still at work
+
+    poll = owner_client.get("/poll/", headers=HTMX)
+    next_page = owner_client.get(redirect.url)
+
+    assert poll.status_code == 200
+    assert "cancel it first" not in poll.content.decode()
+    assert "cancel it first" in messages_area(next_page)
+
+
+def test_an_htmx_answer_carries_its_own_message_and_leaves_the_waiting_one(owner_client, owner):
+    at_work = make_generation(owner, status="processing")
+    owner_client.post(f"/g/{at_work.pk}/delete")  # a plain post: its message is for the next page
+    finished = make_generation(owner)
+
+    response = owner_client.post(f"/g/{finished.pk}/retry-download", headers=HTMX)
+
+    area = messages_area(response)
+    assert "nothing to fetch again" in area and "cancel it first" not in area
+    next_page = messages_area(owner_client.get("/"))
+    assert "cancel it first" in next_page and "nothing to fetch again" not in next_page
+
+
+def test_the_image_video_switch_answers_the_form_alone_and_loses_no_message(owner_client, owner):
+    """The switch swaps in the create form: a whole page would show the waiting message in a
+    messages area the swap leaves out, and the message would be gone."""
+    at_work = make_generation(owner, status="processing")
+    owner_client.post(f"/g/{at_work.pk}/delete")  # a plain post: its message is for the next page
+
+    switch = owner_client.get("/", {"kind": "video"}, headers={**HTMX, "HX-Target": "create"})
+
+    text = switch.content.decode()
+    assert text.lstrip().startswith('<form id="create"') and 'name="mode"' in text
+    assert 'id="gallery"' not in text and "cancel it first" not in text
+    assert switch["HX-Replace-Url"] == "/?kind=video"
+    assert "cancel it first" in messages_area(owner_client.get("/"))
+
+
 def test_an_htmx_answer_with_no_message_waiting_carries_no_messages_area(owner_client, owner):
     generation = make_generation(owner)
 

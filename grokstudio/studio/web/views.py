@@ -117,12 +117,33 @@ def _filters(request: HttpRequest) -> tuple[GalleryFilterForm, selectors.Gallery
     return form, filters, data.get("cursor", "")
 
 
+def _reload_when_signed_out(view):
+    """Above @login_required on a view htmx asks for part of a page: a page whose session has ended
+    reloads into the sign-in page, instead of htmx following the redirect and swapping
+    the sign-in form into the page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.htmx and not request.user.is_authenticated:
+            return HttpResponseClientRefresh()
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @carry_messages
+@_reload_when_signed_out
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
     """The gallery page, or one of its parts for htmx: the next page when the
-    "Older" link scrolls into view, the results when a filter changes."""
+    "Older" link scrolls into view, the results when a filter changes, the create
+    form when the Image / Video switch or a preset changes it."""
+    if request.htmx and request.htmx.target == "create":
+        # The form alone, which is all the page swaps in: a whole page would show the messages
+        # waiting in a part the swap leaves out, and lose them. This request's own go out of band.
+        response = render(request, "studio/gallery.html#create-form", _create_context(request))
+        return replace_url(response, request.get_full_path())
     filter_form, filters, cursor = _filters(request)
     page = selectors.gallery_page(request.user, filters, cursor)
     context = {
@@ -138,22 +159,26 @@ def gallery(request: HttpRequest) -> HttpResponse:
         response = render(request, "studio/gallery.html#results", context)
         query = context["query"]
         return replace_url(response, f"{request.path}?{query}" if query else request.path)
-    kind, initial = _presets(request)
-    form = _create_form(kind, request.user, initial=initial)
     context.update(
-        form=form,
-        form_kind=kind,
-        options_key="" if initial else _options_key(kind, form),
-        presets=selectors.preset_assets(request.user, initial),
+        _create_context(request),
         polling=selectors.has_active(request.user),
         since=_poll_since(),
         bulk_form=BulkForm(collections=filter_form.collections),
-        **_budget(request.user),
     )
-    response = render(request, "studio/gallery.html", context)
-    if request.htmx and request.htmx.target == "create":  # the Image / Video switch
-        replace_url(response, request.get_full_path())
-    return response
+    return render(request, "studio/gallery.html", context)
+
+
+def _create_context(request: HttpRequest) -> dict:
+    """The create form as the address starts it (see `_presets`), with the month's budget."""
+    kind, initial = _presets(request)
+    form = _create_form(kind, request.user, initial=initial)
+    return {
+        "form": form,
+        "form_kind": kind,
+        "options_key": "" if initial else _options_key(kind, form),
+        "presets": selectors.preset_assets(request.user, initial),
+        **_budget(request.user),
+    }
 
 
 @carry_messages
@@ -230,20 +255,6 @@ def _sticky_options(form) -> dict:
     sticky = {k: form.cleaned_data[k] for k in STICKY if form.cleaned_data.get(k) not in (None, [])}
     return {k: [getattr(a, "pk", a) for a in v] if isinstance(v, list) else getattr(v, "pk", v)
             for k, v in sticky.items()}  # fmt: skip
-
-
-def _reload_when_signed_out(view):
-    """Above @login_required on a view htmx asks by itself: a page whose session has ended
-    reloads into the sign-in page, instead of htmx following the redirect and swapping
-    the sign-in form into the page."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.htmx and not request.user.is_authenticated:
-            return HttpResponseClientRefresh()
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @carry_messages
