@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "grokstudio.signed_out.reload_into_sign_in",
 ]
 
 ROOT_URLCONF = "grokstudio.urls"

@@ -100,7 +100,8 @@ def test_allowed_hosts_come_from_the_environment():
 def test_every_middleware_is_djangos_whitenoises_django_htmxs_or_one_that_never_answers():
     # Requests take one path, Django's: no layer of our own answers before sessions and auth.
     # django-csp only adds a header to the answer; allauth's is what allauth requires (its
-    # flows' state); ours only has Django read form data as UTF-8, after auth.
+    # flows' state); ours only have Django read form data as UTF-8, after auth, and turn a
+    # view's redirect to sign-in into a reload of the page when htmx asked, after the view.
     others = [
         name
         for name in settings.MIDDLEWARE
@@ -110,6 +111,8 @@ def test_every_middleware_is_djangos_whitenoises_django_htmxs_or_one_that_never_
         "csp.middleware.CSPMiddleware",
         "grokstudio.charset.utf8_requests",
         "allauth.account.middleware.AccountMiddleware",
+        "grokstudio.signed_out.reload_into_sign_in",
     ]
+    assert settings.MIDDLEWARE[-1] == "grokstudio.signed_out.reload_into_sign_in"  # sees request.htmx
     auth = settings.MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware")
     assert settings.MIDDLEWARE.index("grokstudio.charset.utf8_requests") > auth

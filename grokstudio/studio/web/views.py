@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -117,22 +116,7 @@ def _filters(request: HttpRequest) -> tuple[GalleryFilterForm, selectors.Gallery
     return form, filters, data.get("cursor", "")
 
 
-def _reload_when_signed_out(view):
-    """Above @login_required on a view htmx asks for part of a page: a page whose session has ended
-    reloads into the sign-in page, instead of htmx following the redirect and swapping
-    the sign-in form into the page."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.htmx and not request.user.is_authenticated:
-            return HttpResponseClientRefresh()
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 @carry_messages
-@_reload_when_signed_out
 @login_required
 @require_GET
 def gallery(request: HttpRequest) -> HttpResponse:
@@ -258,7 +242,6 @@ def _sticky_options(form) -> dict:
 
 
 @carry_messages
-@_reload_when_signed_out
 @login_required
 @require_safe
 def poll(request: HttpRequest) -> HttpResponse:
