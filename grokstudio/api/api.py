@@ -499,6 +499,12 @@ RETRY_AFTER = {
         "schema": {"type": "integer", "minimum": 1},
     }
 }
+UNREADABLE_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before asking for the file again.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
 def _answers(*statuses: int, ok=TaskOut) -> dict:
@@ -740,6 +746,7 @@ FILE_TYPES = {"image/*": FILE, "video/*": FILE}
             503: {
                 "description": ERRORS[503],
                 "content": _error_example(downloads.Unreadable.code, downloads.Unreadable.message),
+                "headers": UNREADABLE_RETRY_AFTER,
             },
             206: {"description": "The bytes a Range header asked for.", "content": FILE_TYPES},
             416: {"description": "The Range asked for lies beyond the file's end."},
@@ -751,7 +758,10 @@ def get_file(request: HttpRequest, asset_id: AssetIdPath):
     try:
         return downloads.attachment(request, asset)
     except downloads.Unreadable:
-        raise ApiError(503, downloads.Unreadable.code, downloads.Unreadable.message) from None
+        # As the pages answer it: the storage may well read the file again in a moment.
+        response = _error(request, 503, downloads.Unreadable.code, downloads.Unreadable.message)
+        response["Retry-After"] = str(downloads.RETRY_AFTER_S)
+        return response
 
 
 @api.post(

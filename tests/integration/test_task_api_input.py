@@ -15,6 +15,7 @@ from PIL import Image
 from grokstudio.api.api import body_limit
 from grokstudio.api.models import ApiToken
 from grokstudio.studio.models import Asset, Generation
+from grokstudio.studio.web.downloads import RETRY_AFTER_S, Unreadable
 from tests.factories import make_generation, make_image
 
 pytestmark = pytest.mark.django_db
@@ -250,6 +251,18 @@ def test_a_result_the_storage_cannot_read_is_a_503_not_a_500(api, owner):
     result.file.storage.delete(result.file.name)  # as a disk or a bucket that lost it
 
     assert_api_error(api.get(f"/xai/files/{result.pk}"), 503, "storage_unavailable")
+
+
+@pytest.mark.parametrize("headers", [{}, {"HTTP_RANGE": "bytes=0-99"}], ids=["whole", "range"])
+def test_a_result_the_storage_cannot_read_says_when_to_ask_again(api, owner, headers):
+    result = make_generation(owner).outputs.get()
+    result.file.storage.delete(result.file.name)
+
+    response = api.get(f"/xai/files/{result.pk}", **headers)
+
+    error = assert_api_error(response, 503, "storage_unavailable")
+    assert int(response["Retry-After"]) == RETRY_AFTER_S  # as the pages answer the same file
+    assert error["message"] == Unreadable.message
 
 
 def test_a_file_that_is_not_yours_is_a_file_not_found(api, stranger):
