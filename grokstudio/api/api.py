@@ -291,7 +291,19 @@ def _with_preset(request: HttpRequest, payload: Lenient, kind: str) -> Lenient:
         and PRESET_FIELDS[name] not in given
         and hasattr(payload, PRESET_FIELDS[name])
     }
-    return payload.model_copy(update={**changes, "prompt": preset.wrap(payload.prompt)})
+    applied = payload.model_copy(update={**changes, "prompt": preset.wrap(payload.prompt)})
+    if kind == "video":  # what it brings that the task's model and mode take none of is dropped
+        usable = validation.fit_preset(preset.options, applied.model, _video_mode(applied))
+        dropped = {PRESET_FIELDS.get(name) for name in preset.options.keys() - usable.keys()}
+        applied = applied.model_copy(
+            update={field: getattr(payload, field) for field in dropped & changes.keys()}
+        )
+    return applied
+
+
+def _video_mode(payload: VideoTaskIn) -> str:
+    """The task's mode: as named, else image when it brings images, else text."""
+    return payload.mode or ("image" if payload.images else "text")
 
 
 # --- references ----------------------------------------------------------------
@@ -783,7 +795,7 @@ def create_video(request: HttpRequest, payload: VideoTaskIn):
         return earlier
     payload = _with_preset(request, payload, "video")
     files, ids = _references(payload.images, validation.MAX_VIDEO_REFERENCES)
-    mode = payload.mode or ("image" if payload.images else "text")
+    mode = _video_mode(payload)
     data = {
         "mode": mode, "prompt": payload.prompt, "model": payload.model, "duration": payload.duration,
         "aspect_ratio": payload.aspectRatio or "", "resolution": (payload.resolution or "").lower(),
