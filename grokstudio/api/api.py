@@ -417,13 +417,14 @@ def _refusal(exc: DjangoValidationError) -> ApiError:
 # --- submitting: idempotency, the pending cap, the budget --------------------------
 
 
-def _replay(request: HttpRequest, payload: Lenient) -> dict | None:
-    """The task a previous POST with this Idempotency-Key made, or None for a new request."""
+def _replay(request: HttpRequest, sent: dict) -> dict | None:
+    """The task a previous POST with this Idempotency-Key made, or None for a new request.
+    `sent` is the request as the API reads it (`Lenient.known`), before a preset fills it in."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
     try:
-        generation = idempotency.earlier(request.user, key, request.path, payload.known())
+        generation = idempotency.earlier(request.user, key, request.path, sent)
     except idempotency.Conflict as exc:
         raise ApiError(409, "idempotency_conflict", str(exc)) from None
     except idempotency.BadKey as exc:
@@ -431,8 +432,9 @@ def _replay(request: HttpRequest, payload: Lenient) -> dict | None:
     return None if generation is None else task_json(_base_url(request), generation)
 
 
-def _submit(request: HttpRequest, payload: Lenient, check, submit, data: dict) -> dict:
-    """Check the request, then submit it once, with its callback; answers the new task."""
+def _submit(request: HttpRequest, payload: Lenient, sent: dict, check, submit, data: dict) -> dict:
+    """Check the request, then submit it once, with its callback; answers the new task. The
+    Idempotency-Key is kept with `sent`, as `_replay` compares it."""
     try:
         data = check(request.user, data)
     except DjangoValidationError as exc:
@@ -465,8 +467,7 @@ def _submit(request: HttpRequest, payload: Lenient, check, submit, data: dict) -
         if key is None:
             generation = submit_with_callback()
         else:
-            body = payload.known()
-            generation = idempotency.submit_once(request.user, key, request.path, body, submit_with_callback)
+            generation = idempotency.submit_once(request.user, key, request.path, sent, submit_with_callback)
     except DjangoValidationError as exc:  # the budget, checked under a lock
         raise _refusal(exc) from None
     except services.StorageUnavailable as exc:
@@ -594,7 +595,8 @@ CREATE_ERRORS = (400, 401, 409, 413, 415, 422, 429, 503)
 )
 @decorate_view(_json_bodies_only)
 def create_images(request: HttpRequest, payload: ImageTaskIn):
-    if (earlier := _replay(request, payload)) is not None:
+    sent = payload.known()
+    if (earlier := _replay(request, sent)) is not None:
         return earlier
     payload = _with_preset(request, payload, "image")
     files, ids = _references(payload.images, validation.MAX_IMAGE_REFERENCES)
@@ -603,7 +605,8 @@ def create_images(request: HttpRequest, payload: ImageTaskIn):
         "resolution": payload.resolution.lower(), "n": payload.n, "quality": payload.quality or "",
         "references": files, "reference_assets": ids,
     }  # fmt: skip
-    return _submit(request, payload, validation.check_image_request, services.submit_image_generation, data)
+    check, submit = validation.check_image_request, services.submit_image_generation
+    return _submit(request, payload, sent, check, submit, data)
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -791,7 +794,8 @@ def get_file(request: HttpRequest, asset_id: AssetIdPath):
 )
 @decorate_view(_json_bodies_only)
 def create_video(request: HttpRequest, payload: VideoTaskIn):
-    if (earlier := _replay(request, payload)) is not None:
+    sent = payload.known()
+    if (earlier := _replay(request, sent)) is not None:
         return earlier
     payload = _with_preset(request, payload, "video")
     files, ids = _references(payload.images, validation.MAX_VIDEO_REFERENCES)
@@ -815,7 +819,8 @@ def create_video(request: HttpRequest, payload: VideoTaskIn):
         data["references"], data["reference_assets"] = files, ids
     elif payload.images:
         raise _refused("images", f"Mode {mode} takes no images.", "not_for_mode")
-    return _submit(request, payload, validation.check_video_request, services.submit_video_generation, data)
+    check, submit = validation.check_video_request, services.submit_video_generation
+    return _submit(request, payload, sent, check, submit, data)
 
 
 def _refused(field: str, message: str, code: str) -> ApiError:

@@ -298,8 +298,22 @@ class Lenient(BaseModel):
     __pydantic_extra__: dict[str, Annotated[Any, PlainValidator(_scalar)]]
 
     def known(self) -> dict:
-        """The request as the studio reads it: its own fields, without the ignored ones."""
-        return self.model_dump(mode="json", exclude=set(self.model_extra or ()))
+        """The request as the studio reads it: its own fields, without the ignored ones, at any
+        depth (a keyframe's among them)."""
+        return self.model_dump(mode="json", exclude=self._ignored())
+
+    def _ignored(self) -> dict:
+        """`model_dump`'s `exclude` for the fields this request, and each inside it, ignores."""
+        ignored: dict = dict.fromkeys(self.model_extra or (), True)
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, Lenient) and (inner := value._ignored()):
+                ignored[name] = inner
+            elif isinstance(value, list):
+                items = {i: item._ignored() for i, item in enumerate(value) if isinstance(item, Lenient)}
+                if items := {i: inner for i, inner in items.items() if inner}:
+                    ignored[name] = items
+        return ignored
 
 
 # --- requests ------------------------------------------------------------------------------------
