@@ -28,6 +28,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.forms import Field
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Swagger
 from ninja.decorators import decorate_view
@@ -242,23 +243,55 @@ def _json_bodies_only(run):
 
 
 def _field(location) -> str:
-    """A validation error's field as the request names it ("body.payload.prompt" -> "prompt")."""
-    parts = [str(part) for part in location]
+    """A validation error's field as the request names it, as the studio's own refusals do:
+    ("body", "payload", "keyframes", 0, "image") -> "keyframes[0].image"."""
+    parts = list(location)
     while parts and parts[0] in ("body", "query", "path", "payload"):
         parts.pop(0)
-    return ".".join(parts)
+    field = ""
+    for part in parts:
+        field += f"[{part}]" if isinstance(part, int) else f".{part}" if field else str(part)
+    return field
+
+
+# The schema's refusals (pydantic's error types) in the studio's words: the codes its own checks
+# and Django's forms use, and a sentence that names nothing of the code behind them. A type not
+# here is `invalid`, with a sentence of the same kind.
+SCHEMA_ERRORS = {
+    "missing": ("required", None),  # the field's own sentence (validation.REQUIRED) or Django's
+    "string_type": ("invalid", "Expected text (a JSON string)."),
+    "int_type": ("invalid", "Expected a whole number."),
+    "int_parsing": ("invalid", "Expected a whole number."),
+    "float_type": ("invalid", "Expected a number."),
+    "float_parsing": ("invalid", "Expected a number."),
+    "bool_type": ("invalid", "Expected true or false."),
+    "bool_parsing": ("invalid", "Expected true or false."),
+    "list_type": ("invalid", "Expected a list."),
+    "model_type": ("invalid", "Expected an object."),
+    "model_attributes_type": ("invalid", "Expected an object."),
+    "dict_type": ("invalid", "Expected an object."),
+}
+# Types the schemas raise themselves (PydanticCustomError): already the studio's code and words.
+OWN_SCHEMA_ERRORS = ("invalid", "unknown_field")
+UNKNOWN_SCHEMA_ERROR = ("invalid", "This value is not valid here.")
+
+
+def _schema_error(error: dict) -> dict:
+    field, kind = _field(error.get("loc", ())), error.get("type", "")
+    if kind in OWN_SCHEMA_ERRORS:
+        code, message = kind, error.get("msg", "")
+    else:
+        code, message = SCHEMA_ERRORS.get(kind, UNKNOWN_SCHEMA_ERROR)
+    if code == "required":
+        message = validation.REQUIRED.get(field, Field.default_error_messages["required"])
+    return {"field": field, "code": code, "message": message}
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc: ValidationError):
-    first = exc.errors[0] if exc.errors else {}
-    where = _field(first.get("loc", ())) or "body"
-    errors = [
-        {"field": _field(e.get("loc", ())), "code": e.get("type", "invalid"), "message": e.get("msg", "")}
-        for e in exc.errors
-    ]
-    message = f"{where}: {first.get('msg', 'invalid value')}"
-    return _error(request, 422, "invalid_request", message, errors=errors)
+    errors = [_schema_error(e) for e in exc.errors] or [_schema_error({"loc": ()})]
+    where, first = errors[0]["field"] or "body", errors[0]["message"]
+    return _error(request, 422, "invalid_request", f"{where}: {first}", errors=errors)
 
 
 @api.exception_handler(Http404)
