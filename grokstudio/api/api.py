@@ -28,6 +28,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.forms import Field
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Swagger
 from ninja.decorators import decorate_view
@@ -242,23 +243,55 @@ def _json_bodies_only(run):
 
 
 def _field(location) -> str:
-    """A validation error's field as the request names it ("body.payload.prompt" -> "prompt")."""
-    parts = [str(part) for part in location]
+    """A validation error's field as the request names it, as the studio's own refusals do:
+    ("body", "payload", "keyframes", 0, "image") -> "keyframes[0].image"."""
+    parts = list(location)
     while parts and parts[0] in ("body", "query", "path", "payload"):
         parts.pop(0)
-    return ".".join(parts)
+    field = ""
+    for part in parts:
+        field += f"[{part}]" if isinstance(part, int) else f".{part}" if field else str(part)
+    return field
+
+
+# The schema's refusals (pydantic's error types) in the studio's words: the codes its own checks
+# and Django's forms use, and a sentence that names nothing of the code behind them. A type not
+# here is `invalid`, with a sentence of the same kind.
+SCHEMA_ERRORS = {
+    "missing": ("required", None),  # the field's own sentence (validation.REQUIRED) or Django's
+    "string_type": ("invalid", "Expected text (a JSON string)."),
+    "int_type": ("invalid", "Expected a whole number."),
+    "int_parsing": ("invalid", "Expected a whole number."),
+    "float_type": ("invalid", "Expected a number."),
+    "float_parsing": ("invalid", "Expected a number."),
+    "bool_type": ("invalid", "Expected true or false."),
+    "bool_parsing": ("invalid", "Expected true or false."),
+    "list_type": ("invalid", "Expected a list."),
+    "model_type": ("invalid", "Expected an object."),
+    "model_attributes_type": ("invalid", "Expected an object."),
+    "dict_type": ("invalid", "Expected an object."),
+}
+# Types the schemas raise themselves (PydanticCustomError): already the studio's code and words.
+OWN_SCHEMA_ERRORS = ("invalid", "unknown_field")
+UNKNOWN_SCHEMA_ERROR = ("invalid", "This value is not valid here.")
+
+
+def _schema_error(error: dict) -> dict:
+    field, kind = _field(error.get("loc", ())), error.get("type", "")
+    if kind in OWN_SCHEMA_ERRORS:
+        code, message = kind, error.get("msg", "")
+    else:
+        code, message = SCHEMA_ERRORS.get(kind, UNKNOWN_SCHEMA_ERROR)
+    if code == "required":
+        message = validation.REQUIRED.get(field, Field.default_error_messages["required"])
+    return {"field": field, "code": code, "message": message}
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc: ValidationError):
-    first = exc.errors[0] if exc.errors else {}
-    where = _field(first.get("loc", ())) or "body"
-    errors = [
-        {"field": _field(e.get("loc", ())), "code": e.get("type", "invalid"), "message": e.get("msg", "")}
-        for e in exc.errors
-    ]
-    message = f"{where}: {first.get('msg', 'invalid value')}"
-    return _error(request, 422, "invalid_request", message, errors=errors)
+    errors = [_schema_error(e) for e in exc.errors] or [_schema_error({"loc": ()})]
+    where, first = errors[0]["field"] or "body", errors[0]["message"]
+    return _error(request, 422, "invalid_request", f"{where}: {first}", errors=errors)
 
 
 @api.exception_handler(Http404)
@@ -291,7 +324,19 @@ def _with_preset(request: HttpRequest, payload: Lenient, kind: str) -> Lenient:
         and PRESET_FIELDS[name] not in given
         and hasattr(payload, PRESET_FIELDS[name])
     }
-    return payload.model_copy(update={**changes, "prompt": preset.wrap(payload.prompt)})
+    applied = payload.model_copy(update={**changes, "prompt": preset.wrap(payload.prompt)})
+    if kind == "video":  # what it brings that the task's model and mode take none of is dropped
+        usable = validation.fit_preset(preset.options, applied.model, _video_mode(applied))
+        dropped = {PRESET_FIELDS.get(name) for name in preset.options.keys() - usable.keys()}
+        applied = applied.model_copy(
+            update={field: getattr(payload, field) for field in dropped & changes.keys()}
+        )
+    return applied
+
+
+def _video_mode(payload: VideoTaskIn) -> str:
+    """The task's mode: as named, else image when it brings images, else text."""
+    return payload.mode or ("image" if payload.images else "text")
 
 
 # --- references ----------------------------------------------------------------
@@ -405,13 +450,14 @@ def _refusal(exc: DjangoValidationError) -> ApiError:
 # --- submitting: idempotency, the pending cap, the budget --------------------------
 
 
-def _replay(request: HttpRequest, payload: Lenient) -> dict | None:
-    """The task a previous POST with this Idempotency-Key made, or None for a new request."""
+def _replay(request: HttpRequest, sent: dict) -> dict | None:
+    """The task a previous POST with this Idempotency-Key made, or None for a new request.
+    `sent` is the request as the API reads it (`Lenient.known`), before a preset fills it in."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
     try:
-        generation = idempotency.earlier(request.user, key, request.path, payload.known())
+        generation = idempotency.earlier(request.user, key, request.path, sent)
     except idempotency.Conflict as exc:
         raise ApiError(409, "idempotency_conflict", str(exc)) from None
     except idempotency.BadKey as exc:
@@ -419,8 +465,9 @@ def _replay(request: HttpRequest, payload: Lenient) -> dict | None:
     return None if generation is None else task_json(_base_url(request), generation)
 
 
-def _submit(request: HttpRequest, payload: Lenient, check, submit, data: dict) -> dict:
-    """Check the request, then submit it once, with its callback; answers the new task."""
+def _submit(request: HttpRequest, payload: Lenient, sent: dict, check, submit, data: dict) -> dict:
+    """Check the request, then submit it once, with its callback; answers the new task. The
+    Idempotency-Key is kept with `sent`, as `_replay` compares it."""
     try:
         data = check(request.user, data)
     except DjangoValidationError as exc:
@@ -453,8 +500,7 @@ def _submit(request: HttpRequest, payload: Lenient, check, submit, data: dict) -
         if key is None:
             generation = submit_with_callback()
         else:
-            body = payload.known()
-            generation = idempotency.submit_once(request.user, key, request.path, body, submit_with_callback)
+            generation = idempotency.submit_once(request.user, key, request.path, sent, submit_with_callback)
     except DjangoValidationError as exc:  # the budget, checked under a lock
         raise _refusal(exc) from None
     except services.StorageUnavailable as exc:
@@ -496,6 +542,12 @@ ERROR_EXAMPLES = {
 RETRY_AFTER = {
     "Retry-After": {
         "description": "With rate_limited: seconds to wait before the next request.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+UNREADABLE_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before asking for the file again.",
         "schema": {"type": "integer", "minimum": 1},
     }
 }
@@ -576,7 +628,8 @@ CREATE_ERRORS = (400, 401, 409, 413, 415, 422, 429, 503)
 )
 @decorate_view(_json_bodies_only)
 def create_images(request: HttpRequest, payload: ImageTaskIn):
-    if (earlier := _replay(request, payload)) is not None:
+    sent = payload.known()
+    if (earlier := _replay(request, sent)) is not None:
         return earlier
     payload = _with_preset(request, payload, "image")
     files, ids = _references(payload.images, validation.MAX_IMAGE_REFERENCES)
@@ -585,7 +638,8 @@ def create_images(request: HttpRequest, payload: ImageTaskIn):
         "resolution": payload.resolution.lower(), "n": payload.n, "quality": payload.quality or "",
         "references": files, "reference_assets": ids,
     }  # fmt: skip
-    return _submit(request, payload, validation.check_image_request, services.submit_image_generation, data)
+    check, submit = validation.check_image_request, services.submit_image_generation
+    return _submit(request, payload, sent, check, submit, data)
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -740,6 +794,7 @@ FILE_TYPES = {"image/*": FILE, "video/*": FILE}
             503: {
                 "description": ERRORS[503],
                 "content": _error_example(downloads.Unreadable.code, downloads.Unreadable.message),
+                "headers": UNREADABLE_RETRY_AFTER,
             },
             206: {"description": "The bytes a Range header asked for.", "content": FILE_TYPES},
             416: {"description": "The Range asked for lies beyond the file's end."},
@@ -751,7 +806,10 @@ def get_file(request: HttpRequest, asset_id: AssetIdPath):
     try:
         return downloads.attachment(request, asset)
     except downloads.Unreadable:
-        raise ApiError(503, downloads.Unreadable.code, downloads.Unreadable.message) from None
+        # As the pages answer it: the storage may well read the file again in a moment.
+        response = _error(request, 503, downloads.Unreadable.code, downloads.Unreadable.message)
+        response["Retry-After"] = str(downloads.RETRY_AFTER_S)
+        return response
 
 
 @api.post(
@@ -769,11 +827,12 @@ def get_file(request: HttpRequest, asset_id: AssetIdPath):
 )
 @decorate_view(_json_bodies_only)
 def create_video(request: HttpRequest, payload: VideoTaskIn):
-    if (earlier := _replay(request, payload)) is not None:
+    sent = payload.known()
+    if (earlier := _replay(request, sent)) is not None:
         return earlier
     payload = _with_preset(request, payload, "video")
     files, ids = _references(payload.images, validation.MAX_VIDEO_REFERENCES)
-    mode = payload.mode or ("image" if payload.images else "text")
+    mode = _video_mode(payload)
     data = {
         "mode": mode, "prompt": payload.prompt, "model": payload.model, "duration": payload.duration,
         "aspect_ratio": payload.aspectRatio or "", "resolution": (payload.resolution or "").lower(),
@@ -793,7 +852,8 @@ def create_video(request: HttpRequest, payload: VideoTaskIn):
         data["references"], data["reference_assets"] = files, ids
     elif payload.images:
         raise _refused("images", f"Mode {mode} takes no images.", "not_for_mode")
-    return _submit(request, payload, validation.check_video_request, services.submit_video_generation, data)
+    check, submit = validation.check_video_request, services.submit_video_generation
+    return _submit(request, payload, sent, check, submit, data)
 
 
 def _refused(field: str, message: str, code: str) -> ApiError:

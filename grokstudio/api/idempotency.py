@@ -2,7 +2,9 @@
 
 The key is stored with the task it made, in the same transaction, so either
 both exist or neither. The same key with the same request answers the first
-task; with a different request it is refused. Keys are per person and kept
+task; with a different request it is refused. "The same" is read as the API
+reads a request: fields it ignores, at any depth, do not count, and a preset
+is compared by its name, not by what it fills in. Keys are per person and kept
 for `KEEP` (the sweep forgets older ones).
 """
 

@@ -159,10 +159,21 @@ IMAGE_ITEM = {
 }
 
 
+def _image_value(value):
+    """One image as the API takes it: text, or a gallery id as a whole number (6.0 as 6)."""
+    value = _whole_number(value)
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise PydanticCustomError("invalid", "Expected a data: URI, a gallery image id or an http(s) URL.")
+
+
+# Either-or values check themselves: a union would refuse one value once per member, at a
+# location named by pydantic's own tags for them ("images.0.str").
+IMAGE = Annotated[StrictStr | StrictInt, PlainValidator(_image_value), WithJsonSchema(IMAGE_ITEM)]
+
+
 def _references(limit: int) -> Any:
-    return Annotated[
-        list[StrictStr | StrictInt], _published({"type": "array", "items": IMAGE_ITEM, "maxItems": limit})
-    ]
+    return Annotated[list[IMAGE], _published({"type": "array", "items": IMAGE_ITEM, "maxItems": limit})]
 
 
 def _quality_help() -> str:
@@ -298,8 +309,22 @@ class Lenient(BaseModel):
     __pydantic_extra__: dict[str, Annotated[Any, PlainValidator(_scalar)]]
 
     def known(self) -> dict:
-        """The request as the studio reads it: its own fields, without the ignored ones."""
-        return self.model_dump(mode="json", exclude=set(self.model_extra or ()))
+        """The request as the studio reads it: its own fields, without the ignored ones, at any
+        depth (a keyframe's among them)."""
+        return self.model_dump(mode="json", exclude=self._ignored())
+
+    def _ignored(self) -> dict:
+        """`model_dump`'s `exclude` for the fields this request, and each inside it, ignores."""
+        ignored: dict = dict.fromkeys(self.model_extra or (), True)
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, Lenient) and (inner := value._ignored()):
+                ignored[name] = inner
+            elif isinstance(value, list):
+                items = {i: item._ignored() for i, item in enumerate(value) if isinstance(item, Lenient)}
+                if items := {i: inner for i, inner in items.items() if inner}:
+                    ignored[name] = items
+        return ignored
 
 
 # --- requests ------------------------------------------------------------------------------------
@@ -354,11 +379,20 @@ KEYFRAME_ITEM = {
 }
 
 
+def _seconds(value):
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    raise PydanticCustomError("invalid", "Expected a number of seconds.")
+
+
+SECONDS = Annotated[StrictFloat | StrictInt, PlainValidator(_seconds), WithJsonSchema(KEYFRAME_TIME)]
+
+
 class KeyframeIn(Lenient):
     """A picture the clip passes through, and when (published as KEYFRAME_ITEM)."""
 
-    image: StrictStr | StrictInt
-    timeS: StrictFloat | StrictInt
+    image: IMAGE
+    timeS: SECONDS
 
 
 class VideoTaskIn(Lenient):
@@ -475,13 +509,16 @@ class FieldError(Schema):
     model_config = _example(field="prompt", code="required", message="Write a prompt first.")
 
     field: str = Field(
-        ..., description='The field, e.g. "prompt", "images[0]"; "" for the request as a whole.'
+        ...,
+        description='The field, e.g. "prompt", "images[0]", "keyframes[1].timeS"; "" for the request as a '
+        "whole.",
     )
     code: str = Field(
         ...,
-        description="The rule the field broke, stable; read this, not the message. E.g. required, "
-        "max_length, not_offered (a value the chosen model does not take), duration (outside the model's "
-        "durations), not_in_gallery, unknown_preset, bad_cursor, invalid_image, url_not_allowed.",
+        description="The rule the field broke, stable; read this, not the message. E.g. required, invalid "
+        "(not a value of the field's type), unknown_field (an object or a list in a field the studio does "
+        "not know), max_length, not_offered (a value the chosen model does not take), duration (outside "
+        "the model's durations), not_in_gallery, unknown_preset, bad_cursor, invalid_image, url_not_allowed.",
     )
     message: str = Field(..., description="What is wrong, for people.")
 

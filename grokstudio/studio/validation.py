@@ -517,6 +517,22 @@ def _check_voices(errors: Errors, model: catalog.VideoModel, data: dict) -> list
     return voices
 
 
+def fit_preset(options: dict, model_name: str | None, mode: str | None) -> dict:
+    """A video preset's options without the controls that `model_name` in `mode` takes none of.
+
+    The person chose the preset, not each of its options: keyframes or voices it brings to a mode
+    that does not use them are dropped, as `check_video_request` drops every input its mode does
+    not use (VIDEO_INPUTS), and so are those it brings to a model without them. Keyframes or voices
+    a request names itself are checked as ever, and refused where they cannot go."""
+    model = catalog.VIDEO_MODELS.get(model_name or "")
+    has = {"keyframes": bool(model and model.max_keyframes), "voices": bool(model and model.voices)}
+    return {
+        name: value
+        for name, value in options.items()
+        if name not in has or (has[name] and mode in VIDEO_INPUTS[name])
+    }
+
+
 def check_preset(kind: str, options: dict) -> dict:
     """A preset's options checked as a request of `kind` would be, without a prompt or inputs
     (those come when it is used, and are checked then with the rest of the request)."""

@@ -11,7 +11,7 @@ from django.test import Client
 from PIL import Image
 
 from grokstudio.api.models import ApiToken
-from grokstudio.studio.models import Asset, Generation, Reference
+from grokstudio.studio.models import Asset, Generation, Preset, Reference
 from tests.factories import make_generation, make_image
 from tests.integration.drive import drive
 
@@ -320,6 +320,62 @@ def test_the_same_key_with_another_body_is_a_409(api):
 
     assert response.status_code == 409 and response.json()["code"] == "idempotency_conflict"
     assert Generation.objects.count() == 1
+
+
+V15 = "grok-imagine-video-1.5"
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [
+        ({"note": "draft"}, {"note": "final", "tries": 2}),
+        ({"keyframes": [{"image": "KEYFRAME", "timeS": 2}]},
+         {"keyframes": [{"image": "KEYFRAME", "timeS": 2, "label": "dawn"}]}),
+        ({"keyframes": [{"image": "KEYFRAME", "timeS": 2, "label": "dawn"}]},
+         {"keyframes": [{"image": "KEYFRAME", "timeS": 2, "label": "dusk", "order": 1}]}),
+    ],
+    ids=["top level", "in a keyframe", "changed in a keyframe"],
+)  # fmt: skip
+def test_a_retry_that_differs_only_in_ignored_fields_answers_the_first_task(owner, api, first, again):
+    picture = make_generation(owner).outputs.get()
+    headers = {"Idempotency-Key": "with-notes"}
+
+    def body(changes: dict) -> dict:
+        keyframes = [{**k, "image": str(picture.pk)} for k in changes.get("keyframes", [])]
+        return {"prompt": "A fox at dawn", "model": V15, **changes, "keyframes": keyframes}
+
+    one = api.post("/xai/videos", body(first), content_type="application/json", headers=headers)
+    two = api.post("/xai/videos", body(again), content_type="application/json", headers=headers)
+
+    assert one.status_code == two.status_code == 200, (one.content, two.content)
+    assert two.json()["taskId"] == one.json()["taskId"]
+    assert Generation.objects.filter(kind="video").count() == 1
+
+
+def test_a_retry_with_another_keyframe_is_still_a_409(owner, api):
+    picture = make_generation(owner).outputs.get()
+    headers = {"Idempotency-Key": "two-times"}
+    body = {"prompt": "A fox at dawn", "model": V15, "keyframes": [{"image": str(picture.pk), "timeS": 2}]}
+
+    api.post("/xai/videos", body, content_type="application/json", headers=headers)
+    body["keyframes"][0]["timeS"] = 3
+    response = api.post("/xai/videos", body, content_type="application/json", headers=headers)
+
+    assert response.status_code == 409 and response.json()["code"] == "idempotency_conflict"
+    assert Generation.objects.filter(kind="video").count() == 1
+
+
+def test_a_retry_naming_a_preset_answers_the_first_task(owner, api):
+    options = {"model": "grok-imagine-image", "aspect_ratio": "16:9", "n": 2}
+    Preset.objects.create(user=owner, name="Wide", kind="image", prompt_prefix="A photo of", options=options)
+    headers = {"Idempotency-Key": "with-a-preset"}
+    body = {"prompt": "a heron", "preset": "Wide"}
+
+    one = api.post("/xai/images", body, content_type="application/json", headers=headers)
+    two = api.post("/xai/images", body, content_type="application/json", headers=headers)
+
+    assert one.status_code == two.status_code == 200, (one.content, two.content)
+    assert two.json()["taskId"] == one.json()["taskId"] and Generation.objects.count() == 1
 
 
 def test_keys_belong_to_their_person(api, stranger):

@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import os
+import re
 
 import pytest
 from django.test import Client
@@ -15,6 +16,7 @@ from PIL import Image
 from grokstudio.api.api import body_limit
 from grokstudio.api.models import ApiToken
 from grokstudio.studio.models import Asset, Generation
+from grokstudio.studio.web.downloads import RETRY_AFTER_S, Unreadable
 from tests.factories import make_generation, make_image
 
 pytestmark = pytest.mark.django_db
@@ -186,7 +188,7 @@ def test_an_image_over_the_upload_limit_is_refused_by_name(api, settings):
         ("/xai/images", {"n": True}, "n"),
         ("/xai/images", {"n": 2.5}, "n"),  # 2.0 is JSON Schema's integer 2, and taken as 2
         ("/xai/images", {"prompt": 5}, "prompt"),
-        ("/xai/images", {"images": [True]}, "images.0"),
+        ("/xai/images", {"images": [True]}, "images[0]"),
         ("/xai/videos", {"duration": "6"}, "duration"),
         ("/xai/videos", {"duration": True}, "duration"),
         ("/xai/videos", {"audio": 1}, "audio"),
@@ -250,6 +252,18 @@ def test_a_result_the_storage_cannot_read_is_a_503_not_a_500(api, owner):
     result.file.storage.delete(result.file.name)  # as a disk or a bucket that lost it
 
     assert_api_error(api.get(f"/xai/files/{result.pk}"), 503, "storage_unavailable")
+
+
+@pytest.mark.parametrize("headers", [{}, {"HTTP_RANGE": "bytes=0-99"}], ids=["whole", "range"])
+def test_a_result_the_storage_cannot_read_says_when_to_ask_again(api, owner, headers):
+    result = make_generation(owner).outputs.get()
+    result.file.storage.delete(result.file.name)
+
+    response = api.get(f"/xai/files/{result.pk}", **headers)
+
+    error = assert_api_error(response, 503, "storage_unavailable")
+    assert int(response["Retry-After"]) == RETRY_AFTER_S  # as the pages answer the same file
+    assert error["message"] == Unreadable.message
 
 
 def test_a_file_that_is_not_yours_is_a_file_not_found(api, stranger):
@@ -350,6 +364,79 @@ def test_a_rule_across_fields_is_refused_by_code(api, path, changes, refused):
     assert not Generation.objects.exists()
 
 
+# --- refusals of the schema, in the studio's words --------------------------------------------
+
+# Every code a 422 may carry for a value of the wrong shape: the studio's own (studio.validation).
+SCHEMA_CODES = {"required", "invalid", "unknown_field"}
+FIELD_PATH = r"^[A-Za-z]+(?:\[[0-9]+\])?(?:\.[A-Za-z]+)?$"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "refused"),
+    [
+        ("/xai/videos", {"keyframes": [{}]},
+         [("keyframes[0].image", "required"), ("keyframes[0].timeS", "required")]),
+        ("/xai/videos", {"keyframes": [{"image": True, "timeS": "1"}]},
+         [("keyframes[0].image", "invalid"), ("keyframes[0].timeS", "invalid")]),
+        ("/xai/videos", {"keyframes": [5]}, [("keyframes[0]", "invalid")]),
+        ("/xai/videos", {"keyframes": {"image": "1"}}, [("keyframes", "invalid")]),
+        ("/xai/videos", {"voices": [1]}, [("voices[0]", "invalid")]),
+        ("/xai/videos", {"audio": 1, "duration": "6"}, [("duration", "invalid"), ("audio", "invalid")]),
+        ("/xai/images", {"images": [True, "1", 1.5]}, [("images[0]", "invalid"), ("images[2]", "invalid")]),
+        ("/xai/images", {"n": 2.5, "quality": 3}, [("n", "invalid"), ("quality", "invalid")]),
+        ("/xai/images", {"prompt": ["x"]}, [("prompt", "invalid")]),
+    ],
+)  # fmt: skip
+def test_a_value_of_the_wrong_shape_is_refused_in_the_studios_words(api, path, body, refused):
+    response = post_raw(api, path, json.dumps({"prompt": "x", **body}))
+
+    error = assert_api_error(response, 422, "invalid_request")
+    assert [(e["field"], e["code"]) for e in error["errors"]] == refused
+    for problem in error["errors"]:
+        assert problem["code"] in SCHEMA_CODES and re.match(FIELD_PATH, problem["field"]), problem
+        assert not re.search(r"KeyframeIn|function-|valid dictionary|instance of", problem["message"]), (
+            problem
+        )
+    assert error["message"] == f"{refused[0][0]}: {error['errors'][0]['message']}"
+    assert not Generation.objects.exists()
+
+
+def test_a_missing_prompt_is_refused_as_a_blank_one_is(api):
+    missing = assert_api_error(post_raw(api, "/xai/images", "{}"), 422, "invalid_request")
+    blank = assert_api_error(
+        post_raw(api, "/xai/images", json.dumps({"prompt": "  "})), 422, "invalid_request"
+    )
+
+    assert (
+        missing["errors"]
+        == blank["errors"]
+        == [{"field": "prompt", "code": "required", "message": "Write a prompt first."}]
+    )
+    assert missing["message"] == blank["message"] == "prompt: Write a prompt first."
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [("/xai/tasks?limit=abc", "limit"), ("/xai/files/abc", "asset_id")]
+)
+def test_a_parameter_that_is_not_a_number_is_refused_in_the_studios_words(api, query, field):
+    error = assert_api_error(api.get(query), 422, "invalid_request")
+
+    assert error["errors"] == [{"field": field, "code": "invalid", "message": "Expected a whole number."}]
+
+
+def test_a_schema_refusal_of_a_kind_the_studio_does_not_name_is_invalid_in_plain_words():
+    from grokstudio.api.api import _schema_error
+
+    error = {"loc": ("body", "payload", "keyframes", 1, "image"), "type": "string_too_long",
+             "msg": "String should have at most 5 characters", "ctx": {"max_length": 5}}  # fmt: skip
+
+    assert _schema_error(error) == {
+        "field": "keyframes[1].image",
+        "code": "invalid",
+        "message": "This value is not valid here.",
+    }
+
+
 def test_an_unknown_field_is_ignored_unless_it_holds_an_object_or_a_list(api):
     taken = post_raw(
         api, "/xai/images", json.dumps({"prompt": "x", "note": "mine", "tries": 2, "seen": None})
@@ -360,4 +447,4 @@ def test_an_unknown_field_is_ignored_unless_it_holds_an_object_or_a_list(api):
 
     assert taken.status_code == 200, taken.content
     assert refused_codes(nested) == [("note", "unknown_field")]
-    assert refused_codes(in_keyframe) == [("keyframes.0.label", "unknown_field")]
+    assert refused_codes(in_keyframe) == [("keyframes[0].label", "unknown_field")]

@@ -81,6 +81,15 @@ def test_each_refusals_example_fits_its_status(schema):
                 assert example["code"] == CODE_BY_STATUS[status], (key, status)
 
 
+def test_a_download_the_storage_cannot_read_documents_when_to_ask_again(schema):
+    from grokstudio.studio.web.downloads import Unreadable
+
+    unreadable = operations(schema)[("get", "/xai/files/{asset_id}")]["responses"]["503"]
+
+    assert unreadable["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
+    assert unreadable["content"]["application/json"]["example"]["message"] == Unreadable.message
+
+
 def descriptions(node):
     if isinstance(node, dict):
         for key, value in node.items():

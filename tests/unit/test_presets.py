@@ -11,6 +11,7 @@ from django.test import Client
 from grokstudio.api.models import ApiToken
 from grokstudio.studio import validation
 from grokstudio.studio.models import Generation, Preset
+from tests.factories import make_generation
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +199,75 @@ def test_voices_that_are_not_a_list_of_ids_are_refused_not_an_error(voices):
     with pytest.raises(ValidationError) as caught:
         validation.check_preset("video", {"model": V15, "mode": "text", "voices": voices})
     assert caught.value.error_dict["voices"][0].message == "Voices are a list of voice ids."
+
+
+@pytest.fixture
+def voiced(owner):
+    """A preset saved on 1.5 with voices: they speak whenever a task's model and mode take them."""
+    return Preset.objects.create(
+        user=owner, name="Voiced", kind="video",
+        options={"model": V15, "mode": "text", "duration": 6, "aspect_ratio": "16:9", "resolution": "720p",
+                 "audio": True, "voices": ["eve"]},
+    )  # fmt: skip
+
+
+def post_video(user, body: dict):
+    return api(user).post("/xai/videos", {"prompt": "a heron", **body}, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"mode": "video"}, {"mode": "extend", "duration": 4}, {"model": "grok-imagine-video"}],
+    ids=["edit", "extend", "model without voices"],
+)
+def test_voices_a_preset_brings_to_a_task_that_takes_none_are_left_out(owner, voiced, changes):
+    clip = make_generation(owner, kind="video").outputs.get()
+
+    answer = post_video(owner, {"preset": "Voiced", "videoAssetId": clip.pk, **changes})
+
+    assert answer.status_code == 200, answer.content
+    assert Generation.objects.get(pk=int(answer.json()["taskId"])).params.get("voices", []) == []
+
+
+def test_a_preset_saved_with_a_mode_that_takes_no_voices_is_used_as_the_form_uses_it(
+    owner, owner_client, voiced
+):
+    voiced.options = {**voiced.options, "mode": "extend", "duration": 4}
+    voiced.save()
+    clip = make_generation(owner, kind="video").outputs.get()
+
+    page = owner_client.get(f"/?kind=video&preset={voiced.pk}").content.decode()
+    answer = post_video(owner, {"preset": "Voiced", "videoAssetId": clip.pk})
+
+    assert not re.findall(r'<input type="checkbox" name="voices" value="(\w+)"[^>]*checked', page)
+    assert answer.status_code == 200, answer.content
+    assert Generation.objects.get(pk=int(answer.json()["taskId"])).params.get("voices", []) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [({"mode": "extend", "duration": 4}, "not_for_mode"), ({"model": "grok-imagine-video"}, "no_voices")],
+)
+def test_voices_the_request_names_for_a_task_that_takes_none_are_refused(owner, voiced, changes, code):
+    clip = make_generation(owner, kind="video").outputs.get()
+
+    answer = post_video(owner, {"preset": "Voiced", "videoAssetId": clip.pk, "voices": ["eve"], **changes})
+
+    assert answer.status_code == 422, answer.content
+    assert [(e["field"], e["code"]) for e in answer.json()["errors"]] == [("voices", code)]
+    assert "voices" in answer.json()["message"]
+    assert Generation.objects.filter(prompt__contains="heron").count() == 0
+
+
+def test_fitting_a_preset_keeps_only_the_controls_the_model_and_mode_take():
+    keyframes = [{"image": None, "image_asset": 7, "time_s": 1.0}]
+    options = {"model": V15, "duration": 6, "keyframes": keyframes, "voices": ["eve"]}
+
+    assert validation.fit_preset(options, V15, "text") == options
+    assert validation.fit_preset(options, V15, "reference") == {
+        "model": V15,
+        "duration": 6,
+        "voices": ["eve"],
+    }
+    assert validation.fit_preset(options, V15, "extend") == {"model": V15, "duration": 6}
+    assert validation.fit_preset(options, "grok-imagine-video", "text") == {"model": V15, "duration": 6}

@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh, replace_url
 
-from grokstudio.studio import budgets, selectors, services
+from grokstudio.studio import budgets, selectors, services, validation
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.models import Collection
 from grokstudio.studio.validation import MAX_IMAGE_REFERENCES, MAX_VIDEO_REFERENCES, plausible_id
@@ -80,7 +80,10 @@ def _presets(request: HttpRequest) -> tuple[str, dict]:
     preset_id = request.GET.get("preset", "")
     if plausible_id(preset_id):  # a preset applied: its options, and the prompt typed so far
         preset = selectors.get_preset_for_user(request.user, int(preset_id))
-        return preset.kind, {**preset.options, "preset": preset.pk, "prompt": prompt}
+        options = preset.options
+        if preset.kind == "video":
+            options = validation.fit_preset(options, options.get("model"), options.get("mode"))
+        return preset.kind, {**options, "preset": preset.pk, "prompt": prompt}
     kind = "video" if request.GET.get("kind") == "video" else "image"
     initial: dict = {}
     if kind == "video":
