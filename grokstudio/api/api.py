@@ -192,7 +192,10 @@ def _error(request, status: int, code: str, message: str, **extra) -> HttpRespon
 
 @api.exception_handler(ApiError)
 def _api_error(request, exc: ApiError):
-    return _error(request, exc.status, exc.code, exc.message, **exc.extra)
+    response = _error(request, exc.status, exc.code, exc.message, **exc.extra)
+    if exc.status == 503:  # the storage, as the pages say of it too, may well work again in a moment
+        response["Retry-After"] = str(downloads.RETRY_AFTER_S)
+    return response
 
 
 @api.exception_handler(AuthenticationError)
@@ -545,9 +548,9 @@ RETRY_AFTER = {
         "schema": {"type": "integer", "minimum": 1},
     }
 }
-UNREADABLE_RETRY_AFTER = {
+STORAGE_RETRY_AFTER = {
     "Retry-After": {
-        "description": "Seconds to wait before asking for the file again.",
+        "description": "Seconds to wait before trying again.",
         "schema": {"type": "integer", "minimum": 1},
     }
 }
@@ -563,13 +566,15 @@ def _error_example(code: str, message: str) -> dict:
 
 
 def _documented(description: str, *statuses: int, **extra) -> dict:
-    """openapi_extra: each refusal's meaning, Retry-After on 429, and the operation's own extras."""
+    """openapi_extra: each refusal's meaning, Retry-After on 429 and 503, and the operation's own extras."""
     # ninja keys its responses by int status; the same keys here merge into them.
     responses = {status: {"description": ERRORS[status]} for status in statuses}
     for status in set(statuses) & set(ERROR_EXAMPLES):  # 422's example is the Error schema's own
         responses[status]["content"] = _error_example(*ERROR_EXAMPLES[status])
     if 429 in statuses:
         responses[429]["headers"] = RETRY_AFTER
+    if 503 in statuses:
+        responses[503]["headers"] = STORAGE_RETRY_AFTER
     responses.update(extra.pop("responses", {}))
     return {"description": description, "responses": responses, **extra}
 
@@ -794,7 +799,7 @@ FILE_TYPES = {"image/*": FILE, "video/*": FILE}
             503: {
                 "description": ERRORS[503],
                 "content": _error_example(downloads.Unreadable.code, downloads.Unreadable.message),
-                "headers": UNREADABLE_RETRY_AFTER,
+                "headers": STORAGE_RETRY_AFTER,
             },
             206: {"description": "The bytes a Range header asked for.", "content": FILE_TYPES},
             416: {"description": "The Range asked for lies beyond the file's end."},
@@ -806,10 +811,7 @@ def get_file(request: HttpRequest, asset_id: AssetIdPath):
     try:
         return downloads.attachment(request, asset)
     except downloads.Unreadable:
-        # As the pages answer it: the storage may well read the file again in a moment.
-        response = _error(request, 503, downloads.Unreadable.code, downloads.Unreadable.message)
-        response["Retry-After"] = str(downloads.RETRY_AFTER_S)
-        return response
+        raise ApiError(503, downloads.Unreadable.code, downloads.Unreadable.message) from None
 
 
 @api.post(

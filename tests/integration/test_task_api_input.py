@@ -243,6 +243,7 @@ def test_uploads_the_storage_cannot_keep_are_a_503_and_leave_nothing(
 
     error = assert_api_error(response, 503, "storage_unavailable")
     assert "storage is unavailable" in error["message"]
+    assert int(response["Retry-After"]) == RETRY_AFTER_S
     assert not Generation.objects.exists() and not Asset.objects.exists()
     assert [p for p in media_root.rglob("*") if p.is_file()] == []
 

@@ -81,6 +81,16 @@ def test_each_refusals_example_fits_its_status(schema):
                 assert example["code"] == CODE_BY_STATUS[status], (key, status)
 
 
+def test_every_503_documents_when_to_try_again(schema):
+    unavailable = [
+        (key, op["responses"]["503"]) for key, op in operations(schema).items() if "503" in op["responses"]
+    ]
+
+    assert {key for key, _ in unavailable} >= {("post", "/xai/images"), ("post", "/xai/videos")}
+    for key, response in unavailable:
+        assert response["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}, key
+
+
 def test_a_download_the_storage_cannot_read_documents_when_to_ask_again(schema):
     from grokstudio.studio.web.downloads import Unreadable
 
