@@ -328,8 +328,10 @@ def _with_preset(request: HttpRequest, payload: Lenient, kind: str) -> Lenient:
         and hasattr(payload, PRESET_FIELDS[name])
     }
     applied = payload.model_copy(update={**changes, "prompt": preset.wrap(payload.prompt)})
-    if kind == "video":  # what it brings that the task's model and mode take none of is dropped
-        usable = validation.fit_preset(preset.options, applied.model, _video_mode(applied))
+    if kind == "video":  # what it brings that the task's model, mode and sound take none of is dropped
+        usable = validation.fit_preset(
+            preset.options, applied.model, _video_mode(applied), audio=applied.audio
+        )
         dropped = {PRESET_FIELDS.get(name) for name in preset.options.keys() - usable.keys()}
         applied = applied.model_copy(
             update={field: getattr(payload, field) for field in dropped & changes.keys()}

@@ -517,15 +517,16 @@ def _check_voices(errors: Errors, model: catalog.VideoModel, data: dict) -> list
     return voices
 
 
-def fit_preset(options: dict, model_name: str | None, mode: str | None) -> dict:
+def fit_preset(options: dict, model_name: str | None, mode: str | None, *, audio: bool = True) -> dict:
     """A video preset's options without the controls that `model_name` in `mode` takes none of.
 
     The person chose the preset, not each of its options: keyframes or voices it brings to a mode
     that does not use them are dropped, as `check_video_request` drops every input its mode does
-    not use (VIDEO_INPUTS), and so are those it brings to a model without them. Keyframes or voices
-    a request names itself are checked as ever, and refused where they cannot go."""
+    not use (VIDEO_INPUTS), and so are those it brings to a model without them, and voices it
+    brings to a clip without sound. Keyframes or voices a request names itself are checked as
+    ever, and refused where they cannot go."""
     model = catalog.VIDEO_MODELS.get(model_name or "")
-    has = {"keyframes": bool(model and model.max_keyframes), "voices": bool(model and model.voices)}
+    has = {"keyframes": bool(model and model.max_keyframes), "voices": bool(model and model.voices and audio)}
     return {
         name: value
         for name, value in options.items()

@@ -217,8 +217,8 @@ def post_video(user, body: dict):
 
 @pytest.mark.parametrize(
     "changes",
-    [{"mode": "video"}, {"mode": "extend", "duration": 4}, {"model": "grok-imagine-video"}],
-    ids=["edit", "extend", "model without voices"],
+    [{"mode": "video"}, {"mode": "extend", "duration": 4}, {"model": "grok-imagine-video"}, {"audio": False}],
+    ids=["edit", "extend", "model without voices", "no sound"],
 )
 def test_voices_a_preset_brings_to_a_task_that_takes_none_are_left_out(owner, voiced, changes):
     clip = make_generation(owner, kind="video").outputs.get()
@@ -246,7 +246,11 @@ def test_a_preset_saved_with_a_mode_that_takes_no_voices_is_used_as_the_form_use
 
 @pytest.mark.parametrize(
     ("changes", "code"),
-    [({"mode": "extend", "duration": 4}, "not_for_mode"), ({"model": "grok-imagine-video"}, "no_voices")],
+    [
+        ({"mode": "extend", "duration": 4}, "not_for_mode"),
+        ({"model": "grok-imagine-video"}, "no_voices"),
+        ({"audio": False}, "voices_without_audio"),
+    ],
 )
 def test_voices_the_request_names_for_a_task_that_takes_none_are_refused(owner, voiced, changes, code):
     clip = make_generation(owner, kind="video").outputs.get()
@@ -271,3 +275,8 @@ def test_fitting_a_preset_keeps_only_the_controls_the_model_and_mode_take():
     }
     assert validation.fit_preset(options, V15, "extend") == {"model": V15, "duration": 6}
     assert validation.fit_preset(options, "grok-imagine-video", "text") == {"model": V15, "duration": 6}
+    assert validation.fit_preset(options, V15, "text", audio=False) == {
+        "model": V15,
+        "duration": 6,
+        "keyframes": keyframes,
+    }
