@@ -76,6 +76,43 @@ def test_each_control_shows_only_where_the_model_and_mode_take_it(page, live_ser
     expect(voices).to_be_visible()
 
 
+def option(page, field: str, value: str):
+    """One option of the create form's select `field`."""
+    return page.locator(f'#create [name="{field}"] option[value="{value}"]')
+
+
+def test_the_controls_follow_what_the_options_say_they_take(page, live_server, signed_in):
+    signed_in(page).goto(live_server.url)
+    plain_image = catalog.IMAGE_MODELS[catalog.DEFAULT_IMAGE_MODEL]
+    quality = page.get_by_label("Quality")
+    option(page, "model", plain_image.name).evaluate("o => o.dataset.takes = 'quality'")
+    expect(quality).to_be_visible()
+
+    page.get_by_role("link", name="Video", exact=True).click()
+    expect(page.get_by_label("Duration (seconds)")).to_be_visible()
+    page.locator("details.advanced > summary").click()
+    keyframes = page.get_by_role("group", name="Keyframes")
+    voices = page.get_by_role("group", name="Voices")
+    last_frame = page.get_by_label("Last frame")
+    # A model whose option says it takes keyframes shows their rows, and nothing it does not take.
+    option(page, "model", BASE.name).evaluate("o => o.dataset.takes = 'keyframes'")
+    expect(keyframes).to_be_visible()
+    expect(voices).to_be_hidden()
+    expect(last_frame).to_be_hidden()
+    # ... in a mode that takes them too.
+    page.get_by_label("Mode", exact=True).select_option("reference")
+    expect(keyframes).to_be_hidden()
+    option(page, "mode", "reference").evaluate("o => o.dataset.takes += ' keyframes'")
+    expect(keyframes).to_be_visible()
+
+    # A model whose option says nothing shows none of them.
+    page.get_by_label("Mode", exact=True).select_option("text")
+    option(page, "model", V15.name).evaluate("o => delete o.dataset.takes")
+    page.get_by_label("Model").select_option(V15.name)
+    for control in (keyframes, voices, last_frame):
+        expect(control).to_be_hidden()
+
+
 def test_keyframes_too_close_are_refused_beside_them_then_a_good_request_is_made(
     page, live_server, signed_in
 ):

@@ -33,6 +33,38 @@ class UploadField(forms.FileField):
         return [f for f in data if f] if isinstance(data, list | tuple) else data or None
 
 
+class TakesSelect(forms.Select):
+    """A select whose options say which of the form's optional controls each choice takes
+    (`data-takes`, from the model table): studio.css shows a control where the chosen model and
+    mode both take it, so a model added to the table needs no change there."""
+
+    def __init__(self, takes: dict[str, tuple[str, ...]], attrs=None) -> None:
+        super().__init__(attrs)
+        self.takes = takes
+
+    def create_option(self, name, value, *args, **kwargs) -> dict:
+        option = super().create_option(name, value, *args, **kwargs)
+        if takes := self.takes.get(str(value)):
+            option["attrs"] = {"data-takes": " ".join(takes), **option["attrs"]}
+        return option
+
+
+def _models_select(models: dict[str, catalog.ImageModel] | dict[str, catalog.VideoModel]) -> TakesSelect:
+    return TakesSelect({m.name: m.takes for m in models.values()})
+
+
+def _modes_select() -> TakesSelect:
+    """The video modes, each with the controls it uses that only some models take."""
+    optional = {name for m in catalog.VIDEO_MODELS.values() for name in m.takes}
+    uses = {name: modes for name, modes in validation.VIDEO_INPUTS.items() if name in optional}
+    return TakesSelect(
+        {
+            mode: tuple(name for name, modes in uses.items() if mode in modes)
+            for mode, _ in catalog.VideoMode.CHOICES
+        }
+    )
+
+
 class CreateForm(forms.Form):
     """A create form; `check` is the request's check, shared with the task API."""
 
@@ -106,6 +138,7 @@ class ImageGenerationForm(CreateForm):
     model = forms.ChoiceField(
         choices=[(m.name, m.label) for m in catalog.IMAGE_MODELS.values()],
         initial=catalog.DEFAULT_IMAGE_MODEL,
+        widget=_models_select(catalog.IMAGE_MODELS),
     )
     aspect_ratio = forms.ChoiceField(
         label="Aspect ratio",
@@ -137,11 +170,14 @@ class VideoGenerationForm(CreateForm):
     kind = "video"
     check = staticmethod(validation.check_video_request)
 
-    mode = forms.ChoiceField(choices=catalog.VideoMode.CHOICES, initial=catalog.VideoMode.TEXT)
+    mode = forms.ChoiceField(
+        choices=catalog.VideoMode.CHOICES, initial=catalog.VideoMode.TEXT, widget=_modes_select()
+    )
     prompt = _prompt_field("Describe the video you want…")
     model = forms.ChoiceField(
         choices=[(m.name, m.label) for m in catalog.VIDEO_MODELS.values()],
         initial=catalog.DEFAULT_VIDEO_MODEL,
+        widget=_models_select(catalog.VIDEO_MODELS),
     )
     duration = _whole_number(
         validation.VIDEO_FIELDS["duration"],
