@@ -550,28 +550,22 @@ document.addEventListener("htmx:load", (event) => {
 });
 
 // --- Keyframe rows: an upload, or a picture dropped from the gallery. ----------------------------
-// A gallery picture goes as its id in the row's hidden `keyframe_<n>_asset`; picking a file
-// instead clears it. Either way the row shows what it holds, with a Remove button.
+// A gallery picture goes as its id, in a hidden `keyframe_<n>_asset` inside its item, as the server
+// renders it when the form comes back; a file picked instead takes its place (addFiles). Either
+// way the row shows what it holds, with a Remove button.
 function keyframeAsset(row, id, thumb) {
-  const hidden = row.querySelector("input[type=hidden][name$=_asset]");
   const input = row.querySelector("input[type=file]");
-  hidden.value = id;
   setFiles(input, []);
   const list = attachmentList(input);
   list.querySelectorAll("li.asset").forEach((li) => li.remove());
   const preview = Object.assign(document.createElement("img"), { src: thumb, alt: "" });
-  const item = attachmentItem("Picture from your gallery", preview, () => { hidden.value = ""; item.remove(); });
+  const item = attachmentItem("Picture from your gallery", preview, () => item.remove());
   item.classList.add("asset");
+  const name = `keyframe_${row.dataset.keyframe}_asset`;
+  item.append(Object.assign(document.createElement("input"), { type: "hidden", name, value: id }));
   list.prepend(item);
   announce(`Keyframe ${row.dataset.keyframe}: attached a picture from your gallery.`);
 }
-
-document.addEventListener("change", (event) => {
-  const row = event.target.closest?.("#create .keyframe");
-  if (row && event.target.matches("input[type=file]") && event.target.files.length) {
-    row.querySelector("input[type=hidden][name$=_asset]").value = "";
-  }
-});
 
 // Before the form's own drop handler: a drop on a keyframe row fills that row.
 document.addEventListener("drop", (event) => {

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from grokstudio.studio import catalog
 from grokstudio.studio.models import Generation, Reference
-from tests.factories import make_image
+from tests.factories import make_generation, make_image
 
 pytestmark = pytest.mark.browser
 
@@ -144,3 +144,40 @@ def test_keyframes_too_close_are_refused_beside_them_then_a_good_request_is_made
     generation = Generation.objects.get()
     assert generation.params["keyframes"] == [2.0, 3.5] and generation.params["voices"] == ["eve"]
     assert generation.references.filter(role=Reference.Role.KEYFRAME).count() == 2
+
+
+def test_a_gallery_picture_on_a_keyframe_row_stays_in_sight_when_the_form_is_refused(
+    page, live_server, signed_in, screenshot
+):
+    signed_in(page)
+    person = get_user_model().objects.get(username="mira")
+    still = make_generation(person, prompt="A kite at noon").outputs.get()
+    page.set_viewport_size({"width": 1280, "height": 1600})  # the card and the rows on one screen
+    page.goto(live_server.url)
+    page.get_by_role("link", name="Video", exact=True).click()  # the gallery stays as it is
+    page.get_by_label("Model").select_option(V15.name)
+    page.locator("details.advanced > summary").click()
+    row = page.locator('#create .keyframe[data-keyframe="1"]')
+    page.locator(f"#gen-{still.generation_id} .tile a.open").drag_to(row)
+    expect(row.get_by_role("listitem")).to_have_count(1)
+    page.get_by_label("Keyframe 1 time (seconds)").fill("2")
+
+    page.get_by_role("button", name="Generate").click()  # no prompt yet
+
+    expect(page.get_by_text("Write a prompt first.")).to_be_visible()
+    row = page.locator('#create .keyframe[data-keyframe="1"]')
+    expect(row.locator("img")).to_be_visible()
+    expect(row.locator("img")).to_have_attribute("src", f"/a/{still.pk}/thumb")
+    remove = row.get_by_role("button", name="Remove keyframe 1")
+    expect(remove).to_be_visible()
+    screenshot("keyframe-gallery-picture-refused", full_page=False)
+
+    remove.click()
+    expect(row.get_by_role("listitem")).to_have_count(0)
+    page.locator(f"#gen-{still.generation_id} .tile a.open").drag_to(row)
+    page.get_by_label("Prompt").fill("A kite climbing into the wind")
+    page.get_by_role("button", name="Generate").click()
+
+    expect(page.locator("article.card").first).to_contain_text("A kite climbing into the wind")
+    generation = Generation.objects.get(prompt="A kite climbing into the wind")
+    assert [r.asset_id for r in generation.references.filter(role=Reference.Role.KEYFRAME)] == [still.pk]

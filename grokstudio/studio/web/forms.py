@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 
 from grokstudio.studio import catalog, selectors, validation
 from grokstudio.studio.media.images import CheckedImage
-from grokstudio.studio.models import Preset, ShareLink
+from grokstudio.studio.models import Asset, Preset, ShareLink
 from grokstudio.studio.validation import plausible_id
 from grokstudio.studio.web.lengths import LimitedCharField
 
@@ -164,6 +164,10 @@ class ImageGenerationForm(CreateForm):
     reference_assets = forms.Field(required=False, widget=forms.MultipleHiddenInput)
 
 
+# A keyframe row: its number, upload, gallery picture's id, that picture, and time.
+KeyframeRow = tuple[int, forms.BoundField, forms.BoundField, Asset | None, forms.BoundField]
+
+
 class VideoGenerationForm(CreateForm):
     """Every video mode in one form; inputs that the chosen mode does not use are ignored."""
 
@@ -248,11 +252,18 @@ class VideoGenerationForm(CreateForm):
         others = ("audio", "last_frame", "voices")
         return self.keyframes_have_errors or any(self.errors.get(name) for name in others)
 
-    def keyframe_rows(self) -> list[tuple[int, forms.BoundField, forms.BoundField, forms.BoundField]]:
+    @cached_property
+    def keyframe_rows(self) -> list[KeyframeRow]:
+        """Each row: its number, its upload, its gallery picture's id and that picture (the
+        person's own only, for its thumbnail), and its time."""
+        rows = range(1, catalog.max_keyframes() + 1)
+        held = {f"keyframe_{n}_asset": self[f"keyframe_{n}_asset"].value() for n in rows}
+        pictures = selectors.preset_assets(self.user, held) if self.user is not None else {}
         return [
-            (n, self[f"keyframe_{n}_image"], self[f"keyframe_{n}_asset"], self[f"keyframe_{n}_time"])
-            for n in range(1, catalog.max_keyframes() + 1)
-        ]
+            (n, self[f"keyframe_{n}_image"], self[f"keyframe_{n}_asset"], pictures.get(f"keyframe_{n}_asset"),
+             self[f"keyframe_{n}_time"])
+            for n in rows
+        ]  # fmt: skip
 
     def clean(self) -> dict:
         rows = range(1, catalog.max_keyframes() + 1)
