@@ -496,20 +496,15 @@ document.addEventListener("htmx:load", (event) => {
 
 // --- Prompt help: a suggestion goes into the prompt only when the person says so. ---------------
 // "Use" fills the Prompt box with the suggestion as it now reads (it may have been edited) and
-// closes the viewer it came from; without a Prompt box on the page, its link opens the studio
-// with it. "Discard" removes the suggestion and leaves the prompt as it was.
+// closes the viewer it came from; without a Prompt box on the page, its form posts it to the
+// studio. "Discard" removes the suggestion and leaves the prompt as it was.
 document.addEventListener("click", (event) => {
   const use = event.target.closest("[data-use-suggestion]");
   const discard = event.target.closest("[data-discard-help]");
   if (use) {
     const text = use.closest("[data-suggestion]").querySelector("[data-suggestion-text]").value.trim();
     const prompt = document.querySelector("#create textarea[name=prompt]");
-    if (!prompt) {
-      const url = new URL(use.href, location.href);
-      url.searchParams.set("prompt", text);
-      use.href = url.toString();
-      return; // the link goes on to the studio
-    }
+    if (!prompt) return; // the form goes on to the studio
     event.preventDefault();
     prompt.value = text;
     prompt.dispatchEvent(new Event("input", { bubbles: true })); // the length count follows
