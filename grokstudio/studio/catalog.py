@@ -28,6 +28,11 @@ class ImageModel:
     qualities: tuple[str, ...] = ()
     usd_per_image: float = 0.02
 
+    @property
+    def takes(self) -> tuple[str, ...]:
+        """The create form's controls that only some models take, this one's."""
+        return ("quality",) if self.qualities else ()
+
 
 @dataclass(frozen=True)
 class VideoModel:
@@ -53,6 +58,13 @@ class VideoModel:
     voices: tuple[str, ...] = ()
     max_voices: int = 0
     usd_per_second: float = 0.05
+
+    @property
+    def takes(self) -> tuple[str, ...]:
+        """The create form's controls that only some models take, this one's."""
+        controls = (("last_frame", self.last_frame), ("keyframes", self.max_keyframes > 0),
+                    ("voices", bool(self.voices)))  # fmt: skip
+        return tuple(name for name, taken in controls if taken)
 
 
 IMAGE_MODELS: dict[str, ImageModel] = {

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 
+from grokstudio.studio import catalog
 from grokstudio.studio.models import (
     ACTIVE_STATUSES,
     FINAL_STATUSES,
@@ -315,9 +316,11 @@ def usage(user) -> dict:
 
 def preset_assets(user, initial) -> dict:
     """The user's own gallery items a create form starts from (Animate, Extend, Use as
-    reference), for their thumbnails. Ids that are not the user's are left out."""
+    reference) or holds (a keyframe row's picture), for their thumbnails. Ids that are not the
+    user's are left out."""
     presets: dict = {}
-    for field in ("image_asset", "video_asset"):
+    keyframes = (f"keyframe_{n}_asset" for n in range(1, catalog.max_keyframes() + 1))
+    for field in ("image_asset", "video_asset", *keyframes):
         value = str(initial.get(field) or "")
         if value.isascii() and value.isdigit():
             asset = Asset.objects.filter(pk=int(value), user=user).first()

@@ -496,20 +496,15 @@ document.addEventListener("htmx:load", (event) => {
 
 // --- Prompt help: a suggestion goes into the prompt only when the person says so. ---------------
 // "Use" fills the Prompt box with the suggestion as it now reads (it may have been edited) and
-// closes the viewer it came from; without a Prompt box on the page, its link opens the studio
-// with it. "Discard" removes the suggestion and leaves the prompt as it was.
+// closes the viewer it came from; without a Prompt box on the page, its form posts it to the
+// studio. "Discard" removes the suggestion and leaves the prompt as it was.
 document.addEventListener("click", (event) => {
   const use = event.target.closest("[data-use-suggestion]");
   const discard = event.target.closest("[data-discard-help]");
   if (use) {
     const text = use.closest("[data-suggestion]").querySelector("[data-suggestion-text]").value.trim();
     const prompt = document.querySelector("#create textarea[name=prompt]");
-    if (!prompt) {
-      const url = new URL(use.href, location.href);
-      url.searchParams.set("prompt", text);
-      use.href = url.toString();
-      return; // the link goes on to the studio
-    }
+    if (!prompt) return; // the form goes on to the studio
     event.preventDefault();
     prompt.value = text;
     prompt.dispatchEvent(new Event("input", { bubbles: true })); // the length count follows
@@ -550,28 +545,22 @@ document.addEventListener("htmx:load", (event) => {
 });
 
 // --- Keyframe rows: an upload, or a picture dropped from the gallery. ----------------------------
-// A gallery picture goes as its id in the row's hidden `keyframe_<n>_asset`; picking a file
-// instead clears it. Either way the row shows what it holds, with a Remove button.
+// A gallery picture goes as its id, in a hidden `keyframe_<n>_asset` inside its item, as the server
+// renders it when the form comes back; a file picked instead takes its place (addFiles). Either
+// way the row shows what it holds, with a Remove button.
 function keyframeAsset(row, id, thumb) {
-  const hidden = row.querySelector("input[type=hidden][name$=_asset]");
   const input = row.querySelector("input[type=file]");
-  hidden.value = id;
   setFiles(input, []);
   const list = attachmentList(input);
   list.querySelectorAll("li.asset").forEach((li) => li.remove());
   const preview = Object.assign(document.createElement("img"), { src: thumb, alt: "" });
-  const item = attachmentItem("Picture from your gallery", preview, () => { hidden.value = ""; item.remove(); });
+  const item = attachmentItem("Picture from your gallery", preview, () => item.remove());
   item.classList.add("asset");
+  const name = `keyframe_${row.dataset.keyframe}_asset`;
+  item.append(Object.assign(document.createElement("input"), { type: "hidden", name, value: id }));
   list.prepend(item);
   announce(`Keyframe ${row.dataset.keyframe}: attached a picture from your gallery.`);
 }
-
-document.addEventListener("change", (event) => {
-  const row = event.target.closest?.("#create .keyframe");
-  if (row && event.target.matches("input[type=file]") && event.target.files.length) {
-    row.querySelector("input[type=hidden][name$=_asset]").value = "";
-  }
-});
 
 // Before the form's own drop handler: a drop on a keyframe row fills that row.
 document.addEventListener("drop", (event) => {

@@ -203,6 +203,38 @@ def test_on_a_phone_the_first_card_shows_and_the_filters_are_one_button(
     expect(page).to_have_url(re.compile(r"kind=image"))
 
 
+# How wide the search box's placeholder is drawn, and the room the box has for text.
+PLACEHOLDER_ROOM = """box => {
+    const style = getComputedStyle(box, "::placeholder");
+    const pen = document.createElement("canvas").getContext("2d");
+    pen.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const inner = getComputedStyle(box);
+    const room = box.clientWidth - parseFloat(inner.paddingLeft) - parseFloat(inner.paddingRight);
+    return {text: box.placeholder, width: pen.measureText(box.placeholder).width, room};
+}"""
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [390, 1440])
+def test_the_search_box_shows_its_whole_placeholder(
+    new_page, signed_in, twelve_items, screenshot, width, color_scheme
+):
+    page = signed_in(new_page(viewport={"width": width, "height": 844}, color_scheme=color_scheme))
+    page.goto("/")
+    search = page.get_by_role("searchbox", name="Search the gallery")
+    expect(search).to_be_visible()
+
+    seen = search.evaluate(PLACEHOLDER_ROOM)
+    screenshot(f"gallery-search-{width}-{color_scheme}", of=page, full_page=False)
+    assert seen["text"].strip(" …") and seen["width"] <= seen["room"], seen
+    # The Filters button and the gallery's tools stay on the same row, inside the screen.
+    row = page.locator(".gallery-bar").bounding_box()
+    for part in (search, page.locator(".gallery-tools")):
+        box = part.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        assert row["y"] <= box["y"] and box["y"] + box["height"] <= row["y"] + row["height"], (row, box)
+
+
 def test_a_laptop_shows_the_filters_without_a_button(new_page, signed_in):
     page = signed_in(new_page(viewport={"width": 1440, "height": 900}))
     page.goto("/")

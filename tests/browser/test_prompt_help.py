@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from grokstudio.studio.models import PromptHelp
 from tests.factories import make_generation, make_image
 
 pytestmark = pytest.mark.browser
@@ -38,7 +39,7 @@ def test_improve_then_accept_an_edited_suggestion(page, worker, sign_in, person,
     screenshot("prompt-help-improve", full_page=False)
 
     suggestion.fill(proposed + " Wide angle.")
-    page.get_by_role("link", name="Use this prompt").click()
+    page.get_by_role("button", name="Use this prompt").click()
 
     expect(page.get_by_label("Prompt")).to_have_value(proposed + " Wide angle.")
     expect(page.locator("#prompt-help [data-help]")).to_have_count(0)
@@ -94,3 +95,22 @@ def test_describe_a_picture_attached_but_not_sent_yet(page, worker, sign_in, per
     expect(page.get_by_label("Prompt")).to_have_value(first)
     # The picture is still attached, ready to go with Generate.
     expect(page.locator("ul.attachments li.file")).to_have_count(1)
+
+
+def test_without_a_script_a_chosen_suggestion_reaches_the_prompt_box_but_not_the_address(
+    new_page, sign_in, person, screenshot
+):
+    suggestion = f"{ORIGINAL}, " + "the beam sweeping a wine-dark sea, gulls wheeling in the spray, " * 30
+    help = PromptHelp.objects.create(user=person, kind="improve", prompt=ORIGINAL, target={"kind": "video"})
+    help.claim()
+    help.complete([suggestion.strip()], 1_000_000)
+    page = new_page(java_script_enabled=False)
+    sign_in(page, person)
+    page.goto(f"/help/{help.pk}/")
+    screenshot("prompt-help-page-without-a-script", of=page)
+    page.get_by_label("Suggestion 1").fill(suggestion.strip() + " Wide angle.")
+
+    page.get_by_role("button", name="Use this prompt").click()
+
+    expect(page.get_by_label("Prompt")).to_have_value(suggestion.strip() + " Wide angle.")
+    assert page.url.endswith("/?kind=video")

@@ -6,6 +6,7 @@ import re
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from grokstudio.studio import catalog
 from tests.factories import make_generation
 
 
@@ -51,7 +52,7 @@ def test_switching_to_video_keeps_the_prompt_and_makes_the_references_a_referenc
 
     assert 'name="kind" value="video"' in html
     assert "A fox at dawn</textarea>" in html
-    assert '<option value="reference" selected>' in html
+    assert re.search(r'<option value="reference"[^>]* selected>', html)
     assert hidden_values(html, "reference_assets") == [str(first.pk), str(second.pk)]
 
 
@@ -68,3 +69,44 @@ def test_switching_with_another_persons_picture_is_not_found(owner_client, stran
     theirs = make_generation(stranger).outputs.get()
 
     assert owner_client.get("/", {"kind": "video", "reference_assets": theirs.pk}).status_code == 404
+
+
+# --- A keyframe row keeps its gallery picture in sight --------------------------------------
+
+
+def keyframe_row(html: str, n: int) -> str:
+    return re.search(
+        rf'<div class="keyframe" data-keyframe="{n}">.*?<div class="field keyframe-time', html, re.S
+    ).group(0)
+
+
+# A video from a prompt on a model that takes keyframes.
+KEYFRAMES_VIDEO = {
+    "kind": "video", "mode": "text", "duration": "8", "aspect_ratio": "16:9", "resolution": "480p",
+    "model": next(m.name for m in catalog.VIDEO_MODELS.values() if m.max_keyframes),
+}  # fmt: skip
+
+
+def test_a_refused_form_shows_a_keyframe_rows_gallery_picture_with_its_remove_button(owner_client, owner):
+    still = make_generation(owner).outputs.get()
+    data = {**KEYFRAMES_VIDEO, "prompt": "", "keyframe_2_asset": still.pk, "keyframe_2_time": "2"}
+
+    html = owner_client.post("/generate/", data, HTTP_HX_REQUEST="true").content.decode()
+
+    assert "Write a prompt first." in html
+    row = keyframe_row(html, 2)
+    assert f'<img src="/a/{still.pk}/thumb" alt="Keyframe 2"' in row
+    assert 'data-remove-attachment aria-label="Remove keyframe 2"' in row
+    # The picture goes again with the next submit, once.
+    assert hidden_values(html, "keyframe_2_asset") == [str(still.pk)]
+    assert "<img" not in keyframe_row(html, 1)
+
+
+def test_a_keyframe_row_shows_no_picture_of_another_person(owner_client, stranger):
+    theirs = make_generation(stranger).outputs.get()
+    data = {**KEYFRAMES_VIDEO, "prompt": "a kite", "keyframe_1_asset": theirs.pk, "keyframe_1_time": "2"}
+
+    html = owner_client.post("/generate/", data, HTTP_HX_REQUEST="true").content.decode()
+
+    assert "That image is not in your gallery." in html
+    assert f"/a/{theirs.pk}/thumb" not in html

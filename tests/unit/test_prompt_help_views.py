@@ -205,3 +205,60 @@ def test_an_absurd_gallery_id_is_ignored_rather_than_an_error(owner_client):
     response = owner_client.post("/improve/", {"prompt": "a fox", "image_asset": "9" * 5000})
 
     assert response.status_code < 500
+
+
+# --- "Use this prompt" where no Prompt box is on the page -------------------------------------
+
+LONG_SUGGESTION = ("A lighthouse at dusk, its beam sweeping a wine-dark sea, gulls in the spray. " * 60)[
+    :4000
+]
+
+
+def completed_help(owner, suggestions, kind="image"):
+    help = PromptHelp.objects.create(user=owner, kind="improve", prompt="a lighthouse", target={"kind": kind})
+    help.claim()
+    help.complete(suggestions, 1_000_000)
+    return help
+
+
+def test_the_page_without_a_script_posts_a_chosen_suggestion_and_keeps_it_out_of_the_address(
+    owner_client, owner
+):
+    help = completed_help(owner, [LONG_SUGGESTION])
+
+    page = owner_client.get(f"/help/{help.pk}/").content.decode()
+
+    form = re.search(r'<form class="suggestion"[^>]*>', page).group(0)
+    assert 'method="post"' in form and f'action="/help/{help.pk}/use"' in form
+    assert re.search(r'<textarea [^>]*name="suggestion"', page)
+    assert "prompt=" not in page and "lighthouse%20at%20dusk" not in page and "lighthouse+at+dusk" not in page
+
+
+def test_a_chosen_suggestion_opens_the_create_form_with_it_once(owner_client, owner):
+    help = completed_help(owner, [LONG_SUGGESTION, "a lighthouse in fog"])
+    edited = LONG_SUGGESTION + " Wide angle."
+
+    response = owner_client.post(f"/help/{help.pk}/use", {"suggestion": edited})
+
+    assert response.status_code == 302 and response.url == "/"
+    assert f">\n{edited}</textarea>" in owner_client.get(response.url).content.decode()
+    assert "Wide angle." not in owner_client.get("/").content.decode()  # a later visit starts afresh
+
+
+def test_a_suggestion_for_a_video_opens_the_video_form(owner_client, owner):
+    help = completed_help(owner, ["a lighthouse, the camera circling it"], kind="video")
+
+    response = owner_client.post(
+        f"/help/{help.pk}/use", {"suggestion": "a lighthouse, the camera circling it"}
+    )
+
+    assert response.url == "/?kind=video"
+    page = owner_client.get(response.url).content.decode()
+    assert 'name="kind" value="video"' in page
+    assert ">\na lighthouse, the camera circling it</textarea>" in page
+
+
+def test_using_a_suggestion_refuses_get(owner_client, owner):
+    help = completed_help(owner, ["a lighthouse in fog"])
+
+    assert owner_client.get(f"/help/{help.pk}/use").status_code == 405

@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 
 from grokstudio.studio import catalog, selectors, validation
 from grokstudio.studio.media.images import CheckedImage
-from grokstudio.studio.models import Preset, ShareLink
+from grokstudio.studio.models import Asset, Preset, ShareLink
 from grokstudio.studio.validation import plausible_id
 from grokstudio.studio.web.lengths import LimitedCharField
 
@@ -31,6 +31,38 @@ class UploadField(forms.FileField):
 
     def clean(self, data, initial=None):
         return [f for f in data if f] if isinstance(data, list | tuple) else data or None
+
+
+class TakesSelect(forms.Select):
+    """A select whose options say which of the form's optional controls each choice takes
+    (`data-takes`, from the model table): studio.css shows a control where the chosen model and
+    mode both take it, so a model added to the table needs no change there."""
+
+    def __init__(self, takes: dict[str, tuple[str, ...]], attrs=None) -> None:
+        super().__init__(attrs)
+        self.takes = takes
+
+    def create_option(self, name, value, *args, **kwargs) -> dict:
+        option = super().create_option(name, value, *args, **kwargs)
+        if takes := self.takes.get(str(value)):
+            option["attrs"] = {"data-takes": " ".join(takes), **option["attrs"]}
+        return option
+
+
+def _models_select(models: dict[str, catalog.ImageModel] | dict[str, catalog.VideoModel]) -> TakesSelect:
+    return TakesSelect({m.name: m.takes for m in models.values()})
+
+
+def _modes_select() -> TakesSelect:
+    """The video modes, each with the controls it uses that only some models take."""
+    optional = {name for m in catalog.VIDEO_MODELS.values() for name in m.takes}
+    uses = {name: modes for name, modes in validation.VIDEO_INPUTS.items() if name in optional}
+    return TakesSelect(
+        {
+            mode: tuple(name for name, modes in uses.items() if mode in modes)
+            for mode, _ in catalog.VideoMode.CHOICES
+        }
+    )
 
 
 class CreateForm(forms.Form):
@@ -106,6 +138,7 @@ class ImageGenerationForm(CreateForm):
     model = forms.ChoiceField(
         choices=[(m.name, m.label) for m in catalog.IMAGE_MODELS.values()],
         initial=catalog.DEFAULT_IMAGE_MODEL,
+        widget=_models_select(catalog.IMAGE_MODELS),
     )
     aspect_ratio = forms.ChoiceField(
         label="Aspect ratio",
@@ -131,17 +164,24 @@ class ImageGenerationForm(CreateForm):
     reference_assets = forms.Field(required=False, widget=forms.MultipleHiddenInput)
 
 
+# A keyframe row: its number, upload, gallery picture's id, that picture, and time.
+KeyframeRow = tuple[int, forms.BoundField, forms.BoundField, Asset | None, forms.BoundField]
+
+
 class VideoGenerationForm(CreateForm):
     """Every video mode in one form; inputs that the chosen mode does not use are ignored."""
 
     kind = "video"
     check = staticmethod(validation.check_video_request)
 
-    mode = forms.ChoiceField(choices=catalog.VideoMode.CHOICES, initial=catalog.VideoMode.TEXT)
+    mode = forms.ChoiceField(
+        choices=catalog.VideoMode.CHOICES, initial=catalog.VideoMode.TEXT, widget=_modes_select()
+    )
     prompt = _prompt_field("Describe the video you want…")
     model = forms.ChoiceField(
         choices=[(m.name, m.label) for m in catalog.VIDEO_MODELS.values()],
         initial=catalog.DEFAULT_VIDEO_MODEL,
+        widget=_models_select(catalog.VIDEO_MODELS),
     )
     duration = _whole_number(
         validation.VIDEO_FIELDS["duration"],
@@ -212,11 +252,18 @@ class VideoGenerationForm(CreateForm):
         others = ("audio", "last_frame", "voices")
         return self.keyframes_have_errors or any(self.errors.get(name) for name in others)
 
-    def keyframe_rows(self) -> list[tuple[int, forms.BoundField, forms.BoundField, forms.BoundField]]:
+    @cached_property
+    def keyframe_rows(self) -> list[KeyframeRow]:
+        """Each row: its number, its upload, its gallery picture's id and that picture (the
+        person's own only, for its thumbnail), and its time."""
+        rows = range(1, catalog.max_keyframes() + 1)
+        held = {f"keyframe_{n}_asset": self[f"keyframe_{n}_asset"].value() for n in rows}
+        pictures = selectors.preset_assets(self.user, held) if self.user is not None else {}
         return [
-            (n, self[f"keyframe_{n}_image"], self[f"keyframe_{n}_asset"], self[f"keyframe_{n}_time"])
-            for n in range(1, catalog.max_keyframes() + 1)
-        ]
+            (n, self[f"keyframe_{n}_image"], self[f"keyframe_{n}_asset"], pictures.get(f"keyframe_{n}_asset"),
+             self[f"keyframe_{n}_time"])
+            for n in rows
+        ]  # fmt: skip
 
     def clean(self) -> dict:
         rows = range(1, catalog.max_keyframes() + 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
@@ -20,6 +21,8 @@ from grokstudio.studio.web.forms import DescribeUploadForm, ImproveForm
 from grokstudio.studio.web.live_messages import carry_messages
 
 TEMPLATE = "studio/prompt_help.html"
+# A suggestion chosen on a page without a Prompt box, waiting for the create form to show it.
+CHOSEN_PROMPT = "studio:chosen-prompt"
 
 
 @carry_messages
@@ -75,6 +78,24 @@ def prompt_help(request: HttpRequest, help_id: int) -> HttpResponse:
     response = render(request, f"{TEMPLATE}#help", {"help": help})
     response.status_code = HttpResponseStopPolling.status_code
     return response
+
+
+@carry_messages
+@login_required
+@require_POST
+def use_suggestion(request: HttpRequest, help_id: int) -> HttpResponse:
+    """A suggestion chosen where no Prompt box is on the page (without JavaScript, or on an
+    item's own page): as edited, it waits in the session for the create form. In the address, a
+    long one would pass the length a proxy takes for a request line."""
+    help = selectors.get_prompt_help_for_user(request.user, help_id)
+    request.session[CHOSEN_PROMPT] = request.POST.get("suggestion", "").strip()
+    gallery = reverse("studio:gallery")
+    return redirect(f"{gallery}?kind=video" if help.target.get("kind") == Kind.VIDEO else gallery)
+
+
+def take_chosen_prompt(request: HttpRequest) -> str:
+    """The suggestion chosen last (`use_suggestion`), once: the next create form starts with it."""
+    return request.session.pop(CHOSEN_PROMPT, "")
 
 
 def _ask(request: HttpRequest, kind: str, **fields) -> HttpResponse:

@@ -28,6 +28,7 @@ urlpatterns = [
     path("a/<int:asset_id>/describe", prompt_help.describe, name="describe"),
     path("describe/", prompt_help.describe_upload, name="describe-upload"),
     path("help/<int:help_id>/", prompt_help.prompt_help, name="prompt-help"),
+    path("help/<int:help_id>/use", prompt_help.use_suggestion, name="use-suggestion"),
     # Share links: the owner's side, then the public one (the token is the only check).
     path("a/<int:asset_id>/share", sharing.share, name="share"),
     path("shared/", sharing.share_links, name="share-links"),

@@ -21,7 +21,7 @@ from grokstudio.studio import budgets, selectors, services, validation
 from grokstudio.studio.catalog import VideoMode
 from grokstudio.studio.models import Collection
 from grokstudio.studio.validation import MAX_IMAGE_REFERENCES, MAX_VIDEO_REFERENCES, plausible_id
-from grokstudio.studio.web import archives, downloads
+from grokstudio.studio.web import archives, downloads, prompt_help
 from grokstudio.studio.web.forms import (
     BulkForm,
     CollectionForm,
@@ -70,13 +70,14 @@ def _own_asset_ids(request: HttpRequest, fields: tuple[str, ...], kind: str) -> 
 
 def _presets(request: HttpRequest) -> tuple[str, dict]:
     """What the create form starts with: `?kind=video&mode=image&image_asset=7` from "Animate",
-    `?reference_asset=7` from "Use as reference", `?prompt=...` from a prompt help suggestion,
-    `?preset=3` from a preset. The Image / Video switch sends the prompt and the gallery pictures
-    attached so far, and each goes where the other kind takes it.
+    `?reference_asset=7` from "Use as reference", a prompt help suggestion chosen where no Prompt
+    box was (kept in the session by prompt_help.use_suggestion), `?preset=3` from a preset. The
+    Image / Video switch sends the gallery pictures attached so far, and each goes where the other
+    kind takes it.
 
     The prompt comes through whole: one over the limit is shown, counted and refused on Generate,
     as when it is typed, never cut here."""
-    prompt = request.GET.get("prompt", "").strip()
+    prompt = request.GET.get("prompt", "").strip() or prompt_help.take_chosen_prompt(request)
     preset_id = request.GET.get("preset", "")
     if plausible_id(preset_id):  # a preset applied: its options, and the prompt typed so far
         preset = selectors.get_preset_for_user(request.user, int(preset_id))
