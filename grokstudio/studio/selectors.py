@@ -317,21 +317,21 @@ def usage(user) -> dict:
 def preset_assets(user, initial) -> dict:
     """The user's own gallery items a create form starts from (Animate, Extend, Use as
     reference) or holds (a keyframe row's picture), for their thumbnails. Ids that are not the
-    user's are left out."""
+    user's, or not of the kind the field takes, are left out."""
     presets: dict = {}
-    keyframes = (f"keyframe_{n}_asset" for n in range(1, catalog.max_keyframes() + 1))
-    for field in ("image_asset", "video_asset", *keyframes):
-        value = str(initial.get(field) or "")
-        if value.isascii() and value.isdigit():
-            asset = Asset.objects.filter(pk=int(value), user=user).first()
-            if asset is not None:
-                presets[field] = asset
+    kinds = {"image_asset": "image", "video_asset": "video"}
+    kinds |= {f"keyframe_{n}_asset": "image" for n in range(1, catalog.max_keyframes() + 1)}
+    held = {field: int(value) for field in kinds if plausible_id(value := str(initial.get(field) or ""))}
+    found = Asset.objects.filter(pk__in=set(held.values()), user=user).in_bulk() if held else {}
+    for field, pk in held.items():
+        if (asset := found.get(pk)) is not None and asset.kind == kinds[field]:
+            presets[field] = asset
     values = (
         initial.getlist("reference_assets")
         if hasattr(initial, "getlist")
         else initial.get("reference_assets")
     )
-    ids = [int(v) for v in values or [] if str(v).isascii() and str(v).isdigit() and len(str(v)) < 19]
+    ids = [int(v) for v in values or [] if plausible_id(v)]
     if ids:
         found = {a.pk: a for a in Asset.objects.filter(pk__in=ids, user=user, kind="image")}
         presets["reference_assets"] = [found[pk] for pk in ids if pk in found]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from grokstudio.studio import catalog
@@ -110,3 +111,23 @@ def test_a_keyframe_row_shows_no_picture_of_another_person(owner_client, strange
 
     assert "That image is not in your gallery." in html
     assert f"/a/{theirs.pk}/thumb" not in html
+
+
+def test_a_keyframe_row_shows_no_video_of_ones_own(owner_client, owner):
+    clip = make_generation(owner, kind="video").outputs.get()
+    data = {**KEYFRAMES_VIDEO, "prompt": "a kite", "keyframe_1_asset": clip.pk, "keyframe_1_time": "2"}
+
+    html = owner_client.post("/generate/", data, HTTP_HX_REQUEST="true").content.decode()
+
+    assert "That image is not in your gallery." in html
+    assert f"/a/{clip.pk}/thumb" not in html and hidden_values(html, "keyframe_1_asset") == []
+
+
+@pytest.mark.parametrize("field", ["keyframe_1_asset", "image_asset", "video_asset", "reference_assets"])
+def test_an_absurd_gallery_id_on_a_refused_form_is_refused_not_an_error(owner_client, field):
+    data = {**KEYFRAMES_VIDEO, "prompt": "", field: "9" * 5000, "keyframe_1_time": "2"}
+
+    for headers in ({"HTTP_HX_REQUEST": "true"}, {}):
+        response = owner_client.post("/generate/", data, **headers)
+
+        assert response.status_code in (200, 400) and "Write a prompt first." in response.content.decode()
