@@ -409,14 +409,10 @@ def _keyframes(keyframes: list, model_name: str) -> list[dict]:
     found = []
     for position, keyframe in enumerate(keyframes):
         image = _image(f"keyframes[{position}].image", keyframe.image, f"keyframe-{position + 1}")
-        try:
-            time_s = float(keyframe.timeS)
-        except OverflowError:  # an integer no float holds: the shared check refuses it as no time
-            time_s = math.inf
         found.append({
             "image": None if isinstance(image, str) else image,
             "image_asset": image if isinstance(image, str) else None,
-            "time_s": time_s,
+            "time_s": keyframe.timeS,
         })  # fmt: skip
     return found
 

@@ -265,7 +265,9 @@ CALLBACK = Annotated[
 ]
 PRESET_HELP = (
     "The name of one of your presets (or one published for everyone): its options fill the fields you "
-    "leave out, and its words wrap the prompt. An unknown name is refused."
+    "leave out, and its words wrap the prompt. Voices it brings are left out where the task's model, mode "
+    "or sound takes none; any other option of it the task's model does not take is refused, naming the "
+    "field, so give that field yourself. An unknown name is refused."
 )
 PRESET = Annotated[
     StrictStr | None,
@@ -379,9 +381,13 @@ KEYFRAME_ITEM = {
 }
 
 
-def _seconds(value):
+def _seconds(value) -> float:
+    """A number of seconds as the studio reads it, so that 2 and 2.0 are one time."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
+        try:
+            return float(value)
+        except OverflowError:  # an integer no float holds: the shared check refuses it as no time
+            return math.inf
     raise PydanticCustomError("invalid", "Expected a number of seconds.")
 
 

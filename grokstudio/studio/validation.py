@@ -518,20 +518,16 @@ def _check_voices(errors: Errors, model: catalog.VideoModel, data: dict) -> list
 
 
 def fit_preset(options: dict, model_name: str | None, mode: str | None, *, audio: bool = True) -> dict:
-    """A video preset's options without the controls that `model_name` in `mode` takes none of.
+    """A video preset's options without voices where the task cannot speak them.
 
-    The person chose the preset, not each of its options: keyframes or voices it brings to a mode
-    that does not use them are dropped, as `check_video_request` drops every input its mode does
-    not use (VIDEO_INPUTS), and so are those it brings to a model without them, and voices it
-    brings to a clip without sound. Keyframes or voices a request names itself are checked as
-    ever, and refused where they cannot go."""
+    The person chose the preset, not each of its options: voices it brings to a model without
+    them (`catalog.VideoModel.takes`), to a mode that does not use them (VIDEO_INPUTS, as
+    `check_video_request` drops every input its mode does not use) or to a clip without sound
+    are left out. Voices a request names itself are checked as ever, and refused where they
+    cannot go; so is any other option a preset brings that the task's model does not take."""
     model = catalog.VIDEO_MODELS.get(model_name or "")
-    has = {"keyframes": bool(model and model.max_keyframes), "voices": bool(model and model.voices and audio)}
-    return {
-        name: value
-        for name, value in options.items()
-        if name not in has or (has[name] and mode in VIDEO_INPUTS[name])
-    }
+    speaks = model is not None and "voices" in model.takes and mode in VIDEO_INPUTS["voices"] and audio
+    return options if speaks else {name: value for name, value in options.items() if name != "voices"}
 
 
 def check_preset(kind: str, options: dict) -> dict:

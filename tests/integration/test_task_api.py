@@ -333,10 +333,12 @@ V15 = "grok-imagine-video-1.5"
          {"keyframes": [{"image": "KEYFRAME", "timeS": 2, "label": "dawn"}]}),
         ({"keyframes": [{"image": "KEYFRAME", "timeS": 2, "label": "dawn"}]},
          {"keyframes": [{"image": "KEYFRAME", "timeS": 2, "label": "dusk", "order": 1}]}),
+        ({"keyframes": [{"image": "KEYFRAME", "timeS": 2}]},
+         {"keyframes": [{"image": "KEYFRAME", "timeS": 2.0}]}),
     ],
-    ids=["top level", "in a keyframe", "changed in a keyframe"],
+    ids=["top level", "in a keyframe", "changed in a keyframe", "the same time written otherwise"],
 )  # fmt: skip
-def test_a_retry_that_differs_only_in_ignored_fields_answers_the_first_task(owner, api, first, again):
+def test_a_retry_that_differs_only_in_what_the_api_ignores_answers_the_first_task(owner, api, first, again):
     picture = make_generation(owner).outputs.get()
     headers = {"Idempotency-Key": "with-notes"}
 

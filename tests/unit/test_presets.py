@@ -263,20 +263,12 @@ def test_voices_the_request_names_for_a_task_that_takes_none_are_refused(owner, 
     assert Generation.objects.filter(prompt__contains="heron").count() == 0
 
 
-def test_fitting_a_preset_keeps_only_the_controls_the_model_and_mode_take():
-    keyframes = [{"image": None, "image_asset": 7, "time_s": 1.0}]
-    options = {"model": V15, "duration": 6, "keyframes": keyframes, "voices": ["eve"]}
+def test_fitting_a_preset_leaves_out_voices_where_the_task_cannot_speak_them():
+    options = {"model": V15, "duration": 6, "resolution": "1080p", "voices": ["eve"]}
+    without = {"model": V15, "duration": 6, "resolution": "1080p"}
 
     assert validation.fit_preset(options, V15, "text") == options
-    assert validation.fit_preset(options, V15, "reference") == {
-        "model": V15,
-        "duration": 6,
-        "voices": ["eve"],
-    }
-    assert validation.fit_preset(options, V15, "extend") == {"model": V15, "duration": 6}
-    assert validation.fit_preset(options, "grok-imagine-video", "text") == {"model": V15, "duration": 6}
-    assert validation.fit_preset(options, V15, "text", audio=False) == {
-        "model": V15,
-        "duration": 6,
-        "keyframes": keyframes,
-    }
+    assert validation.fit_preset(options, V15, "reference") == options
+    assert validation.fit_preset(options, V15, "extend") == without
+    assert validation.fit_preset(options, "grok-imagine-video", "text") == without
+    assert validation.fit_preset(options, V15, "text", audio=False) == without

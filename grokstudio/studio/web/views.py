@@ -83,7 +83,9 @@ def _presets(request: HttpRequest) -> tuple[str, dict]:
         preset = selectors.get_preset_for_user(request.user, int(preset_id))
         options = preset.options
         if preset.kind == "video":
-            options = validation.fit_preset(options, options.get("model"), options.get("mode"))
+            options = validation.fit_preset(
+                options, options.get("model"), options.get("mode"), audio=options.get("audio", True)
+            )
         return preset.kind, {**options, "preset": preset.pk, "prompt": prompt}
     kind = "video" if request.GET.get("kind") == "video" else "image"
     initial: dict = {}
