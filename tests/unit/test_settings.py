@@ -97,7 +97,7 @@ def test_allowed_hosts_come_from_the_environment():
     ]  # fmt: skip
 
 
-def test_every_middleware_is_djangos_whitenoises_django_htmxs_or_one_that_never_answers():
+def test_every_middleware_is_djangos_whitenoises_django_htmxs_or_one_that_never_answers_before_the_view():
     # Requests take one path, Django's: no layer of our own answers before sessions and auth.
     # django-csp only adds a header to the answer; allauth's is what allauth requires (its
     # flows' state); ours only have Django read form data as UTF-8, after auth, and turn a

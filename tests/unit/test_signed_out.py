@@ -47,8 +47,16 @@ def test_a_signed_out_browser_is_still_sent_to_sign_in_with_its_page_to_come_bac
     assert response.status_code == 302 and response.url == f"{SIGN_IN}?next=/g/1/menu"
 
 
-def test_other_redirects_for_htmx_are_left_alone(owner_client, owner):
-    """A signed-in person's redirect, like the no-JS path of a form, goes where it always went."""
+def test_a_signed_out_redirect_elsewhere_is_left_alone(client, db):
+    """Only the way to sign-in becomes a reload: an address that moved still moves."""
+    response = client.get("/accounts/password/", headers=HTMX)
+
+    assert response.status_code == 302 and not response.url.startswith(SIGN_IN)
+    assert "HX-Refresh" not in response
+
+
+def test_a_signed_in_persons_redirect_for_htmx_is_left_alone(owner_client, owner):
+    """Like the no-JS path of a form, it goes where it always went."""
     response = owner_client.post("/collections/", {"name": "Boards"}, headers=HTMX)
 
     assert "HX-Refresh" not in response

@@ -6,6 +6,10 @@ messages area. Messages that were already waiting belong to the page an earlier 
 to (a form's redirect): they stay for that page, even if a poll from the page being left
 arrives first. A plain request is left alone, its messages shown by the next page as Django
 does. One decorator, proved on every route by a test, so no view can forget it.
+
+So an htmx request must be answered where it is asked, never by a redirect: htmx follows a
+redirect with its own headers, and the message the first request made would count as waiting
+in the second, and wait for the next whole page.
 """
 
 from __future__ import annotations
