@@ -169,6 +169,11 @@ def max_voices() -> int:
     return max(m.max_voices for m in VIDEO_MODELS.values())
 
 
+def video_models_taking(control: str) -> str:
+    """The names people know the video models by that take `control` (see VideoModel.takes)."""
+    return " and ".join(m.label for m in VIDEO_MODELS.values() if control in m.takes)
+
+
 def resolutions_by_mode(model: VideoModel) -> dict[str, tuple[str, ...]]:
     """The resolutions `model` makes in each mode that takes one (video and extend keep the clip's)."""
     modes = (VideoMode.TEXT, VideoMode.IMAGE, VideoMode.REFERENCE)

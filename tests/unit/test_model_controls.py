@@ -24,10 +24,18 @@ def takes(html: str, select: str) -> dict[str, set[str]]:
     return found
 
 
-@pytest.mark.parametrize("path", ["static/css/studio.css", "static/js/composer.js", "static/js/studio.js"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "static/css/studio.css",
+        "static/js/composer.js",
+        "static/js/studio.js",
+        "templates/studio/gallery.html",
+    ],
+)
 def test_the_pages_own_files_name_no_model(path):
     text = (settings.BASE_DIR / path).read_text()
-    named = [m.name for m in MODELS if m.name in text]
+    named = [m.name for m in MODELS if m.name in text or m.label in text]
     assert not named, f"{path} names {named}: read what a model takes from its option's data-takes"
 
 
@@ -56,3 +64,13 @@ def test_what_a_model_takes_comes_from_its_limits():
     assert plain.takes == ()
     assert speaking.takes == ("voices",)
     assert catalog.ImageModel("grok-imagine-image-next", "Next", qualities=("low",)).takes == ("quality",)
+
+
+def test_the_help_beside_a_control_names_the_models_that_take_it(owner_client):
+    html = owner_client.get("/", {"kind": "video"}).content.decode()
+
+    for control in ("last_frame", "voices", "keyframes"):
+        takers = [m for m in catalog.VIDEO_MODELS.values() if control in m.takes]
+        assert takers and catalog.video_models_taking(control) == " and ".join(m.label for m in takers)
+        assert f"{catalog.video_models_taking(control)}" in html
+    assert f"up to {catalog.max_keyframes()} pictures" in html

@@ -201,7 +201,8 @@ class VideoGenerationForm(CreateForm):
     image = UploadField(label="Starting image", help_text="The video starts from this picture.")
     image_asset = forms.IntegerField(required=False, widget=forms.HiddenInput)
     last_frame = UploadField(
-        label="Last frame", help_text="Grok Imagine Video 1.5 only: the clip ends on it."
+        label="Last frame",
+        help_text=f"{catalog.video_models_taking('last_frame')} only: the clip ends on it.",
     )
     references = _reference_images(help_text="Characters or styles to keep, up to 7.")
     # Reference images from the user's own gallery, by id (dragged from a card).
@@ -217,12 +218,18 @@ class VideoGenerationForm(CreateForm):
         choices=list(catalog.VOICES.items()),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=f"Grok Imagine Video 1.5: up to {catalog.max_voices()} of xAI's preset voices speak "
-        "in the clip.",
+        help_text=f"{catalog.video_models_taking('voices')}: up to {catalog.max_voices()} of xAI's preset "
+        "voices speak in the clip.",
     )
     # The keyframe rows (keyframe_<n>_image, _asset, _time) are gathered here as the shared
     # check takes them; their refusals are shown here too.
-    keyframes = forms.Field(required=False, widget=forms.HiddenInput)
+    keyframes = forms.Field(
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=f"{catalog.video_models_taking('keyframes')}: up to {catalog.max_keyframes()} pictures the "
+        "clip passes through, each at a time inside it, at least 1/3 s apart. Upload one, or drop a picture "
+        "from your gallery on a row.",
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
