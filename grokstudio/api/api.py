@@ -143,7 +143,8 @@ class JsonParser(Parser):
         ]
         if errors:
             first = errors[0]
-            raise ApiError(422, "invalid_request", f"{first['field']}: {first['message']}", errors=errors)
+            where = first["field"] or "body"
+            raise ApiError(422, "invalid_request", f"{where}: {first['message']}", errors=errors)
         return data
 
 
@@ -153,13 +154,13 @@ def _bad_text(value, where: str = ""):
         try:
             validation.check_text(value)
         except DjangoValidationError as error:
-            yield where or "body", error
+            yield where, error  # "" is the request as a whole, as a key of its own is
     elif isinstance(value, list):
         for position, item in enumerate(value):
             yield from _bad_text(item, f"{where}[{position}]")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _bad_text(key, where or "body")
+            yield from _bad_text(key, where)
             yield from _bad_text(item, f"{where}.{key}" if where else str(key))
 
 

@@ -63,14 +63,15 @@ def data_uri(data: bytes) -> str:
         ("/xai/images", r'{"prompt": "x", "images": ["data:image/png;base64,\ud800"]}', "images[0]"),
         ("/xai/videos", r'{"prompt": "x", "callBackUrl": "https://a.example/\ud800"}', "callBackUrl"),
         ("/xai/images", r'{"prompt": "x", "callBackUrl": "https://a.example/\u0000"}', "callBackUrl"),
-        ("/xai/images", r'{"prompt": "x", "\ud800": 1}', "body"),
+        ("/xai/images", r'{"prompt": "x", "\ud800": 1}', ""),
+        ("/xai/images", r'{"prompt": "x", "keyframes": [{"\ud800": 1}]}', "keyframes[0]"),
     ],
 )
 def test_a_lone_surrogate_or_nul_in_any_field_is_a_422_naming_the_field(api, path, body, field):
     error = assert_api_error(post_raw(api, path, body), 422, "invalid_request")
 
-    assert error["errors"][0]["field"] == field
-    assert error["message"].startswith(f"{field}: ")
+    assert error["errors"][0]["field"] == field  # "" is the request as a whole, as the schema says
+    assert error["message"].startswith(f"{field or 'body'}: ")
     assert not Generation.objects.exists() and not Asset.objects.exists()
 
 
