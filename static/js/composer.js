@@ -191,11 +191,11 @@ function attachmentList(input) {
   return list;
 }
 
-function attachmentItem(label, preview, onRemove) {
+function attachmentItem(label, preview, onRemove, removeName = `Remove ${label}`) {
   const item = document.createElement("li");
   item.append(preview, Object.assign(document.createElement("span"), { className: "name", textContent: label }));
   const remove = Object.assign(document.createElement("button"), { type: "button", className: "small remove", textContent: "✕" });
-  remove.setAttribute("aria-label", `Remove ${label}`);
+  remove.setAttribute("aria-label", removeName);
   remove.title = "Remove";
   remove.addEventListener("click", () => {
     const list = item.parentElement;
@@ -553,8 +553,9 @@ function keyframeAsset(row, id, thumb) {
   setFiles(input, []);
   const list = attachmentList(input);
   list.querySelectorAll("li.asset").forEach((li) => li.remove());
-  const preview = Object.assign(document.createElement("img"), { src: thumb, alt: "" });
-  const item = attachmentItem("Picture from your gallery", preview, () => item.remove());
+  // Named as the server names a row it renders (_attached.html).
+  const preview = Object.assign(document.createElement("img"), { src: thumb, alt: `Keyframe ${row.dataset.keyframe}` });
+  const item = attachmentItem("From your gallery", preview, () => item.remove(), `Remove keyframe ${row.dataset.keyframe}`);
   item.classList.add("asset");
   const name = `keyframe_${row.dataset.keyframe}_asset`;
   item.append(Object.assign(document.createElement("input"), { type: "hidden", name, value: id }));
