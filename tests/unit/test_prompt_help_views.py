@@ -262,3 +262,16 @@ def test_using_a_suggestion_refuses_get(owner_client, owner):
     help = completed_help(owner, ["a lighthouse in fog"])
 
     assert owner_client.get(f"/help/{help.pk}/use").status_code == 405
+
+
+def test_an_answer_for_a_page_with_a_create_form_holds_no_form_of_its_own(owner_client, owner):
+    help = completed_help(owner, ["a lighthouse in fog", "a lighthouse at dawn"])
+
+    fragment = owner_client.get(f"/help/{help.pk}/", headers=HTMX).text
+
+    # It lands inside the create form, where a form of its own would be dropped and its
+    # buttons would send the create form.
+    assert "<form" not in fragment
+    assert re.findall(r'<button type="(\w+)"[^>]*data-use-suggestion', fragment) == ["button", "button"]
+    assert f'data-use-url="/help/{help.pk}/use"' in fragment
+

@@ -72,7 +72,7 @@ def prompt_help(request: HttpRequest, help_id: int) -> HttpResponse:
     help = selectors.get_prompt_help_for_user(request.user, help_id)
     help.give_up_if_lost(lost_after())
     if not request.htmx:
-        return render(request, TEMPLATE, {"help": help})
+        return render(request, TEMPLATE, {"help": help, "own_page": True})
     if help.is_active:
         return HttpResponse(status=204)
     response = render(request, f"{TEMPLATE}#help", {"help": help})
