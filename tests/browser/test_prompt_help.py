@@ -153,6 +153,27 @@ def test_using_a_suggestion_inside_the_create_form_fills_the_prompt_and_generate
     assert not Generation.objects.exists()
 
 
+def test_ctrl_enter_in_a_suggestion_uses_it_without_leaving_the_page(page, sign_in, person):
+    help = completed_help(person, f"{ORIGINAL}, gulls wheeling in the spray")
+    sign_in(page, person)
+    page.goto("/")
+    page.evaluate("window.__noReload = true")
+    page.get_by_label("Prompt").fill(ORIGINAL)
+    page.evaluate(PUT_ANSWER_IN_THE_CREATE_FORM, f"/help/{help.pk}/")
+    sent = []
+    page.on("request", lambda request: sent.append(request.url))
+    suggestion = page.get_by_label("Suggestion 1")
+    suggestion.fill(f"{ORIGINAL}, gulls wheeling in the spray. Wide angle.")
+
+    suggestion.press("Control+Enter")
+
+    expect(page.get_by_label("Prompt")).to_have_value(f"{ORIGINAL}, gulls wheeling in the spray. Wide angle.")
+    expect(page.locator("#prompt-help [data-help]")).to_have_count(0)
+    assert page.evaluate("window.__noReload") is True
+    assert not [url for url in sent if "/generate/" in url or "/use" in url]
+    assert not Generation.objects.exists()
+
+
 def test_on_an_items_own_page_a_chosen_description_opens_the_create_form_with_it(
     page, worker, sign_in, person
 ):
