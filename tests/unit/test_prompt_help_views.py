@@ -275,3 +275,13 @@ def test_an_answer_for_a_page_with_a_create_form_holds_no_form_of_its_own(owner_
     assert re.findall(r'<button type="(\w+)"[^>]*data-use-suggestion', fragment) == ["button", "button"]
     assert f'data-use-url="/help/{help.pk}/use"' in fragment
 
+
+def test_a_chosen_suggestion_far_past_any_prompt_is_refused_and_not_kept(owner_client, owner):
+    help = completed_help(owner, ["a lighthouse in fog"])
+    absurd = "a lighthouse in fog " * 2_000  # 40,000 characters
+
+    response = owner_client.post(f"/help/{help.pk}/use", {"suggestion": absurd})
+
+    assert response.status_code == 400
+    assert "over the 10,000 limit" in text(response)
+    assert "lighthouse in fog a lighthouse" not in owner_client.get("/").text
