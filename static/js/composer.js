@@ -191,11 +191,11 @@ function attachmentList(input) {
   return list;
 }
 
-function attachmentItem(label, preview, onRemove) {
+function attachmentItem(label, preview, onRemove, removeName = `Remove ${label}`) {
   const item = document.createElement("li");
   item.append(preview, Object.assign(document.createElement("span"), { className: "name", textContent: label }));
   const remove = Object.assign(document.createElement("button"), { type: "button", className: "small remove", textContent: "✕" });
-  remove.setAttribute("aria-label", `Remove ${label}`);
+  remove.setAttribute("aria-label", removeName);
   remove.title = "Remove";
   remove.addEventListener("click", () => {
     const list = item.parentElement;
@@ -496,16 +496,33 @@ document.addEventListener("htmx:load", (event) => {
 
 // --- Prompt help: a suggestion goes into the prompt only when the person says so. ---------------
 // "Use" fills the Prompt box with the suggestion as it now reads (it may have been edited) and
-// closes the viewer it came from; without a Prompt box on the page, its form posts it to the
-// studio. "Discard" removes the suggestion and leaves the prompt as it was.
+// closes the viewer it came from; without a Prompt box on the page, it posts the suggestion to the
+// studio, never in the address. "Discard" removes the suggestion and leaves the prompt as it was.
+// A suggestion is no form of its own (it may sit inside the create form), so nothing here may let a
+// click through: it would send the create form.
+function postSuggestion(suggestion, text) {
+  const form = Object.assign(document.createElement("form"), { method: "post", action: suggestion.dataset.useUrl ?? suggestion.action });
+  const token = JSON.parse(document.body.getAttribute("hx-headers") ?? "{}")["x-csrftoken"] ?? "";
+  for (const [name, value] of [["csrfmiddlewaretoken", token], ["suggestion", text]]) {
+    form.append(Object.assign(document.createElement("input"), { type: "hidden", name, value }));
+  }
+  document.body.append(form);
+  form.submit();
+}
+
 document.addEventListener("click", (event) => {
   const use = event.target.closest("[data-use-suggestion]");
   const discard = event.target.closest("[data-discard-help]");
   if (use) {
-    const text = use.closest("[data-suggestion]").querySelector("[data-suggestion-text]").value.trim();
-    const prompt = document.querySelector("#create textarea[name=prompt]");
-    if (!prompt) return; // the form goes on to the studio
     event.preventDefault();
+    const suggestion = use.closest("[data-suggestion]");
+    const text = suggestion?.querySelector("[data-suggestion-text]")?.value.trim();
+    if (text === undefined) return;
+    const prompt = document.querySelector("#create textarea[name=prompt]");
+    if (!prompt) {
+      postSuggestion(suggestion, text);
+      return;
+    }
     prompt.value = text;
     prompt.dispatchEvent(new Event("input", { bubbles: true })); // the length count follows
     const dialog = use.closest("dialog");
@@ -553,8 +570,9 @@ function keyframeAsset(row, id, thumb) {
   setFiles(input, []);
   const list = attachmentList(input);
   list.querySelectorAll("li.asset").forEach((li) => li.remove());
-  const preview = Object.assign(document.createElement("img"), { src: thumb, alt: "" });
-  const item = attachmentItem("Picture from your gallery", preview, () => item.remove());
+  // Named as the server names a row it renders (_attached.html).
+  const preview = Object.assign(document.createElement("img"), { src: thumb, alt: `Keyframe ${row.dataset.keyframe}` });
+  const item = attachmentItem("From your gallery", preview, () => item.remove(), `Remove keyframe ${row.dataset.keyframe}`);
   item.classList.add("asset");
   const name = `keyframe_${row.dataset.keyframe}_asset`;
   item.append(Object.assign(document.createElement("input"), { type: "hidden", name, value: id }));

@@ -1,7 +1,13 @@
 // Small touches htmx does not cover. The pages work without this file.
 document.addEventListener("keydown", (event) => {
-  // Ctrl/Cmd+Enter in the prompt submits the create form.
-  if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && event.target.matches("#create textarea")) {
+  if (!(event.ctrlKey || event.metaKey) || event.key !== "Enter") return;
+  // Ctrl/Cmd+Enter in a prompt help suggestion uses it, as its Use button does (composer.js); in the
+  // create form's own boxes it submits the form.
+  const suggestion = event.target.closest?.("[data-suggestion]");
+  if (suggestion) {
+    event.preventDefault();
+    suggestion.querySelector("[data-use-suggestion]")?.click();
+  } else if (event.target.matches("#create textarea")) {
     event.preventDefault();
     event.target.form.requestSubmit();
   }

@@ -227,12 +227,19 @@ def test_the_search_box_shows_its_whole_placeholder(
     seen = search.evaluate(PLACEHOLDER_ROOM)
     screenshot(f"gallery-search-{width}-{color_scheme}", of=page, full_page=False)
     assert seen["text"].strip(" …") and seen["width"] <= seen["room"], seen
-    # The Filters button and the gallery's tools stay on the same row, inside the screen.
-    row = page.locator(".gallery-bar").bounding_box()
-    for part in (search, page.locator(".gallery-tools")):
-        box = part.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
-        assert row["y"] <= box["y"] and box["y"] + box["height"] <= row["y"] + row["height"], (row, box)
+    # All inside the screen. On a phone the search box and the Filters button share a row and the
+    # gallery's tools (Select, Notify me) go below them; wider, the tools sit beside the search.
+    bar, tools = page.locator(".gallery-bar").bounding_box(), page.locator(".gallery-tools").bounding_box()
+    box = search.bounding_box()
+    for part in (box, tools):
+        assert part["x"] >= 0 and part["x"] + part["width"] <= width, part
+        assert bar["y"] <= part["y"] and part["y"] + part["height"] <= bar["y"] + bar["height"], (bar, part)
+    if width < 700:
+        filters = page.locator(".filter-more > summary").bounding_box()
+        assert abs(filters["y"] - box["y"]) <= 4 and filters["x"] >= box["x"] + box["width"], (box, filters)
+        assert tools["y"] >= max(box["y"] + box["height"], filters["y"] + filters["height"]), (filters, tools)
+    else:
+        assert tools["x"] >= box["x"] + box["width"] and tools["y"] < box["y"] + box["height"], (box, tools)
 
 
 def test_a_laptop_shows_the_filters_without_a_button(new_page, signed_in):

@@ -160,6 +160,9 @@ def test_a_gallery_picture_on_a_keyframe_row_stays_in_sight_when_the_form_is_ref
     row = page.locator('#create .keyframe[data-keyframe="1"]')
     page.locator(f"#gen-{still.generation_id} .tile a.open").drag_to(row)
     expect(row.get_by_role("listitem")).to_have_count(1)
+    # Named as the server names it when the form comes back.
+    expect(row.get_by_role("img", name="Keyframe 1")).to_be_visible()
+    expect(row.get_by_role("button", name="Remove keyframe 1")).to_be_visible()
     page.get_by_label("Keyframe 1 time (seconds)").fill("2")
 
     page.get_by_role("button", name="Generate").click()  # no prompt yet

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from grokstudio.studio.models import PromptHelp
+from grokstudio.studio.models import Generation, PromptHelp
 from tests.factories import make_generation, make_image
 
 pytestmark = pytest.mark.browser
@@ -114,3 +114,78 @@ def test_without_a_script_a_chosen_suggestion_reaches_the_prompt_box_but_not_the
 
     expect(page.get_by_label("Prompt")).to_have_value(suggestion.strip() + " Wide angle.")
     assert page.url.endswith("/?kind=video")
+
+
+# What "Describe" on a picture not sent yet does with an answer: parsed into #prompt-help, inside
+# the create form, as HTML of its own.
+PUT_ANSWER_IN_THE_CREATE_FORM = """async (url) => {
+    const response = await fetch(url, {headers: {"HX-Request": "true"}});
+    const target = document.querySelector("#create #prompt-help");
+    target.innerHTML = await response.text();
+    htmx.process(target);
+}"""
+
+
+def completed_help(person, suggestion):
+    help = PromptHelp.objects.create(user=person, kind="improve", prompt=ORIGINAL, target={"kind": "image"})
+    help.claim()
+    help.complete([suggestion], 1_000_000)
+    return help
+
+
+def test_using_a_suggestion_inside_the_create_form_fills_the_prompt_and_generates_nothing(
+    page, sign_in, person, screenshot
+):
+    help = completed_help(person, f"{ORIGINAL}, the beam sweeping a wine-dark sea")
+    sign_in(page, person)
+    page.goto("/")
+    page.get_by_label("Prompt").fill(ORIGINAL)
+    page.evaluate(PUT_ANSWER_IN_THE_CREATE_FORM, f"/help/{help.pk}/")
+    sent = []
+    page.on("request", lambda request: sent.append(request.url))
+
+    page.get_by_role("button", name="Use this prompt").click()
+
+    expect(page.get_by_label("Prompt")).to_have_value(f"{ORIGINAL}, the beam sweeping a wine-dark sea")
+    expect(page.locator("#prompt-help [data-help]")).to_have_count(0)
+    screenshot("prompt-help-used-inside-the-create-form", full_page=False)
+    assert not [url for url in sent if "/generate/" in url or "/use" in url]
+    assert not Generation.objects.exists()
+
+
+def test_ctrl_enter_in_a_suggestion_uses_it_without_leaving_the_page(page, sign_in, person):
+    help = completed_help(person, f"{ORIGINAL}, gulls wheeling in the spray")
+    sign_in(page, person)
+    page.goto("/")
+    page.evaluate("window.__noReload = true")
+    page.get_by_label("Prompt").fill(ORIGINAL)
+    page.evaluate(PUT_ANSWER_IN_THE_CREATE_FORM, f"/help/{help.pk}/")
+    sent = []
+    page.on("request", lambda request: sent.append(request.url))
+    suggestion = page.get_by_label("Suggestion 1")
+    suggestion.fill(f"{ORIGINAL}, gulls wheeling in the spray. Wide angle.")
+
+    suggestion.press("Control+Enter")
+
+    expect(page.get_by_label("Prompt")).to_have_value(f"{ORIGINAL}, gulls wheeling in the spray. Wide angle.")
+    expect(page.locator("#prompt-help [data-help]")).to_have_count(0)
+    assert page.evaluate("window.__noReload") is True
+    assert not [url for url in sent if "/generate/" in url or "/use" in url]
+    assert not Generation.objects.exists()
+
+
+def test_on_an_items_own_page_a_chosen_description_opens_the_create_form_with_it(
+    page, worker, sign_in, person
+):
+    still = make_generation(person, prompt="an old photo").outputs.get()
+    sign_in(page, person)
+    page.goto(f"/a/{still.pk}/")
+
+    page.get_by_role("button", name="Describe").click()
+    choices = page.locator("[data-suggestion-text]")
+    expect(choices.first).to_be_visible(timeout=30_000)
+    first = choices.first.input_value()
+    page.locator("[data-use-suggestion]").first.click()
+
+    expect(page.get_by_label("Prompt")).to_have_value(first)
+    assert page.url.endswith("/") and first.split()[0] not in page.url

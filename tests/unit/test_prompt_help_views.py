@@ -262,3 +262,26 @@ def test_using_a_suggestion_refuses_get(owner_client, owner):
     help = completed_help(owner, ["a lighthouse in fog"])
 
     assert owner_client.get(f"/help/{help.pk}/use").status_code == 405
+
+
+def test_an_answer_for_a_page_with_a_create_form_holds_no_form_of_its_own(owner_client, owner):
+    help = completed_help(owner, ["a lighthouse in fog", "a lighthouse at dawn"])
+
+    fragment = owner_client.get(f"/help/{help.pk}/", headers=HTMX).text
+
+    # It lands inside the create form, where a form of its own would be dropped and its
+    # buttons would send the create form.
+    assert "<form" not in fragment
+    assert re.findall(r'<button type="(\w+)"[^>]*data-use-suggestion', fragment) == ["button", "button"]
+    assert f'data-use-url="/help/{help.pk}/use"' in fragment
+
+
+def test_a_chosen_suggestion_far_past_any_prompt_is_refused_and_not_kept(owner_client, owner):
+    help = completed_help(owner, ["a lighthouse in fog"])
+    absurd = "a lighthouse in fog " * 2_000  # 40,000 characters
+
+    response = owner_client.post(f"/help/{help.pk}/use", {"suggestion": absurd})
+
+    assert response.status_code == 400
+    assert "over the 10,000 limit" in text(response)
+    assert "lighthouse in fog a lighthouse" not in owner_client.get("/").text

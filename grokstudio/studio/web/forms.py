@@ -384,6 +384,14 @@ class ImproveForm(forms.Form):
     mode = forms.ChoiceField(choices=[("", ""), *catalog.VideoMode.CHOICES], required=False)
 
 
+class ChosenSuggestionForm(forms.Form):
+    """A prompt help suggestion chosen where no Prompt box is on the page, as the person left it.
+    Generate refuses a prompt over the limit, as when it is typed; this generous cap only keeps
+    absurd text out of the session."""
+
+    suggestion = LimitedCharField(max_length=10 * catalog.PROMPT_MAX_CHARS, strip=True, required=False)
+
+
 class DescribeUploadForm(forms.Form):
     """A picture attached to the create form but not sent yet, for "Describe"."""
 

@@ -17,7 +17,7 @@ from grokstudio.studio import budgets, selectors, services
 from grokstudio.studio.generation.prompt_help import lost_after
 from grokstudio.studio.models import Kind, PromptHelp
 from grokstudio.studio.validation import plausible_id
-from grokstudio.studio.web.forms import DescribeUploadForm, ImproveForm
+from grokstudio.studio.web.forms import ChosenSuggestionForm, DescribeUploadForm, ImproveForm
 from grokstudio.studio.web.live_messages import carry_messages
 
 TEMPLATE = "studio/prompt_help.html"
@@ -72,7 +72,7 @@ def prompt_help(request: HttpRequest, help_id: int) -> HttpResponse:
     help = selectors.get_prompt_help_for_user(request.user, help_id)
     help.give_up_if_lost(lost_after())
     if not request.htmx:
-        return render(request, TEMPLATE, {"help": help})
+        return render(request, TEMPLATE, {"help": help, "own_page": True})
     if help.is_active:
         return HttpResponse(status=204)
     response = render(request, f"{TEMPLATE}#help", {"help": help})
@@ -88,7 +88,10 @@ def use_suggestion(request: HttpRequest, help_id: int) -> HttpResponse:
     item's own page): as edited, it waits in the session for the create form. In the address, a
     long one would pass the length a proxy takes for a request line."""
     help = selectors.get_prompt_help_for_user(request.user, help_id)
-    request.session[CHOSEN_PROMPT] = request.POST.get("suggestion", "").strip()
+    form = ChosenSuggestionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, next(iter(form.errors.values()))[0])
+    request.session[CHOSEN_PROMPT] = form.cleaned_data["suggestion"]
     gallery = reverse("studio:gallery")
     return redirect(f"{gallery}?kind=video" if help.target.get("kind") == Kind.VIDEO else gallery)
 
