@@ -1,6 +1,7 @@
 // Small touches htmx does not cover. The pages work without this file.
 document.addEventListener("keydown", (event) => {
-  if (!(event.ctrlKey || event.metaKey) || event.key !== "Enter") return;
+  // Held down, the keys repeat: only the press counts, or a suggestion used would then be sent.
+  if (!(event.ctrlKey || event.metaKey) || event.key !== "Enter" || event.repeat) return;
   // Ctrl/Cmd+Enter in a prompt help suggestion uses it, as its Use button does (composer.js); in the
   // create form's own boxes it submits the form.
   const suggestion = event.target.closest?.("[data-suggestion]");

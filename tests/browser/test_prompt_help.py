@@ -173,6 +173,11 @@ def test_ctrl_enter_in_a_suggestion_uses_it_without_leaving_the_page(page, sign_
     assert not [url for url in sent if "/generate/" in url or "/use" in url]
     assert not Generation.objects.exists()
 
+    # Held down, the keys repeat on the Prompt box the suggestion went to: that sends nothing.
+    page.get_by_label("Prompt").dispatch_event("keydown", {"key": "Enter", "ctrlKey": True, "repeat": True})
+    page.wait_for_timeout(500)
+    assert not [url for url in sent if "/generate/" in url] and not Generation.objects.exists()
+
 
 def test_on_an_items_own_page_a_chosen_description_opens_the_create_form_with_it(
     page, worker, sign_in, person
