@@ -68,9 +68,12 @@ def test_what_a_model_takes_comes_from_its_limits():
 
 def test_the_help_beside_a_control_names_the_models_that_take_it(owner_client):
     html = owner_client.get("/", {"kind": "video"}).content.decode()
+    takers = {
+        control: " and ".join(m.label for m in catalog.VIDEO_MODELS.values() if control in m.takes)
+        for control in ("last_frame", "voices", "keyframes")
+    }
 
-    for control in ("last_frame", "voices", "keyframes"):
-        takers = [m for m in catalog.VIDEO_MODELS.values() if control in m.takes]
-        assert takers and catalog.video_models_taking(control) == " and ".join(m.label for m in takers)
-        assert f"{catalog.video_models_taking(control)}" in html
-    assert f"up to {catalog.max_keyframes()} pictures" in html
+    assert all(takers.values())
+    assert f"{takers['last_frame']} only: the clip ends on it." in html
+    assert f"{takers['voices']}: up to {catalog.max_voices()} of xAI&#x27;s preset voices" in html
+    assert f'id="keyframes-help">{takers["keyframes"]}: up to {catalog.max_keyframes()} pictures' in html

@@ -283,5 +283,5 @@ def test_a_chosen_suggestion_far_past_any_prompt_is_refused_and_not_kept(owner_c
     response = owner_client.post(f"/help/{help.pk}/use", {"suggestion": absurd})
 
     assert response.status_code == 400
-    assert "over the 10,000 limit" in text(response)
+    assert "A prompt is at most 1,000 characters: shorten this suggestion, then use it." in text(response)
     assert "lighthouse in fog a lighthouse" not in owner_client.get("/").text

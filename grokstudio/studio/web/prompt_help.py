@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
-from grokstudio.studio import budgets, selectors, services
+from grokstudio.studio import budgets, catalog, selectors, services
 from grokstudio.studio.generation.prompt_help import lost_after
 from grokstudio.studio.models import Kind, PromptHelp
 from grokstudio.studio.validation import plausible_id
@@ -89,8 +89,11 @@ def use_suggestion(request: HttpRequest, help_id: int) -> HttpResponse:
     long one would pass the length a proxy takes for a request line."""
     help = selectors.get_prompt_help_for_user(request.user, help_id)
     form = ChosenSuggestionForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, next(iter(form.errors.values()))[0])
+    if not form.is_valid():  # far past what any prompt may be: say what a prompt may be
+        limit = f"{catalog.PROMPT_MAX_CHARS:,}"
+        return _refused(
+            request, f"A prompt is at most {limit} characters: shorten this suggestion, then use it."
+        )
     request.session[CHOSEN_PROMPT] = form.cleaned_data["suggestion"]
     gallery = reverse("studio:gallery")
     return redirect(f"{gallery}?kind=video" if help.target.get("kind") == Kind.VIDEO else gallery)
